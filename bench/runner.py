@@ -1,0 +1,145 @@
+"""A small shared runner for the benchmarks: isolated measurements, a JSON line and a table.
+
+Each contestant runs in a fresh interpreter (``spawn``) so that its peak memory (``VmHWM``) is its
+own, and its wall time is measured there. A benchmark collects rows with :meth:`Report.add` and
+ends with :meth:`Report.emit`, which prints one JSON line (machine-readable) followed by a
+readable table, and can also write the JSON to a file.
+
+    report = Report("word2vec_vs_gensim", anchor="gensim 4.4")
+    result = isolated(train_ours, corpus)          # -> Measured(value, seconds, peak_mb)
+    report.add(system="ours", mode="sg", words_per_s=..., peak_mb=result.peak_mb)
+    report.emit()
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import platform
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = ["Measured", "isolated", "Report", "peak_rss_mb", "shared_data", "ratio"]
+
+
+def shared_data(*parts: str) -> Path:
+    """Path into ``../shared/data`` (or ``$ILLUSTRATED_DATA``); exits cleanly if absent."""
+    root = Path(os.environ.get("ILLUSTRATED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    path = root.joinpath(*parts)
+    if not path.exists():
+        raise SystemExit(f"benchmark data not found: {path} (set ILLUSTRATED_DATA)")
+    return path
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MiB (Linux ``VmHWM``)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Measured:
+    """What :func:`isolated` returns: the function's value, its wall seconds and peak MiB."""
+
+    value: Any
+    seconds: float
+    peak_mb: float
+
+
+def _child(conn, fn, args, kwargs) -> None:
+    try:
+        start = time.perf_counter()
+        value = fn(*args, **kwargs)
+        seconds = time.perf_counter() - start
+        conn.send(("ok", Measured(value, seconds, peak_rss_mb())))
+    except BaseException:  # report any failure to the parent
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def isolated(fn: Callable, *args, **kwargs) -> Measured:
+    """Run ``fn(*args, **kwargs)`` in a fresh interpreter; ``fn`` must be importable."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, args, kwargs))
+    proc.start()
+    child.close()
+    status, payload = parent.recv()
+    proc.join()
+    if status != "ok":
+        raise RuntimeError(f"{getattr(fn, '__name__', fn)} failed in its process:\n{payload}")
+    return payload
+
+
+def ratio(a: float, b: float) -> float | None:
+    """``a / b`` rounded to 3 places, or None when ``b`` is zero."""
+    return round(a / b, 3) if b else None
+
+
+class Report:
+    """Rows of figures for one benchmark, printed as a JSON line and a table."""
+
+    def __init__(self, name: str, anchor: str, **settings: Any) -> None:
+        self.name = name
+        self.anchor = anchor
+        self.settings = settings
+        self.rows: list[dict[str, Any]] = []
+        self.summary: dict[str, Any] = {}
+
+    def add(self, **row: Any) -> dict[str, Any]:
+        self.rows.append(row)
+        return row
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"benchmark": self.name, "anchor": self.anchor, "settings": self.settings,
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                            "platform": platform.platform()},
+                "rows": self.rows, "summary": self.summary}
+
+    def table(self) -> str:
+        cols: list[str] = []
+        for row in self.rows:
+            cols += [k for k in row if k not in cols]
+        cells = [[_fmt(r.get(c)) for c in cols] for r in self.rows]
+        widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+        if self.summary:
+            lines.append("")
+            lines += [f"{k}: {_fmt(v)}" for k, v in self.summary.items()]
+        return "\n".join(lines)
+
+    def emit(self, json_path: str | os.PathLike | None = None) -> None:
+        """Print the JSON line, then the table; optionally also write the JSON to a file."""
+        data = self.as_dict()
+        print(json.dumps(data, default=str))
+        print()
+        print(f"{self.name} (anchor: {self.anchor})")
+        print(self.table())
+        if json_path:
+            Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(json_path).write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)

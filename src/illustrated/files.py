@@ -1,0 +1,72 @@
+"""Opening compressed files and writing files atomically.
+
+Every model, vocabulary and checkpoint is written through :func:`atomic_write` (a temporary file
+in the same folder, then ``os.replace``), so a crash never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import lzma
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Literal
+
+from .errors import IllustratedError
+
+__all__ = ["open_binary", "check_readable", "atomic_write"]
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
+    """Return ``path`` as a Path, or raise a clear error if it is missing or a directory."""
+    p = Path(path)
+    if not p.exists():
+        raise IllustratedError(f"{p}: no such {what}")
+    if p.is_dir():
+        raise IllustratedError(f"{p}: is a directory, expected a {what}")
+    return p
+
+
+def open_binary(path: str | os.PathLike) -> IO[bytes]:
+    """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension."""
+    p = check_readable(path)
+    opener = _OPENERS.get(p.suffix.lower())
+    return opener(p, "rb") if opener else open(p, "rb")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
+                 encoding: str | None = None) -> Iterator[IO]:
+    """Write ``path`` through a temporary sibling file renamed into place on success.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    A ``.gz`` target is compressed.
+    """
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    try:
+        raw = os.fdopen(fd, "wb")
+        target: IO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if p.suffix == ".gz" else raw
+        if "b" not in mode:
+            import io
+
+            target = io.TextIOWrapper(target, encoding=encoding or "utf-8", newline="\n")
+        with raw:
+            try:
+                yield target
+            finally:
+                if target is not raw:
+                    target.close()
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,1 @@
+"""illustrate (filled in by its own issue)."""

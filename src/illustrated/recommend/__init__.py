@@ -1,0 +1,1 @@
+"""recommend (filled in by its own issue)."""

@@ -1,0 +1,1 @@
+"""seq2seq (filled in by its own issue)."""

@@ -1,0 +1,49 @@
+"""Unicode-aware tokenization.
+
+A token is a run of letters, digits and marks, with inner apostrophes or hyphens kept
+(``aujourd'hui``, ``Größe``, ``e-mail``), or a single punctuation character. Letters are matched
+by Unicode category, so German and French words stay whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Tokenizer", "tokenize", "whitespace"]
+
+_WORD = r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*"
+_TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s]|_", re.UNICODE)
+
+
+def tokenize(text: str, lowercase: bool = False) -> list[str]:
+    """Split ``text`` into word and punctuation tokens (NFC-normalised)."""
+    text = unicodedata.normalize("NFC", text)
+    if lowercase:
+        text = text.lower()
+    return _TOKEN_RE.findall(text)
+
+
+def whitespace(text: str) -> list[str]:
+    """Split on whitespace only: the fast path for corpora that are already tokenized."""
+    return text.split()
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """A picklable, configurable tokenizer: ``words`` (Unicode rules) or ``whitespace``."""
+
+    kind: str = "words"
+    lowercase: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("words", "whitespace"):
+            from ..errors import ConfigError
+
+            raise ConfigError(f"tokenizer: expected 'words' or 'whitespace', got {self.kind!r}")
+
+    def __call__(self, text: str) -> list[str]:
+        if self.kind == "words":
+            return tokenize(text, self.lowercase)
+        return (text.lower() if self.lowercase else text).split()

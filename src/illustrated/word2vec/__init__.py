@@ -1,0 +1,1 @@
+"""word2vec (filled in by its own issue)."""

@@ -1,0 +1,65 @@
+"""The CLI as a user runs it: a real process, its exit code and its one-line errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "illustrated.cli", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_help_everywhere():
+    for args in ([], ["vocab"], ["word2vec"], ["recommend"], ["translate"], ["draw"], ["demo"]):
+        r = run(*args, "--help")
+        assert r.returncode == 0, r.stderr
+        assert "Usage" in r.stdout
+
+
+def test_vocab_build_and_show(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat\nthe dog sat\nthe end\n", encoding="utf-8")
+    out = tmp_path / "v.txt"
+    r = run("vocab", "build", str(corpus), "-o", str(out), "--min-count", "2")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines()[4:] == ["the\t3", "sat\t2"]
+    r = run("vocab", "show", str(out))
+    assert r.returncode == 0 and "the" in r.stdout
+
+
+@pytest.mark.parametrize("content,args,message", [
+    (None, [], "no such corpus file"),
+    ("dir", [], "is a directory"),
+    (b"ok\n\xfe\n", [], "line 2: bytes are not valid utf-8"),
+    (b"", [], "empty corpus"),
+    (b"a b c\n", ["--min-count", "5"], "vocabulary is empty"),
+])
+def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, content, args, message):
+    path = tmp_path / "c.txt"
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    r = run("vocab", "build", str(path), "-o", str(tmp_path / "v.txt"), *args)
+    assert r.returncode == 1
+    assert message in r.stderr
+    assert [l for l in r.stderr.splitlines() if l.startswith("error:")] == [r.stderr.strip().splitlines()[-1]]
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "v.txt").exists()
+
+
+def test_vocab_show_bad_file(tmp_path):
+    p = tmp_path / "v.txt"
+    p.write_text("oops\n")
+    r = run("vocab", "show", str(p))
+    assert r.returncode == 1 and "line 1" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_demo_shows_the_posts_arrays(tmp_path):
+    r = run("demo", "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert "['have', 'the', 'bards'" in r.stdout
+    assert "[batch, seq, emb] = [3, 11, 4]" in r.stdout
+    assert (tmp_path / "out" / "summary.json").exists()
