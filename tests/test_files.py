@@ -23,3 +23,15 @@ def test_atomic_write_text_and_gzip(tmp_path):
     with atomic_write(tmp_path / "a.txt.gz", "w") as f:
         f.write("zipped\n")
     assert gzip.open(tmp_path / "a.txt.gz", "rt").read() == "zipped\n"
+
+
+def test_atomic_write_uses_normal_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "m.bin") as f:
+            f.write(b"x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "m.bin").stat().st_mode & 0o777 == 0o644

@@ -33,6 +33,12 @@ def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
     return p
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def open_binary(path: str | os.PathLike) -> IO[bytes]:
     """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension."""
     p = check_readable(path)
@@ -53,6 +59,7 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
         p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         raw = os.fdopen(fd, "wb")
         target: IO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if p.suffix == ".gz" else raw
         if "b" not in mode:
