@@ -1,0 +1,115 @@
+"""The unrolled encoder–decoder: one translation, step by step, as panels and as an animated GIF.
+
+Each encoder step shows its input token above its hidden state (a vertical strip); each decoder
+step shows the word it chose, its hidden state, and below it the attention weights it spread over
+the source tokens. The GIF reveals the decoder one step at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..errors import IllustratedError
+from ..files import atomic_write
+from .attention import ATTENTION_CMAP, check_attention
+from .common import DIVERGING, as_matrix, figure_to_rgba, new_figure, symmetric_norm
+
+__all__ = ["unrolled_figure", "unrolled_gif"]
+
+
+def _states(t, max_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Encoder states ``[S, d]``, decoder states ``[T, d]`` and attention ``[T, S]`` of ``t``."""
+    source, target = list(t.source), list(t.target)
+    enc = as_matrix(t.encoder_states, "encoder_states")
+    dec = as_matrix(t.decoder_states, "decoder_states")
+    if enc.shape[0] != len(source):
+        raise IllustratedError(f"encoder_states: {enc.shape[0]} rows for {len(source)} source tokens")
+    if dec.shape[0] != len(target):
+        raise IllustratedError(f"decoder_states: {dec.shape[0]} rows for {len(target)} output tokens")
+    return enc[:, :max_dims], dec[:, :max_dims], check_attention(t.attention, source, target)
+
+
+def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str | None = None) -> Figure:
+    """Panels for a Translation-like ``t`` (``source``, ``target``, ``attention``, states).
+
+    ``upto`` shows only decoder steps ``0..upto`` (later ones stay blank, so every frame of the
+    GIF has the same layout) and outlines step ``upto``; ``None`` shows them all. Hidden states
+    are cut to their first ``max_dims`` dimensions.
+    """
+    enc, dec, att = _states(t, max_dims)
+    source, target = list(t.source), list(t.target)
+    s, n = len(source), len(target)
+    last = n - 1 if upto is None else upto
+    norm = symmetric_norm(np.concatenate([enc.ravel(), dec.ravel()]))
+    fig = new_figure(min(30.0, 1.6 + 0.62 * (s + n + 1)), 5.2 + 0.12 * s)
+    grid = fig.add_gridspec(2, s + n + 1, height_ratios=[3, max(1.2, 0.28 * s)],
+                            width_ratios=[1] * s + [0.4] + [1] * n)
+    for i, token in enumerate(source):
+        ax = fig.add_subplot(grid[0, i])
+        ax.set_label(f"encoder:{i}")
+        ax.imshow(enc[i][:, None], cmap=DIVERGING, norm=norm, aspect="auto", interpolation="nearest")
+        ax.set_title(token, fontsize=9, rotation=60 if len(token) > 5 else 0)
+        ax.set_xlabel(f"h{i + 1}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for j, word in enumerate(target):
+        shown = j <= last
+        ax = fig.add_subplot(grid[0, s + 1 + j])
+        ax.set_label(f"decoder:{j}")
+        ax.imshow(dec[j][:, None] if shown else np.full((dec.shape[1], 1), np.nan), cmap=DIVERGING,
+                  norm=norm, aspect="auto", interpolation="nearest")
+        ax.set_title(word, fontsize=9, fontweight="bold", alpha=1.0 if shown else 0.0,
+                     rotation=60 if len(word) > 5 else 0, color="#b2182b")
+        ax.set_xlabel(f"s{j + 1}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        below = fig.add_subplot(grid[1, s + 1 + j])
+        below.set_label(f"attention:{j}")
+        below.imshow(att[j][:, None] if shown else np.full((s, 1), np.nan), cmap=ATTENTION_CMAP,
+                     vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        below.set_xticks([])
+        if j == 0:
+            below.set_yticks(range(s), labels=source, fontsize=8)
+            below.set_ylabel("attention", fontsize=8)
+        else:
+            below.set_yticks([])
+        if upto is not None and j == upto:
+            for a in (ax, below):
+                for side in a.spines.values():
+                    side.set_color("#b2182b")
+                    side.set_linewidth(2.5)
+    left = fig.add_subplot(grid[1, :s])
+    left.axis("off")
+    left.text(0.5, 0.5, "encoder: one hidden state per source token\n"
+              "decoder: one state, one attention row, one word per step",
+              ha="center", va="center", fontsize=8, color="#555555", transform=left.transAxes)
+    fig.suptitle(title or f"{' '.join(source)}  →  {' '.join(target[:last + 1])}", fontsize=10)
+    return fig
+
+
+def unrolled_gif(t, path: str | os.PathLike, seconds_per_step: float = 0.9, dpi: int = 80,
+                 max_dims: int = 64) -> Path:
+    """Write an animated GIF of ``t``: the encoder first, then one decoder step per frame.
+
+    ``len(target) + 1`` frames; the last is held three times as long.
+    """
+    from PIL import Image
+
+    p = Path(path)
+    n = len(t.target)
+    frames = []
+    for upto in range(-1, n):
+        fig = unrolled_figure(t, upto=upto, max_dims=max_dims)
+        frames.append(Image.fromarray(figure_to_rgba(fig, dpi=dpi)).convert("RGB"))
+    size = frames[0].size
+    frames = [f if f.size == size else f.resize(size) for f in frames]
+    durations = [int(seconds_per_step * 1000)] * len(frames)
+    durations[-1] *= 3
+    with atomic_write(p, "wb") as f:
+        frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:], duration=durations,
+                       loop=0, optimize=False)
+    return p
