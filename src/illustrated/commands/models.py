@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import IllustratedError
+from ..files import check_readable
 
 __all__ = ["load_word2vec", "load_translator", "load_recommender", "load_vectors"]
 
@@ -15,6 +16,7 @@ def _missing(what: str, e: Exception) -> IllustratedError:
 
 def load_word2vec(path: str | Path):
     """KeyedVectors from a ``.npz``, word2vec ``.bin`` or ``.txt`` file."""
+    check_readable(path, "word2vec model file")
     try:
         from ..word2vec import KeyedVectors
     except ImportError as e:
@@ -24,23 +26,22 @@ def load_word2vec(path: str | Path):
 
 def load_translator(path: str | Path):
     """A Translator from its folder."""
+    if not Path(path).is_dir():
+        raise IllustratedError(f"{path}: no such translator folder")
     try:
         from ..seq2seq import Translator
     except ImportError as e:
         raise _missing("translation", e) from None
-    if not Path(path).exists():
-        raise IllustratedError(f"{path}: no such translator folder")
     return Translator.load(path)
 
 
 def load_recommender(path: str | Path):
     """A Recommender from its file."""
+    check_readable(path, "recommender model file")
     try:
         from ..recommend import Recommender
     except ImportError as e:
         raise _missing("recommendation", e) from None
-    if not Path(path).exists():
-        raise IllustratedError(f"{path}: no such recommender file")
     return Recommender.load(path)
 
 

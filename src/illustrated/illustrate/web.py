@@ -121,7 +121,8 @@ def _recommend_routes(app: FastAPI, recommender) -> None:
         rec = _require(recommender, "recommender", "--recommender MODEL")
         r = rec.recommend(request.items, k=request.k)
         return {"items": [str(i) for i in r.items], "scores": [round(float(s), 4) for s in r.scores],
-                "fallback": bool(r.fallback), "reason": r.reason}
+                "fallback": bool(r.fallback), "reason": r.reason,
+                "unknown": [str(i) for i in getattr(r, "unknown", [])]}
 
 
 def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
