@@ -53,3 +53,34 @@ def test_bad_inputs_give_one_line(tmp_path):
     one_line_error(run("draw", "vector", str(tmp_path / "none.npz"), "king", "-o", str(tmp_path / "v.png")), "none.npz")
     one_line_error(run("draw", "attention", str(tmp_path / "nodir"), "a b", "-o", str(tmp_path / "a.png")), "nodir: no such translator folder")
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "v.png").exists()
+
+
+def test_serve_starts_a_local_page(tmp_path):
+    import time
+
+    import httpx
+
+    from .browser import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "illustrated.cli", "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                info = httpx.get(f"http://127.0.0.1:{port}/api/info", timeout=1).json()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert info == {"word2vec": None, "translator": None, "recommender": None}
+        assert "<svg" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_serve_with_a_missing_model_fails_in_one_line(tmp_path):
+    one_line_error(run("serve", "--word2vec", str(tmp_path / "none.npz")), "none.npz")
