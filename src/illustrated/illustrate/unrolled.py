@@ -41,6 +41,7 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str |
     are cut to their first ``max_dims`` dimensions.
     """
     enc, dec, att = _states(t, max_dims)
+    full = max(np.shape(t.encoder_states)[1], np.shape(t.decoder_states)[1])
     source, target = list(t.source), list(t.target)
     s, n = len(source), len(target)
     last = n - 1 if upto is None else upto
@@ -84,8 +85,10 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str |
                     side.set_linewidth(2.5)
     left = fig.add_subplot(grid[1, :s])
     left.axis("off")
+    dims_note = f"first {max_dims} of {full} dimensions" if full > max_dims else f"{full} dimensions"
     left.text(0.5, 0.5, "encoder: one hidden state per source token\n"
-              "decoder: one state, one attention row, one word per step",
+              "decoder: one state, one attention row, one word per step\n"
+              f"hidden states: {dims_note}",
               ha="center", va="center", fontsize=8, color="#555555", transform=left.transAxes)
     fig.suptitle(title or f"{' '.join(source)}  →  {' '.join(target[:last + 1])}", fontsize=10)
     return fig
