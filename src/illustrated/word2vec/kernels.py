@@ -26,6 +26,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = ["MAX_EXP", "TABLE_SIZE", "SIGMOID", "LOG_SIGMOID", "train_chunk", "sg_window",
            "cbow_window", "alias_draw", "lcg"]
@@ -45,6 +49,50 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
 
 _JIT = dict(nogil=True, cache=True, fastmath=True)
+
+
+@intrinsic
+def _prefetch(typingctx, arr, row, col):
+    """Hint the CPU to load ``arr[row, col]`` into cache (LLVM ``prefetch``, read, keep)."""
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        inds = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], sig.args[1:])]
+        ptr = cgutils.get_item_pointer2(context, builder, data=ary.data,
+                                        shape=cgutils.unpack_tuple(builder, ary.shape),
+                                        strides=cgutils.unpack_tuple(builder, ary.strides),
+                                        layout=aryty.layout, inds=inds)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(arr, row, col), codegen
+
+
+@numba.njit(inline="always", **_JIT)
+def prefetch_row(arr, row) -> None:
+    """Prefetch every cache line of ``arr[row]`` (rows of random words miss the cache)."""
+    for col in range(0, arr.shape[1], 16):
+        _prefetch(arr, row, col)
+
+
+@numba.njit(inline="always", **_JIT)
+def draw_negatives(state, word, negative, alias_prob, alias_idx, targets, labels, syn1neg):
+    """Fill ``targets``/``labels`` with ``word`` (label 1) and ``negative`` noise words (label 0,
+    ``word`` itself skipped), prefetching their output rows. Returns ``(state, n_targets)``."""
+    targets[0] = word
+    labels[0] = 1.0
+    prefetch_row(syn1neg, word)
+    n_t = 1
+    for _ in range(negative):
+        state, t = alias_draw(state, alias_prob, alias_idx)
+        if t != word:
+            targets[n_t] = t
+            labels[n_t] = 0.0
+            prefetch_row(syn1neg, t)
+            n_t += 1
+    return state, n_t
 
 
 @numba.njit(inline="always", **_JIT)
@@ -210,6 +258,10 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
     h = np.empty(dim, dtype=np.float32)
     targets = np.empty(n_out, dtype=np.int32)
     labels = np.empty(n_out, dtype=np.float32)
+    next_targets = np.empty(n_out, dtype=np.int32)
+    next_labels = np.empty(n_out, dtype=np.float32)
+    n_next = 0
+    n_t = 0
     hs_targets = np.empty(max(max_code, 1), dtype=np.int32)
     hs_labels = np.empty(max(max_code, 1), dtype=np.float32)
     words = 0
@@ -231,7 +283,21 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
             sent[n] = w
             n += 1
         words += n
+        if negative > 0 and n > 0:
+            state, n_next = draw_negatives(state, sent[0], negative, alias_prob, alias_idx,
+                                           next_targets, next_labels, syn1neg)
         for i in range(n):
+            word = sent[i]
+            if negative > 0:  # this word's noise was drawn (and prefetched) one step ahead
+                n_t = n_next
+                for k in range(n_t):
+                    targets[k] = next_targets[k]
+                    labels[k] = next_labels[k]
+                if i + 1 < n:
+                    state, n_next = draw_negatives(state, sent[i + 1], negative, alias_prob,
+                                                   alias_idx, next_targets, next_labels, syn1neg)
+            if i + window + 1 < n:
+                prefetch_row(syn0, sent[i + window + 1])
             reduce = 0
             if shrink:
                 state = lcg(state)
@@ -245,30 +311,20 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
                     n_ctx += 1
             if n_ctx == 0:
                 continue
-            word = sent[i]
             if hs:
-                n_t = code_lens[word]
-                for k in range(n_t):
+                n_h = code_lens[word]
+                for k in range(n_h):
                     hs_targets[k] = points[word, k]
                     hs_labels[k] = 1.0 - codes[word, k]
                 if sg:
-                    loss += sg_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_t, alpha,
+                    loss += sg_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h, alpha,
                                       neu1e, grad, sigmoid, log_sigmoid)
-                    loss_n += n_ctx * n_t
+                    loss_n += n_ctx * n_h
                 else:
-                    loss += cbow_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_t,
+                    loss += cbow_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h,
                                         alpha, h, neu1e[0], sigmoid, log_sigmoid)
-                    loss_n += n_t
+                    loss_n += n_h
             if negative > 0:
-                targets[0] = word
-                labels[0] = 1.0
-                n_t = 1
-                for _ in range(negative):
-                    state, t = alias_draw(state, alias_prob, alias_idx)
-                    if t != word:
-                        targets[n_t] = t
-                        labels[n_t] = 0.0
-                        n_t += 1
                 if sg:
                     loss += sg_window(syn0, syn1neg, ctx, n_ctx, targets, labels, n_t, alpha,
                                       neu1e, grad, sigmoid, log_sigmoid)
