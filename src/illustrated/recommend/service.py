@@ -17,7 +17,6 @@ Bad requests are refused before any work: ``k`` outside ``[1, max_k]`` and wrong
 against Content-Length first, and counted while reading for chunked bodies).
 """
 
-from __future__ import annotations
 
 import json
 
