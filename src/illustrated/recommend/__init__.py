@@ -6,6 +6,7 @@
     rec.recommend(["t0042", "t0007"])   # next items for a session, never one already in it
 """
 
+from . import evaluate as evaluate_module
 from .evaluate import CooccurrenceScorer, PopularityScorer, VectorScorer, evaluate
 from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
 from .item2vec import Item2VecConfig, Recommendation, Recommender, train_item2vec
