@@ -28,7 +28,8 @@ app.add_typer(draw.app, name="draw")
 app.command("serve")(serve.serve)
 
 # The parts of the demo, in order: (title, module with a demo(out, echo) function).
-DEMO_PARTS = [("text → arrays", text), ("item2vec recommendations", recommend), ("illustrations", draw)]
+DEMO_PARTS = [("text → arrays", text), ("item2vec recommendations", recommend),
+              ("translation with attention", translate), ("illustrations", draw)]
 
 
 @app.command("demo")
