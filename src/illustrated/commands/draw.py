@@ -150,8 +150,7 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
         gallery.word2vec(load_word2vec(w2v), WORDS, ANALOGIES)
     translator = _first(out, ("translator",))
     if translator and translator.is_dir():
-        sentence = _demo_sentence(translator)
-        gallery.translation(load_translator(translator), sentence)
+        gallery.translation(load_translator(translator), _demo_sentence(out, translator))
     rec = _first(out, ("recommender*",))
     if rec:
         gallery.items(load_recommender(rec).vectors)
@@ -162,12 +161,15 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
     return {"figures": [name for _, name, _ in gallery.entries], "index": str(index)}
 
 
-def _demo_sentence(translator: Path) -> str:
-    """A sentence for the demo translator: the first line of a sample it ships, else a fixed one."""
-    for name in ("sample.txt", "examples.txt"):
-        sample = translator / name
-        if sample.exists():
-            lines = [line.strip() for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
-            if lines:
-                return lines[0]
-    return "a man is walking ."
+def _demo_sentence(out: Path, translator: Path) -> str:
+    """A sentence for the demo translator: the longest of the first validation lines it was
+    trained with (longer sentences show more of the attention), else a fixed one."""
+    import json
+
+    try:
+        src = json.loads((translator / "config.json").read_text(encoding="utf-8"))["data"]["src_lang"]
+        lines = (out / "translate-data" / f"valid.{src}").read_text(encoding="utf-8").splitlines()[:40]
+    except (OSError, ValueError, KeyError, TypeError):
+        lines = []
+    lines = [line.strip() for line in lines if 0 < len(line.split()) <= 10]
+    return max(lines, key=lambda line: len(line.split())) if lines else "je suis étudiant"

@@ -44,11 +44,13 @@ def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> np.nd
 
 
 def map_figure(vectors: np.ndarray, labels: Sequence[str], groups: Sequence[str] | None = None,
-               method: str = "pca", title: str | None = None, seed: int = 0) -> Figure:
+               method: str = "pca", title: str | None = None, seed: int = 0,
+               max_labels: int = 60) -> Figure:
     """A labelled scatter of ``vectors`` float ``[n, dim]`` projected to 2-D.
 
     ``groups`` (one attribute value per point, e.g. a film's genre) colours the points and adds a
-    legend; points in the same group share a colour.
+    legend; points in the same group share a colour. Points are labelled when there are at most
+    ``max_labels`` of them (beyond that, labels only hide each other).
     """
     xy = project_2d(vectors, method, seed)
     n = xy.shape[0]
@@ -69,8 +71,8 @@ def map_figure(vectors: np.ndarray, labels: Sequence[str], groups: Sequence[str]
             mask = group_array == name
             ax.scatter(xy[mask, 0], xy[mask, 1], s=26, color=cmap(i % cmap.N), label=name)
         ax.legend(fontsize=8, loc="best", title=None, frameon=True)
-    fontsize = 9 if n <= 60 else 7
-    for (x, y), label in zip(xy, labels):
+    fontsize = 9 if n <= 30 else 7
+    for (x, y), label in zip(xy, labels) if n <= max_labels else ():
         ax.annotate(str(label), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=fontsize)
     ax.margins(0.12)
     ax.set_xticks([])

@@ -33,7 +33,7 @@ def _states(t, max_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return enc[:, :max_dims], dec[:, :max_dims], check_attention(t.attention, source, target)
 
 
-def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str | None = None) -> Figure:
+def unrolled_figure(t, upto: int | None = None, max_dims: int = 32, title: str | None = None) -> Figure:
     """Panels for a Translation-like ``t`` (``source``, ``target``, ``attention``, states).
 
     ``upto`` shows only decoder steps ``0..upto`` (later ones stay blank, so every frame of the
@@ -45,14 +45,15 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str |
     source, target = list(t.source), list(t.target)
     s, n = len(source), len(target)
     last = n - 1 if upto is None else upto
-    norm = symmetric_norm(np.concatenate([enc.ravel(), dec.ravel()]))
+    # Encoder and decoder states live on different scales; each gets its own zero-centred scale.
+    enc_norm, dec_norm = symmetric_norm(enc), symmetric_norm(dec)
     fig = new_figure(min(30.0, 1.6 + 0.62 * (s + n + 1)), 5.2 + 0.12 * s)
     grid = fig.add_gridspec(2, s + n + 1, height_ratios=[3, max(1.2, 0.28 * s)],
                             width_ratios=[1] * s + [0.4] + [1] * n)
     for i, token in enumerate(source):
         ax = fig.add_subplot(grid[0, i])
         ax.set_label(f"encoder:{i}")
-        ax.imshow(enc[i][:, None], cmap=DIVERGING, norm=norm, aspect="auto", interpolation="nearest")
+        ax.imshow(enc[i][:, None], cmap=DIVERGING, norm=enc_norm, aspect="auto", interpolation="nearest")
         ax.set_title(token, fontsize=9, rotation=60 if len(token) > 5 else 0)
         ax.set_xlabel(f"h{i + 1}", fontsize=8)
         ax.set_xticks([])
@@ -62,7 +63,7 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str |
         ax = fig.add_subplot(grid[0, s + 1 + j])
         ax.set_label(f"decoder:{j}")
         ax.imshow(dec[j][:, None] if shown else np.full((dec.shape[1], 1), np.nan), cmap=DIVERGING,
-                  norm=norm, aspect="auto", interpolation="nearest")
+                  norm=dec_norm, aspect="auto", interpolation="nearest")
         ax.set_title(word, fontsize=9, fontweight="bold", alpha=1.0 if shown else 0.0,
                      rotation=60 if len(word) > 5 else 0, color="#b2182b")
         ax.set_xlabel(f"s{j + 1}", fontsize=8)
@@ -95,7 +96,7 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 64, title: str |
 
 
 def unrolled_gif(t, path: str | os.PathLike, seconds_per_step: float = 0.9, dpi: int = 80,
-                 max_dims: int = 64) -> Path:
+                 max_dims: int = 32) -> Path:
     """Write an animated GIF of ``t``: the encoder first, then one decoder step per frame.
 
     ``len(target) + 1`` frames; the last is held three times as long.
