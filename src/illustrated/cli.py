@@ -27,7 +27,7 @@ app.add_typer(translate.app, name="translate")
 app.add_typer(draw.app, name="draw")
 
 # The parts of the demo, in order: (title, module with a demo(out, echo) function).
-DEMO_PARTS = [("text → arrays", text)]
+DEMO_PARTS = [("text → arrays", text), ("word2vec", word2vec)]
 
 
 @app.command("demo")
