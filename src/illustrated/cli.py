@@ -28,7 +28,7 @@ app.add_typer(draw.app, name="draw")
 app.command("serve")(serve.serve)
 
 # The parts of the demo, in order: (title, module with a demo(out, echo) function).
-DEMO_PARTS = [("text → arrays", text), ("item2vec recommendations", recommend),
+DEMO_PARTS = [("text → arrays", text), ("word2vec", word2vec), ("item2vec recommendations", recommend),
               ("translation with attention", translate), ("illustrations", draw)]
 
 
