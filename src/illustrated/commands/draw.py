@@ -147,7 +147,7 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
     gallery = Gallery(out / "figures", echo=echo)
     w2v = _first(out, ("word2vec.npz", "word2vec*.npz", "word2vec*.bin"))
     if w2v:
-        gallery.word2vec(load_word2vec(w2v), WORDS, ANALOGIES)
+        gallery.word2vec(load_word2vec(w2v), WORDS, ANALOGIES, *_planted_groups())
     translator = _first(out, ("translator",))
     if translator and translator.is_dir():
         gallery.translation(load_translator(translator), _demo_sentence(out, translator))
@@ -159,6 +159,20 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
     index = gallery.write_index(out / "index.html")
     echo(f"{len(gallery.entries)} figures; open {index}")
     return {"figures": [name for _, name, _ in gallery.entries], "index": str(index)}
+
+
+def _planted_groups() -> tuple[list[str] | int, dict[str, str] | None]:
+    """The demo corpus's planted nouns, each with its side of its axis (male, female, country, capital)."""
+    try:
+        from ..word2vec.planted import PAIRS
+    except ImportError:
+        return 40, None
+    sides = {"gender": ("male", "female"), "capital": ("country", "capital")}
+    groups = {}
+    for a, b, axis, _ in PAIRS:
+        first, second = sides.get(axis, (f"{axis} a", f"{axis} b"))
+        groups[a], groups[b] = first, second
+    return list(groups), groups
 
 
 def _demo_sentence(out: Path, translator: Path) -> str:

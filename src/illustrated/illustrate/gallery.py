@@ -55,20 +55,26 @@ class Gallery:
         return path
 
     def word2vec(self, kv, words: Sequence[str] = (), analogies: Sequence[Sequence[str]] = (),
-                 map_words: int = 40, section: str = "word2vec") -> None:
-        """Strips of ``words``, the first analogy whose words are known, and a map of frequent words."""
+                 map_words: int | Sequence[str] = 40, groups: dict[str, str] | None = None,
+                 section: str = "word2vec") -> None:
+        """Strips of ``words``, the first analogy whose words are known, and a map of ``map_words``
+        (or that many frequent words), coloured by ``groups`` (word → attribute) when given."""
         chosen = pick_words(kv, words, n=max(4, len(words)))
         self.add(section, "word2vec-strips", vector_strips(np.stack([kv.vector(w) for w in chosen]), chosen),
                  f"Vector strips: {', '.join(chosen)}")
-        for a, b, c in (tuple(t) for t in analogies):
+        for a, b, c in (tuple(t)[:3] for t in analogies):
             if all(w in kv for w in (a, b, c)):
                 found = analogy_from_vectors(kv, a, b, c)
                 self.add(section, "word2vec-analogy", analogy_strips(found),
                          f"{a} − {b} + {c} ≈ {found.words[3]} (cosine {found.cosine:.2f})")
                 break
-        mapped = pick_words(kv, list(words) + [w for t in analogies for w in t], n=map_words)
-        self.add(section, "word2vec-map", map_figure(np.stack([kv.vector(w) for w in mapped]), mapped),
-                 f"PCA map of {len(mapped)} words")
+        if isinstance(map_words, int):
+            mapped = pick_words(kv, list(words) + [w for t in analogies for w in t], n=map_words)
+        else:
+            mapped = [w for w in map_words if w in kv]
+        colours = [groups.get(w, "other") for w in mapped] if groups else None
+        self.add(section, "word2vec-map", map_figure(np.stack([kv.vector(w) for w in mapped]), mapped, colours),
+                 f"PCA map of {len(mapped)} words" + (" coloured by group" if groups else ""))
 
     def translation(self, translator, sentence: str, section: str = "translation") -> None:
         """Attention heatmap, unrolled panels and an animated GIF for one translated sentence."""
@@ -85,7 +91,8 @@ class Gallery:
         """A map of the ``n`` most frequent items, coloured by ``groups`` (item → attribute) when given."""
         keys = [str(k) for k in list(vectors.keys)[:n]]
         colours = [groups.get(k, "other") for k in keys] if groups else None
-        self.add(section, "items-map", map_figure(np.stack([vectors.vector(k) for k in keys]), keys, colours),
+        self.add(section, "items-map", map_figure(np.stack([vectors.vector(k) for k in keys]), keys, colours,
+                                                  max_labels=30),
                  f"PCA map of {len(keys)} items" + (" coloured by attribute" if groups else ""))
 
     def curves(self, name: str, log: str | os.PathLike, section: str = "training") -> None:
