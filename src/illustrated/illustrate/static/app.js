@@ -40,12 +40,17 @@ async function api(path, body) {
 }
 
 // Stacked strips: one row of cells per vector, labels on the left, one shared colour scale.
+const drawn = new Map();  // svg → rows, to redraw strips when the window changes size
+
 function drawStrips(svg, rows) {
+  drawn.set(svg, rows);
   svg.replaceChildren();
   if (!rows.length) return;
   const dim = rows[0].vector.length;
-  const labelWidth = Math.min(220, 16 + 7.5 * Math.max(...rows.map((r) => r.label.length)));
-  const cell = Math.max(3, Math.min(18, 520 / dim));
+  const labelWidth = Math.min(200, 12 + 7 * Math.max(...rows.map((r) => r.label.length)));
+  // Fit the cells to the space available; below 3 px a cell the strip scrolls sideways instead.
+  const available = (svg.parentElement && svg.parentElement.clientWidth) || 520;
+  const cell = Math.max(3, Math.min(18, (available - labelWidth - 2) / dim));
   const height = 22, gap = 4;
   const vmax = Math.max(1e-9, ...rows.flatMap((r) => r.vector.map(Math.abs)));
   const width = labelWidth + cell * dim;
@@ -231,5 +236,10 @@ $("clear-button").addEventListener("click", () => {
   drawPicked();
   $("recommendations").replaceChildren();
   $("recommend-reason").textContent = "";
+});
+let resizeTimer;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => drawn.forEach((rows, svg) => drawStrips(svg, rows)), 150);
 });
 start().catch((e) => showError("word-error", e));
