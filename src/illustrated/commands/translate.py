@@ -74,7 +74,7 @@ def train(
                      min_count=min_count, bpe_vocab=bpe_vocab)
     if data.tokens not in ("word", "bpe"):
         raise ConfigError(f"--tokens: expected 'word' or 'bpe', got {data.tokens!r}")
-    model = _override(Seq2SeqConfig, src_vocab_size=1, tgt_vocab_size=1, emb_dim=emb_dim,
+    model = _override(Seq2SeqConfig, emb_dim=emb_dim,
                       hidden_dim=hidden_dim, layers=layers, rnn=rnn, attention=attention,
                       dropout=dropout, input_feeding=input_feeding)
     cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
@@ -188,7 +188,7 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
         start = time.perf_counter()
         translator, result = train_translator(
             data_dir / "train", data_dir / "valid", model_dir, DataConfig("fr", "en", min_count=1),
-            Seq2SeqConfig(src_vocab_size=1, tgt_vocab_size=1, emb_dim=32, hidden_dim=64, dropout=0.0),
+            Seq2SeqConfig(emb_dim=32, hidden_dim=64, dropout=0.0),
             TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
         seconds = time.perf_counter() - start
         [t] = translator.translate(["je suis étudiant"], beam=5)

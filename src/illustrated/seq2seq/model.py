@@ -24,8 +24,9 @@ class Seq2SeqConfig:
     """Architecture of a :class:`Seq2Seq` model (defaults are those of the Multi30k benchmark).
 
     Attributes:
-        src_vocab_size: source vocabulary size; ignored when ``src_features`` is set.
-        tgt_vocab_size: target vocabulary size.
+        src_vocab_size: source vocabulary size; ignored when ``src_features`` is set (0: not yet
+            known; the training pipeline fills it in from the data).
+        tgt_vocab_size: target vocabulary size (likewise).
         src_features: size of each source vector for vector input, or None for token ids.
         emb_dim: embedding size (source and target).
         hidden_dim: RNN size (per direction in the encoder; the decoder's size).
@@ -60,11 +61,9 @@ class Seq2SeqConfig:
             raise ConfigError(f"rnn: expected 'gru' or 'lstm', got {self.rnn!r}")
         if self.attention not in ("bahdanau", "dot", "general"):
             raise ConfigError(f"attention: expected 'bahdanau', 'dot' or 'general', got {self.attention!r}")
-        for name in ("emb_dim", "hidden_dim", "layers", "tgt_vocab_size"):
+        for name in ("emb_dim", "hidden_dim", "layers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.src_features is None and self.src_vocab_size < 1:
-            raise ConfigError("src_vocab_size must be at least 1 (or set src_features for vector input)")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
 
@@ -85,6 +84,10 @@ class Seq2Seq(nn.Module):
 
     def __init__(self, cfg: Seq2SeqConfig) -> None:
         super().__init__()
+        if cfg.tgt_vocab_size < 1:
+            raise ConfigError(f"tgt_vocab_size must be at least 1, got {cfg.tgt_vocab_size}")
+        if cfg.src_features is None and cfg.src_vocab_size < 1:
+            raise ConfigError("src_vocab_size must be at least 1 (or set src_features for vector input)")
         self.cfg = cfg
         if cfg.src_features is None:
             self.src_embed: nn.Module = nn.Embedding(cfg.src_vocab_size, cfg.emb_dim, padding_idx=cfg.pad_id)

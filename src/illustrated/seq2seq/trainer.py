@@ -136,6 +136,8 @@ class Trainer:
         self.step = self.epoch = self.batch_in_epoch = self.bad_epochs = 0
         self.best = -math.inf
         self.losses: list[float] = []   # every step's loss, for inspection
+        self.train_seconds = 0.0        # time in training steps (this process), validation excluded
+        self.train_tokens = 0           # target tokens trained on (this process)
         self.history: list[dict] = []   # validation records
 
     # ---- checkpoints -----------------------------------------------------------------------
@@ -222,6 +224,8 @@ class Trainer:
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                     self.save_checkpoint()
                 if cfg.max_steps and self.step >= cfg.max_steps:
+                    self.train_seconds += time.perf_counter() - t0
+                    self.train_tokens += tokens
                     if bar is not None:
                         bar.close()
                     self.save_checkpoint()
@@ -230,7 +234,8 @@ class Trainer:
                 bar.close()
             self.epoch += 1
             self.batch_in_epoch = 0
-            self.train_tokens_per_s = tokens / max(time.perf_counter() - t0, 1e-9)
+            self.train_seconds += time.perf_counter() - t0
+            self.train_tokens += tokens
             last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1))
             self.save_checkpoint()
             if cfg.patience and self.bad_epochs >= cfg.patience:

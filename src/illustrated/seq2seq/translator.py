@@ -255,4 +255,5 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         say(f"resumed at epoch {trainer.epoch + 1}, step {trainer.step}")
     last = trainer.fit(train)
     best = Translator.load(out)
-    return best, {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch}
+    return best, {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch,
+                  "train_seconds": trainer.train_seconds, "train_tokens": trainer.train_tokens}
