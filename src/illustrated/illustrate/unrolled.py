@@ -33,6 +33,18 @@ def _states(t, max_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return enc[:, :max_dims], dec[:, :max_dims], check_attention(t.attention, source, target)
 
 
+def _state_strip(ax, label: str, state: np.ndarray, norm, title: str, xlabel: str,
+                 title_style: dict | None = None):
+    """One time step: its hidden state float ``[d]`` as a vertical strip under its token."""
+    ax.set_label(label)
+    ax.imshow(state[:, None], cmap=DIVERGING, norm=norm, aspect="auto", interpolation="nearest")
+    ax.set_title(title, fontsize=9, rotation=60 if len(title) > 5 else 0, **(title_style or {}))
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def unrolled_figure(t, upto: int | None = None, max_dims: int = 32, title: str | None = None) -> Figure:
     """Panels for a Translation-like ``t`` (``source``, ``target``, ``attention``, states).
 
@@ -51,24 +63,12 @@ def unrolled_figure(t, upto: int | None = None, max_dims: int = 32, title: str |
     grid = fig.add_gridspec(2, s + n + 1, height_ratios=[3, max(1.2, 0.28 * s)],
                             width_ratios=[1] * s + [0.4] + [1] * n)
     for i, token in enumerate(source):
-        ax = fig.add_subplot(grid[0, i])
-        ax.set_label(f"encoder:{i}")
-        ax.imshow(enc[i][:, None], cmap=DIVERGING, norm=enc_norm, aspect="auto", interpolation="nearest")
-        ax.set_title(token, fontsize=9, rotation=60 if len(token) > 5 else 0)
-        ax.set_xlabel(f"h{i + 1}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _state_strip(fig.add_subplot(grid[0, i]), f"encoder:{i}", enc[i], enc_norm, token, f"h{i + 1}")
     for j, word in enumerate(target):
         shown = j <= last
-        ax = fig.add_subplot(grid[0, s + 1 + j])
-        ax.set_label(f"decoder:{j}")
-        ax.imshow(dec[j][:, None] if shown else np.full((dec.shape[1], 1), np.nan), cmap=DIVERGING,
-                  norm=dec_norm, aspect="auto", interpolation="nearest")
-        ax.set_title(word, fontsize=9, fontweight="bold", alpha=1.0 if shown else 0.0,
-                     rotation=60 if len(word) > 5 else 0, color="#b2182b")
-        ax.set_xlabel(f"s{j + 1}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax = _state_strip(fig.add_subplot(grid[0, s + 1 + j]), f"decoder:{j}",
+                          dec[j] if shown else np.full(dec.shape[1], np.nan), dec_norm, word, f"s{j + 1}",
+                          title_style={"fontweight": "bold", "color": "#b2182b", "alpha": 1.0 if shown else 0.0})
         below = fig.add_subplot(grid[1, s + 1 + j])
         below.set_label(f"attention:{j}")
         below.imshow(att[j][:, None] if shown else np.full((s, 1), np.nan), cmap=ATTENTION_CMAP,
