@@ -130,7 +130,7 @@ class Trainer:
         self.model, self.cfg, self.out_dir = model, cfg, Path(out_dir)
         self.valid, self.valid_refs, self.decode = valid, valid_refs, decode
         self.lowercase, self.extra, self.progress = lowercase, extra or {}, progress
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=True)
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer, mode="max", factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr)
         self.step = self.epoch = self.batch_in_epoch = self.bad_epochs = 0
