@@ -63,6 +63,9 @@ def train(
     min_count: Annotated[Optional[int], Opt(help="Word level: rarer words become <unk>.")] = None,
     lowercase: Annotated[Optional[bool], Opt("--lowercase/--no-lowercase", help="Lowercase all text.")] = None,
     seed: Annotated[Optional[int], Opt(help="Random seed.")] = None,
+    src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings (word2vec text).")] = None,
+    tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings (word2vec text).")] = None,
+    freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
     resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
@@ -79,13 +82,15 @@ def train(
                       dropout=dropout, input_feeding=input_feeding)
     cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
                     label_smoothing=label_smoothing, patience=patience, max_len=max_len,
-                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed)
+                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
+                    freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
+                    freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
     start = time.perf_counter()
     _, result = train_translator(train_prefix, valid_prefix, output, data, model, cfg, resume=resume,
-                                 echo=echo)
+                                 echo=echo, src_vectors=src_vectors, tgt_vectors=tgt_vectors)
     for rec in result["history"]:
         echo(f"epoch {rec['epoch']}: valid loss {rec['valid_loss']:.3f}  BLEU {rec.get('bleu', 0):.2f}  "
              f"chrF {rec.get('chrf', 0):.2f}")
