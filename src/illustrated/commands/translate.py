@@ -57,6 +57,7 @@ def train(
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
     valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
+    max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
     tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
     bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size per side.")] = None,
@@ -83,6 +84,7 @@ def train(
     cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
                     label_smoothing=label_smoothing, patience=patience, max_len=max_len,
                     valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
+                    max_minutes=max_minutes,
                     freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
                     freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
     if not resume and (output / "checkpoint.pt").exists():

@@ -50,6 +50,8 @@ class TrainConfig:
         log_every: steps between training records in ``metrics.jsonl``.
         checkpoint_every: steps between mid-epoch checkpoints (0: at the end of each epoch only).
         max_steps: stop (with a checkpoint) after this many steps in total (0: no limit).
+        max_minutes: stop after the epoch that would not finish within this wall-clock budget
+            (training and validation, this process; 0: no limit).
         freeze_src_embeddings, freeze_tgt_embeddings: keep that embedding table fixed (for
             tables initialised from pretrained vectors).
     """
@@ -70,6 +72,7 @@ class TrainConfig:
     log_every: int = 50
     checkpoint_every: int = 0
     max_steps: int = 0
+    max_minutes: float = 0.0
     freeze_src_embeddings: bool = False
     freeze_tgt_embeddings: bool = False
 
@@ -205,7 +208,9 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.cfg
         last: dict = {}
+        started = time.perf_counter()
         while self.epoch < cfg.epochs:
+            epoch_start = time.perf_counter()
             batches = self.epoch_batches(train, self.epoch)
             bar = None
             if self.progress:
@@ -248,6 +253,9 @@ class Trainer:
             last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1))
             self.save_checkpoint()
             if cfg.patience and self.bad_epochs >= cfg.patience:
+                break
+            now = time.perf_counter()
+            if cfg.max_minutes and (now - started) + (now - epoch_start) > cfg.max_minutes * 60:
                 break
         return last
 
