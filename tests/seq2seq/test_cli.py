@@ -147,3 +147,15 @@ def test_a_real_process_exits_1_with_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "illustrated.cli", "translate", "run", str(tmp_path), "x"],
                        capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("error: ") and len(r.stderr.splitlines()) == 1
+
+
+def test_subword_model_round_trip(model_dir, monkeypatch, capsys, tmp_path):
+    code, out, err = cli(monkeypatch, capsys, "translate", "train", "--train", model_dir / "data" / "train",
+                         "--src", "fr", "--tgt", "en", "-o", tmp_path / "bpe", "--tokens", "bpe",
+                         "--bpe-vocab", "80", "--epochs", "1", *TINY)
+    assert code == 0, err
+    assert (tmp_path / "bpe" / "src.spm").exists() and (tmp_path / "bpe" / "tgt.spm").exists()
+    t = Translator.load(tmp_path / "bpe")
+    assert t.src_codec.kind == "bpe" and t.src_codec.detokenize(t.src_codec.tokenize("je suis prête")) == "je suis prête"
+    [x] = t.translate(["je suis prête"], beam=2)
+    assert x.attention.shape == (len(x.target), len(x.source))
