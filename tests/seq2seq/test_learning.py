@@ -28,7 +28,7 @@ def train(cfg, data, tmp_path: Path, epochs: int, batch_size: int = 32, lr: floa
 
 
 def test_reverses_digit_sequences(tmp_path):
-    model = train(tiny_config(), reverse_data(6000), tmp_path, epochs=6)
+    model = train(tiny_config(), reverse_data(8000), tmp_path, epochs=7, batch_size=64)
     assert sequence_accuracy(model, reverse_data(500, seed=1)) >= 0.99
 
 

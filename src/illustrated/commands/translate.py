@@ -57,12 +57,16 @@ def train(
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
     valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
+    max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
     tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
     bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size per side.")] = None,
     min_count: Annotated[Optional[int], Opt(help="Word level: rarer words become <unk>.")] = None,
     lowercase: Annotated[Optional[bool], Opt("--lowercase/--no-lowercase", help="Lowercase all text.")] = None,
     seed: Annotated[Optional[int], Opt(help="Random seed.")] = None,
+    src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings (word2vec text).")] = None,
+    tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings (word2vec text).")] = None,
+    freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
     resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
@@ -79,13 +83,16 @@ def train(
                       dropout=dropout, input_feeding=input_feeding)
     cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
                     label_smoothing=label_smoothing, patience=patience, max_len=max_len,
-                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed)
+                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
+                    max_minutes=max_minutes,
+                    freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
+                    freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
     start = time.perf_counter()
     _, result = train_translator(train_prefix, valid_prefix, output, data, model, cfg, resume=resume,
-                                 echo=echo)
+                                 echo=echo, src_vectors=src_vectors, tgt_vectors=tgt_vectors)
     for rec in result["history"]:
         echo(f"epoch {rec['epoch']}: valid loss {rec['valid_loss']:.3f}  BLEU {rec.get('bleu', 0):.2f}  "
              f"chrF {rec.get('chrf', 0):.2f}")

@@ -108,7 +108,10 @@ class TextCodec:
     @classmethod
     def train_bpe(cls, lines: Sequence[str], vocab_size: int, lowercase: bool = False,
                   seed: int = 1) -> "TextCodec":
-        """Train a sentencepiece BPE model on ``lines`` (in memory; nothing is downloaded)."""
+        """Train a sentencepiece BPE model on ``lines`` (in memory; nothing is downloaded).
+
+        BPE training is deterministic; ``seed`` is accepted for symmetry with the other trainers.
+        """
         import sentencepiece as spm
 
         model = io.BytesIO()
@@ -117,7 +120,7 @@ class TextCodec:
             spm.SentencePieceTrainer.train(
                 sentence_iterator=iter(text), model_writer=model, vocab_size=vocab_size,
                 model_type="bpe", character_coverage=1.0, bos_id=-1, eos_id=-1, pad_id=-1,
-                unk_id=0, hard_vocab_limit=False, random_seed=seed, minloglevel=2,
+                unk_id=0, hard_vocab_limit=False, minloglevel=2,
                 num_threads=2)
         except RuntimeError as e:
             raise ConfigError(f"sentencepiece training failed: {str(e).splitlines()[-1]}") from None

@@ -38,16 +38,19 @@ def _plural(word: str) -> str:
 
 def french_english(n: int | None = None, seed: int = 0) -> list[tuple[str, str]]:
     """Simple, grammatical French→English pairs ("je suis étudiant" → "i am a student", "elle a
-    une voiture rouge" → "she has a red car"), shuffled; ``n`` caps the count."""
+    une voiture rouge" → "she has a red car"), shuffled; ``n`` caps the count.
+
+    Sentences naming a profession appear three times: each profession word occurs in only a few
+    sentences, and the repetition lets a tiny model learn them in a few seconds."""
     pairs = []
     for fr_s, en_s, etre, avoir, be, have, fem, plural in _SUBJECTS:
         for m, f, en in _ROLES:
             word = f if fem else m
             if plural:
-                pairs.append((f"{fr_s} {etre} {_plural(word)}", f"{en_s} {be} {en}s"))
+                pairs += [(f"{fr_s} {etre} {_plural(word)}", f"{en_s} {be} {en}s")] * 3
             else:
                 art = "an" if en[0] in "aeiou" else "a"
-                pairs.append((f"{fr_s} {etre} {word}", f"{en_s} {be} {art} {en}"))
+                pairs += [(f"{fr_s} {etre} {word}", f"{en_s} {be} {art} {en}")] * 3
         for m, f, en in _ADJS:
             word = f if fem else m
             pairs.append((f"{fr_s} {etre} {_plural(word) if plural else word}", f"{en_s} {be} {en}"))

@@ -50,6 +50,10 @@ class TrainConfig:
         log_every: steps between training records in ``metrics.jsonl``.
         checkpoint_every: steps between mid-epoch checkpoints (0: at the end of each epoch only).
         max_steps: stop (with a checkpoint) after this many steps in total (0: no limit).
+        max_minutes: stop after the epoch that would not finish within this wall-clock budget
+            (training and validation, this process; 0: no limit).
+        freeze_src_embeddings, freeze_tgt_embeddings: keep that embedding table fixed (for
+            tables initialised from pretrained vectors).
     """
 
     epochs: int = 10
@@ -68,6 +72,9 @@ class TrainConfig:
     log_every: int = 50
     checkpoint_every: int = 0
     max_steps: int = 0
+    max_minutes: float = 0.0
+    freeze_src_embeddings: bool = False
+    freeze_tgt_embeddings: bool = False
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "max_len", "valid_beam", "log_every"):
@@ -130,7 +137,12 @@ class Trainer:
         self.model, self.cfg, self.out_dir = model, cfg, Path(out_dir)
         self.valid, self.valid_refs, self.decode = valid, valid_refs, decode
         self.lowercase, self.extra, self.progress = lowercase, extra or {}, progress
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        if cfg.freeze_src_embeddings:
+            model.src_embed.weight.requires_grad_(False)
+        if cfg.freeze_tgt_embeddings:
+            model.tgt_embed.weight.requires_grad_(False)
+        self.optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
+                                          fused=True)
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer, mode="max", factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr)
         self.step = self.epoch = self.batch_in_epoch = self.bad_epochs = 0
@@ -196,7 +208,9 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.cfg
         last: dict = {}
+        started = time.perf_counter()
         while self.epoch < cfg.epochs:
+            epoch_start = time.perf_counter()
             batches = self.epoch_batches(train, self.epoch)
             bar = None
             if self.progress:
@@ -239,6 +253,9 @@ class Trainer:
             last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1))
             self.save_checkpoint()
             if cfg.patience and self.bad_epochs >= cfg.patience:
+                break
+            now = time.perf_counter()
+            if cfg.max_minutes and (now - started) + (now - epoch_start) > cfg.max_minutes * 60:
                 break
         return last
 

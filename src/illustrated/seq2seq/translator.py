@@ -195,7 +195,9 @@ def _codec_and_vocab(lines: Sequence[str], data: DataConfig, seed: int) -> tuple
 
 def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, out_dir: str | Path,
                      data: DataConfig, model_cfg: Seq2SeqConfig, train_cfg: TrainConfig,
-                     resume: bool = False, progress: bool = True, echo=None) -> tuple[Translator, dict]:
+                     resume: bool = False, progress: bool = True, echo=None,
+                     src_vectors: str | Path | None = None,
+                     tgt_vectors: str | Path | None = None) -> tuple[Translator, dict]:
     """Read the files, build tokenizers and vocabularies, train, and leave a model folder.
 
     With ``resume`` the folder's configuration (all but ``epochs``), vocabularies and
@@ -246,6 +248,14 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         refs = valid[1]
     torch.manual_seed(train_cfg.seed)
     model = Seq2Seq(model_cfg)
+    if not resume:
+        from .embeddings import init_embedding
+
+        for side, path, table, vocab in (("source", src_vectors, model.src_embed, src_vocab),
+                                         ("target", tgt_vectors, model.tgt_embed, tgt_vocab)):
+            if path is not None:
+                found = init_embedding(table, vocab, path)
+                say(f"{side} embeddings: {found} of {len(vocab)} tokens from {path}")
     translator = Translator(model, src_vocab, tgt_vocab, src_codec, tgt_codec, data)
     extra = {"src_vocab": vocab_fingerprint(src_vocab), "tgt_vocab": vocab_fingerprint(tgt_vocab)}
     trainer = Trainer(model, train_cfg, out, valid_data, refs, translator.detokenize,
