@@ -177,8 +177,9 @@ class HnswIndex:
         if kk > self.ef:
             self._index.set_ef(kk)
         try:
-            labels, dist = self._index.knn_query(q, k=kk, num_threads=self.threads if threads is None
-                                                 else threads)
+            if threads is None:  # one query: no thread pool to start
+                threads = 1 if len(q) == 1 else self.threads
+            labels, dist = self._index.knn_query(q, k=kk, num_threads=threads)
         finally:
             if kk > self.ef:
                 self._index.set_ef(self.ef)

@@ -63,7 +63,7 @@ class Item2VecConfig:
     ns_exponent: float = -0.5
     sample: float = 1e-4
     min_count: int = 1
-    epochs: int = 20
+    epochs: int = 10
     alpha: float = 0.025
     min_alpha: float = 0.0001
     sg: bool = True

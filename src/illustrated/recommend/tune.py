@@ -2,7 +2,8 @@
 
 Caselles-Dupré et al. (2018) found the negative-sampling exponent, the window, the number of epochs
 and subsampling to matter most; :data:`SPACE` searches those (negative exponents and a window over
-the whole session included) plus size and negatives. Two strategies:
+the whole session included) plus size, negatives and the
+minimum count (rare items with poor vectors otherwise crowd the lists). Two strategies:
 
 * ``random``: draw ``trials`` settings and train each in full;
 * ``halving`` (successive halving, Jamieson & Talwalkar 2016): train ``trials`` settings for a few
@@ -29,8 +30,9 @@ __all__ = ["SPACE", "Trial", "TuneResult", "tune"]
 
 SPACE: dict[str, list] = {
     "ns_exponent": [-1.0, -0.5, 0.0, 0.5, 0.75, 1.0],
-    "window": [3, 5, 10, 20, 50, None],
+    "window": [5, 10, 20, 50, None],
     "epochs": [10, 20, 40],
+    "min_count": [1, 3, 5],
     "sample": [0.0, 1e-5, 1e-4, 1e-3],
     "negative": [5, 10, 20],
     "dim": [32, 64, 128],
