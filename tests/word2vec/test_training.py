@@ -123,3 +123,8 @@ def test_max_vocab_keeps_the_most_frequent(sentences):
     model = Word2Vec(small_config(max_vocab=20, epochs=1)).train(sentences, progress=False)
     assert len(model.wv) == 20
     assert (np.diff(model.wv.counts) <= 0).all()
+
+
+def test_one_shot_iterators_are_refused(sentences):
+    with pytest.raises(IllustratedError, match="re-iterable"):
+        Word2Vec(small_config()).train(iter(sentences), progress=False)
