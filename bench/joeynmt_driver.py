@@ -65,7 +65,8 @@ T.TrainManager.train_and_validate = timed_train
 P.predict = timed_predict
 
 with open(sys.argv[1]) as f:
-    cfg = yaml.safe_load(f)
+    # JSON is read as JSON: PyYAML would take a float such as 1e-08 for a string
+    cfg = json.load(f) if sys.argv[1].endswith(".json") else yaml.safe_load(f)
 Path(cfg["model_dir"]).mkdir(parents=True, exist_ok=True)
 T.train(rank=0, world_size=1, cfg=cfg)
 test = facts["decodes"][-1]   # dev, then test

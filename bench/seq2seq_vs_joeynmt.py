@@ -83,7 +83,7 @@ def joey_config(data: Path, model_dir: Path, epochs: int, beam: int, input_feedi
         "training": {"optimizer": "adam", "learning_rate": 0.001, "learning_rate_min": 1e-8,
                      "clip_grad_norm": 1.0, "batch_size": 64, "batch_type": "sentence",
                      "scheduling": "exponential", "decrease_factor": 0.9, "epochs": epochs,
-                     "validation_freq": 10 ** 9, "logging_freq": 100, "early_stopping_metric": "bleu",
+                     "validation_freq": 10 ** 9, "logging_freq": 50, "early_stopping_metric": "bleu",
                      "shuffle": True, "overwrite": True, "keep_best_ckpts": 1, "label_smoothing": 0.0,
                      "normalization": "tokens", "loss": "crossentropy", "print_valid_sents": [0]},
         "model": {
@@ -98,9 +98,9 @@ def joey_config(data: Path, model_dir: Path, epochs: int, beam: int, input_feedi
 
 def run_joey(python: str, data: Path, work: Path, epochs: int, threads: int, beam: int,
              input_feeding: bool) -> dict:
-    cfg_path = work / "joey.yaml"
+    cfg_path = work / "joey.json"
     cfg = joey_config(data, work / "joey-model", epochs, beam, input_feeding)
-    cfg_path.write_text(json.dumps(cfg, indent=2))   # JSON is YAML
+    cfg_path.write_text(json.dumps(cfg, indent=2))
     proc = subprocess.run([python, str(Path(__file__).with_name("joeynmt_driver.py")), str(cfg_path),
                            str(threads)], capture_output=True, text=True)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("JOEY_RESULT ")), None)
@@ -122,6 +122,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/seq2seq-bench"))
     ap.add_argument("--joey-python", default="/work/venv-joey/bin/python")
     ap.add_argument("--skip-joey", action="store_true")
+    ap.add_argument("--skip-ours", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="Reuse a side's saved result (WORK/SYSTEM.result.json) from an earlier run.")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N training pairs (smoke test).")
     args = ap.parse_args()
@@ -134,11 +137,24 @@ def main() -> None:
     report = Report("seq2seq_vs_joeynmt", anchor="JoeyNMT 2.3.0", epochs=args.epochs, threads=args.threads,
                     beam=args.beam, input_feeding=feed, data="multi30k de→en, test2016")
     rows = {}
-    ours = isolated(run_ours, str(data), str(args.work / "ours"), args.epochs, args.threads, args.beam, feed)
-    rows["illustrated"] = {**ours.value, "peak_mb": ours.peak_mb}
+
+    def side(system: str, run) -> None:
+        saved = args.work / f"{system}.result.json"
+        if args.reuse and saved.exists():
+            rows[system] = json.loads(saved.read_text())
+            return
+        rows[system] = run()
+        saved.write_text(json.dumps(rows[system]))
+
+    def ours() -> dict:
+        m = isolated(run_ours, str(data), str(args.work / "ours"), args.epochs, args.threads, args.beam, feed)
+        return {**m.value, "peak_mb": m.peak_mb}
+
+    if not args.skip_ours:
+        side("illustrated", ours)
     if not args.skip_joey:
-        rows["joeynmt"] = run_joey(args.joey_python, data, args.work, args.epochs, args.threads,
-                                   args.beam, feed)
+        side("joeynmt", lambda: run_joey(args.joey_python, data, args.work, args.epochs, args.threads,
+                                         args.beam, feed))
     for system, r in rows.items():
         scores = score_all(r["hypotheses"], refs, lowercase=True)
         (args.work / f"{system}.test.hyp").write_text("\n".join(r["hypotheses"]) + "\n", encoding="utf-8")
@@ -147,7 +163,7 @@ def main() -> None:
                    train_s=round(r["train_s"], 1), train_tok_per_s=round(r["train_tokens"] / r["train_s"], 1),
                    beam_sent_per_s=round(len(r["hypotheses"]) / r["decode_s"], 2), bleu=r["bleu"],
                    chrf=r["chrf"], peak_mb=round(r["peak_mb"]))
-    if "joeynmt" in rows:
+    if len(rows) == 2:
         a, b = report.rows
         report.summary = {"train_speedup": ratio(a["train_tok_per_s"], b["train_tok_per_s"]),
                           "decode_speedup": ratio(a["beam_sent_per_s"], b["beam_sent_per_s"]),

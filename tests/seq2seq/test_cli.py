@@ -68,8 +68,8 @@ def test_train_run_evaluate(model_dir, monkeypatch, capsys, tmp_path):
     assert code == 0 and out.strip() == "i am a student"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, out, _ = cli(monkeypatch, capsys, "translate", "run", d, "--beam", "1",
-                       stdin="il a un chien\nelle est fatiguée\n")
-    assert code == 0 and out.splitlines() == ["he has a dog", "she is tired"]
+                       stdin="il a un chien\n\nelle est fatiguée\n")
+    assert code == 0 and out.splitlines() == ["he has a dog", "", "she is tired"]
     code, out, _ = cli(monkeypatch, capsys, "translate", "evaluate", d, "--test", model_dir / "data" / "valid")
     assert code == 0 and '"bleu": ' in out
     import json

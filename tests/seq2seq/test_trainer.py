@@ -61,3 +61,20 @@ def test_damaged_or_missing_checkpoints_are_clear_errors(tmp_path):
     ck.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])   # truncated
     with pytest.raises(FormatError, match="not a readable checkpoint"):
         _trainer(tmp_path / "t").resume()
+
+
+def test_trainer_accepts_a_distributed_data_parallel_model(tmp_path):
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'rendezvous'}", rank=0, world_size=1)
+    try:
+        torch.manual_seed(7)
+        ddp = DistributedDataParallel(Seq2Seq(tiny_config()))
+        t = Trainer(ddp, TrainConfig(epochs=1, batch_size=16, patience=0), tmp_path, progress=False)
+        t.fit(reverse_data(64))
+        ck = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+        assert t.step == 4 and not any(k.startswith("module.") for k in ck["model"])
+        Seq2Seq(tiny_config()).load_state_dict(ck["model"])
+    finally:
+        dist.destroy_process_group()

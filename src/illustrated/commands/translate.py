@@ -118,11 +118,21 @@ def run(
 
     _set_threads(threads)
     translator = Translator.load(model_dir)
+    from_stdin = not sentences
     lines = list(sentences) if sentences else _read_stdin()
     if not lines:
         raise ConfigError("nothing to translate: give sentences or lines on stdin")
-    results = translator.translate(lines, beam=beam, max_len=max_len)
-    for t in results:
+    # on stdin a blank line gives a blank line, so output lines stay aligned with input lines
+    todo = [i for i, s in enumerate(lines) if s.strip() or not from_stdin]
+    if not todo:
+        raise ConfigError("nothing to translate: every line on stdin is blank")
+    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len)))
+    results = [done[i] for i in todo]
+    for i in range(len(lines)):
+        t = done.get(i)
+        if t is None:
+            echo("")
+            continue
         echo(t.text)
         if show_tokens:
             echo(f"  source: {' '.join(t.source)}\n  output: {' '.join(t.target)}  (score {t.score:.3f})")

@@ -105,26 +105,28 @@ class Seq2Seq(nn.Module):
         enc.keys = self.decoder.attention.project_keys(enc.states)
         return enc
 
-    def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> tuple[Tensor, Tensor]:
-        """Teacher-forced logits ``[B, T, tgt_vocab]`` and attention ``[B, T, S]``.
+    def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor | None = None,
+                label_smoothing: float = 0.0) -> tuple[Tensor, Tensor | int]:
+        """Teacher forcing. ``tgt_in`` ``int64`` ``[B, T]`` is ``<s> y_1 … y_{T-1}`` (padded).
 
-        ``tgt_in`` ``int64`` ``[B, T]`` is ``<s> y_1 … y_{T-1}`` (padded with ``pad_id``).
+        Without ``tgt_out``: logits ``[B, T, tgt_vocab]`` and attention ``[B, T, S]``.
+        With ``tgt_out`` (``y_1 … </s>``, padded): the mean token cross-entropy over non-pad
+        targets and their number — only real positions go through the output layer, so padding
+        costs nothing there. Training goes through ``forward`` so a ``DistributedDataParallel``
+        wrapper sees it.
         """
         enc = self.encode(src, src_lengths)
         att, weights, _ = self.decoder(self.tgt_embed(tgt_in), enc)
-        return self.output(att), weights
-
-    def loss(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor,
-             label_smoothing: float = 0.0) -> tuple[Tensor, int]:
-        """Mean token cross-entropy over non-pad targets, and the number of those targets.
-
-        Only the real positions go through the output layer, so padding costs nothing there.
-        """
-        enc = self.encode(src, src_lengths)
-        att, _, _ = self.decoder(self.tgt_embed(tgt_in), enc)
+        if tgt_out is None:
+            return self.output(att), weights
         keep = tgt_out != self.cfg.pad_id
         logits = self.output(att[keep])                                    # [N, V]
         return nn.functional.cross_entropy(logits, tgt_out[keep], label_smoothing=label_smoothing), int(keep.sum())
+
+    def loss(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor,
+             label_smoothing: float = 0.0) -> tuple[Tensor, int]:
+        """Mean token cross-entropy over non-pad targets, and the number of those targets."""
+        return self(src, src_lengths, tgt_in, tgt_out, label_smoothing)
 
     def step_logits(self, prev: Tensor, enc: EncoderOutput, state) -> tuple[Tensor, object, Tensor, Tensor]:
         """One search step: previous tokens ``[B]`` → log-probabilities ``[B, V]``, new state,

@@ -135,12 +135,13 @@ class Trainer:
                  decode: Callable[[list[int]], str] | None = None, lowercase: bool = False,
                  extra: dict | None = None, progress: bool = True) -> None:
         self.model, self.cfg, self.out_dir = model, cfg, Path(out_dir)
+        self.raw = getattr(model, "module", model)   # the Seq2Seq inside a DDP wrapper
         self.valid, self.valid_refs, self.decode = valid, valid_refs, decode
         self.lowercase, self.extra, self.progress = lowercase, extra or {}, progress
         if cfg.freeze_src_embeddings:
-            model.src_embed.weight.requires_grad_(False)
+            self.raw.src_embed.weight.requires_grad_(False)
         if cfg.freeze_tgt_embeddings:
-            model.tgt_embed.weight.requires_grad_(False)
+            self.raw.tgt_embed.weight.requires_grad_(False)
         self.optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
                                           fused=True)
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
@@ -154,7 +155,7 @@ class Trainer:
 
     # ---- checkpoints -----------------------------------------------------------------------
     def state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        return {"model": self.raw.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "rng": torch.get_rng_state(),
                 "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "best": self.best, "bad_epochs": self.bad_epochs, "extra": json.dumps(self.extra)}
@@ -172,7 +173,7 @@ class Trainer:
             raise FormatError(f"{path}: checkpoint was made with other data or settings "
                               "(vocabulary or configuration differ)")
         try:
-            self.model.load_state_dict(ck["model"])
+            self.raw.load_state_dict(ck["model"])
             self.optimizer.load_state_dict(ck["optimizer"])
         except (RuntimeError, ValueError, KeyError) as e:
             raise FormatError(f"{path}: does not fit this model ({str(e).splitlines()[0][:160]})") from None
@@ -190,8 +191,8 @@ class Trainer:
         """One optimizer step on one batch; returns the mean token loss."""
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss, _ = self.model.loss(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out,
-                                  self.cfg.label_smoothing)
+        loss, _ = self.model(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out,
+                             self.cfg.label_smoothing)
         loss.backward()
         if self.cfg.clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
@@ -263,7 +264,7 @@ class Trainer:
         """Validation loss, BLEU and chrF; LR schedule, best-model file and early stopping."""
         record = {"epoch": self.epoch}
         if self.valid is None:
-            save_torch({"model": self.model.state_dict(), "extra": json.dumps(self.extra)},
+            save_torch({"model": self.raw.state_dict(), "extra": json.dumps(self.extra)},
                        self.out_dir / "model.pt")
             return {"epoch": self.epoch, "train_loss": train_loss}
         record.update(self.evaluate(self.valid, self.valid_refs))
@@ -271,7 +272,7 @@ class Trainer:
         self.scheduler.step(score)
         if score > self.best:
             self.best, self.bad_epochs = score, 0
-            save_torch({"model": self.model.state_dict(), "extra": json.dumps(self.extra),
+            save_torch({"model": self.raw.state_dict(), "extra": json.dumps(self.extra),
                         "epoch": self.epoch, "bleu": record.get("bleu", 0.0)}, self.out_dir / "model.pt")
         else:
             self.bad_epochs += 1
@@ -283,18 +284,19 @@ class Trainer:
     def evaluate(self, data: ParallelData, refs: Sequence[str] | None = None) -> dict:
         """Mean token loss on ``data`` and, with references, BLEU/chrF of its translations."""
         self.model.eval()
+        model = self.raw
         total, n = 0.0, 0
         hyps: dict[int, str] = {}
         for batch in data.batches(batch_size=64):
-            loss, k = self.model.loss(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
+            loss, k = model.loss(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
             total += float(loss) * k
             n += k
             if refs is not None and self.decode is not None:
                 max_len = int(batch.src_lengths.max()) * 2 + 10
                 if self.cfg.valid_beam > 1:
-                    out = beam_search(self.model, batch.src, batch.src_lengths, self.cfg.valid_beam, max_len)
+                    out = beam_search(model, batch.src, batch.src_lengths, self.cfg.valid_beam, max_len)
                 else:
-                    out = greedy_search(self.model, batch.src, batch.src_lengths, max_len)
+                    out = greedy_search(model, batch.src, batch.src_lengths, max_len)
                 for i, h in zip(batch.index.tolist(), out):
                     hyps[i] = self.decode(h.ids)
         record = {"valid_loss": round(total / max(n, 1), 5)}

@@ -212,33 +212,12 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         valid = read_parallel(valid_prefix, data.src_lang, data.tgt_lang)
     torch.manual_seed(train_cfg.seed)
     if resume:
-        prev = Translator.load(out, weights="checkpoint.pt") if (out / "checkpoint.pt").exists() else None
-        if prev is None:
-            raise FormatError(f"{out / 'checkpoint.pt'}: no checkpoint to resume from")
-        conf = json.loads((out / "config.json").read_text(encoding="utf-8"))
-        if conf["data"]["src_lang"] != data.src_lang or conf["data"]["tgt_lang"] != data.tgt_lang:
-            raise ConfigError(f"{out} translates {conf['data']['src_lang']}→{conf['data']['tgt_lang']}, "
-                              f"not {data.src_lang}→{data.tgt_lang}")
-        data = prev.data
+        prev, train_cfg = _reopen_model_dir(out, data, train_cfg)
+        data, model_cfg = prev.data, prev.model.cfg
         src_codec, tgt_codec, src_vocab, tgt_vocab = prev.src_codec, prev.tgt_codec, prev.src_vocab, prev.tgt_vocab
-        model_cfg = prev.model.cfg
-        train_cfg = TrainConfig.from_dict({**conf["train"], "epochs": train_cfg.epochs})
     else:
-        src_codec, src_vocab = _codec_and_vocab(src_lines, data, train_cfg.seed)
-        tgt_codec, tgt_vocab = _codec_and_vocab(tgt_lines, data, train_cfg.seed)
-        model_cfg.src_vocab_size, model_cfg.tgt_vocab_size = len(src_vocab), len(tgt_vocab)
-        model_cfg.pad_id, model_cfg.bos_id, model_cfg.eos_id = tgt_vocab.pad_id, tgt_vocab.bos_id, tgt_vocab.eos_id
-        out.mkdir(parents=True, exist_ok=True)
-        src_vocab.save(out / "src.vocab")
-        tgt_vocab.save(out / "tgt.vocab")
-        for side, codec in (("src", src_codec), ("tgt", tgt_codec)):
-            if codec.spm_model is not None:
-                with atomic_write(out / f"{side}.spm", "wb") as f:
-                    f.write(codec.spm_model)
-        conf = {"model": model_cfg.to_dict(), "data": asdict(data), "train": train_cfg.to_dict()}
-        with atomic_write(out / "config.json", "w") as f:
-            f.write(json.dumps(conf, indent=2) + "\n")
-        (out / "metrics.jsonl").unlink(missing_ok=True)
+        src_codec, src_vocab, tgt_codec, tgt_vocab = _start_model_dir(out, src_lines, tgt_lines, data,
+                                                                      model_cfg, train_cfg)
     say(f"vocabulary: {len(src_vocab)} {data.src_lang} / {len(tgt_vocab)} {data.tgt_lang} tokens")
     train = ParallelData.from_text(src_lines, tgt_lines, src_codec, tgt_codec, src_vocab, tgt_vocab,
                                    train_cfg.max_len)
@@ -267,3 +246,36 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     best = Translator.load(out)
     return best, {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch,
                   "train_seconds": trainer.train_seconds, "train_tokens": trainer.train_tokens}
+
+
+def _reopen_model_dir(out: Path, data: DataConfig, train_cfg: TrainConfig) -> tuple[Translator, TrainConfig]:
+    """The translator and training settings of a folder being resumed (only ``epochs`` may change)."""
+    if not (out / "checkpoint.pt").exists():
+        raise FormatError(f"{out / 'checkpoint.pt'}: no checkpoint to resume from")
+    prev = Translator.load(out, weights="checkpoint.pt")
+    conf = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    if (prev.data.src_lang, prev.data.tgt_lang) != (data.src_lang, data.tgt_lang):
+        raise ConfigError(f"{out} translates {prev.data.src_lang}→{prev.data.tgt_lang}, "
+                          f"not {data.src_lang}→{data.tgt_lang}")
+    return prev, TrainConfig.from_dict({**conf["train"], "epochs": train_cfg.epochs})
+
+
+def _start_model_dir(out: Path, src_lines: Sequence[str], tgt_lines: Sequence[str], data: DataConfig,
+                     model_cfg: Seq2SeqConfig, train_cfg: TrainConfig):
+    """Build tokenizers and vocabularies, fill in the vocabulary sizes, write the folder's files."""
+    src_codec, src_vocab = _codec_and_vocab(src_lines, data, train_cfg.seed)
+    tgt_codec, tgt_vocab = _codec_and_vocab(tgt_lines, data, train_cfg.seed)
+    model_cfg.src_vocab_size, model_cfg.tgt_vocab_size = len(src_vocab), len(tgt_vocab)
+    model_cfg.pad_id, model_cfg.bos_id, model_cfg.eos_id = tgt_vocab.pad_id, tgt_vocab.bos_id, tgt_vocab.eos_id
+    out.mkdir(parents=True, exist_ok=True)
+    src_vocab.save(out / "src.vocab")
+    tgt_vocab.save(out / "tgt.vocab")
+    for side, codec in (("src", src_codec), ("tgt", tgt_codec)):
+        if codec.spm_model is not None:
+            with atomic_write(out / f"{side}.spm", "wb") as f:
+                f.write(codec.spm_model)
+    conf = {"model": model_cfg.to_dict(), "data": asdict(data), "train": train_cfg.to_dict()}
+    with atomic_write(out / "config.json", "w") as f:
+        f.write(json.dumps(conf, indent=2) + "\n")
+    (out / "metrics.jsonl").unlink(missing_ok=True)
+    return src_codec, src_vocab, tgt_codec, tgt_vocab
