@@ -92,9 +92,10 @@ class ExactIndex:
         k_eff = min(k, n)
         best_ids = np.full((m, 0), -1, dtype=np.int64)
         best_sc = np.full((m, 0), -np.inf, dtype=np.float32)
-        # Blocks keep the [m, block] score matrix small for large catalogues.
-        for start in range(0, n, self.block):
-            sc = q @ self.unit[start:start + self.block].T
+        # Blocks keep the [m, block] score matrix small (~16M floats) for large catalogues.
+        block = max(1024, min(self.block, (1 << 24) // m))
+        for start in range(0, n, block):
+            sc = q @ self.unit[start:start + block].T
             if exclude is not None:
                 for row, ex in enumerate(exclude):
                     local = [j - start for j in ex if start <= j < start + sc.shape[1]]
