@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import draw, recommend, text, translate, vocab, word2vec
+from .commands import draw, recommend, serve, text, translate, vocab, word2vec
 from .commands.common import echo
 from .errors import IllustratedError
 
@@ -25,9 +25,11 @@ app.add_typer(word2vec.app, name="word2vec")
 app.add_typer(recommend.app, name="recommend")
 app.add_typer(translate.app, name="translate")
 app.add_typer(draw.app, name="draw")
+app.command("serve")(serve.serve)
 
 # The parts of the demo, in order: (title, module with a demo(out, echo) function).
-DEMO_PARTS = [("text → arrays", text)]
+DEMO_PARTS = [("text → arrays", text), ("word2vec", word2vec), ("item2vec recommendations", recommend),
+              ("translation with attention", translate), ("illustrations", draw)]
 
 
 @app.command("demo")

@@ -1,7 +1,189 @@
-"""``illustrated draw``: Draw models' internals as figures."""
+"""``illustrated draw``: Draw models' internals as figures (PNG, SVG or PDF; GIF for ``unrolled``)."""
 
 from __future__ import annotations
 
-from .common import group
+from pathlib import Path
+from typing import Annotated, Callable, Optional
 
-app = group("Draw models' internals as figures.")
+import numpy as np
+import typer
+
+from ..errors import IllustratedError
+from .common import echo, group
+from .models import load_recommender, load_translator, load_vectors, load_word2vec
+
+app = group("Draw models' internals as figures (PNG, SVG or PDF; GIF for unrolled).")
+
+Output = Annotated[Path, typer.Option("-o", "--output", help="Figure file: .png, .svg or .pdf.")]
+Kind = Annotated[str, typer.Option("--kind", help="Model kind: auto, word2vec or recommender.")]
+
+
+def _figures():
+    from .. import illustrate  # matplotlib is imported only when something is drawn
+
+    return illustrate
+
+
+def _known(kv, words: list[str]) -> list[str]:
+    missing = [w for w in words if w not in kv]
+    if missing:
+        raise IllustratedError(f"not in the vocabulary: {', '.join(missing)}")
+    return words
+
+
+def _save(fig, output: Path) -> None:
+    _figures().save_figure(fig, output)
+    echo(f"wrote {output}")
+
+
+@app.command("vector")
+def vector(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) or recommender.")],
+           words: Annotated[list[str], typer.Argument(help="Words or items to stack.")],
+           output: Output, kind: Kind = "auto") -> None:
+    """Vector strips: each word a row of coloured cells (blue negative, red positive)."""
+    kv = load_vectors(model, kind)
+    words = _known(kv, words)
+    _save(_figures().vector_strips(np.stack([kv.vector(w) for w in words]), words), output)
+
+
+@app.command("analogy")
+def analogy(model: Annotated[Path, typer.Argument(help="word2vec vectors.")],
+            a: str, b: str, c: str, output: Output,
+            method: Annotated[str, typer.Option(help="add (3CosAdd) or mul (3CosMul).")] = "add") -> None:
+    """Strips for a, b, c, a − b + c and the nearest word, with its cosine similarity."""
+    kv = load_word2vec(model)
+    found = _figures().analogy_from_vectors(kv, *_known(kv, [a, b, c]), method=method)
+    echo(f"{a} - {b} + {c} ≈ {found.words[3]} (cosine {found.cosine:.3f})")
+    _save(_figures().analogy_strips(found), output)
+
+
+def _read_groups(path: Path) -> dict[str, str]:
+    """``key<TAB>attribute`` lines, e.g. a film id and its genre."""
+    from ..files import open_binary
+
+    groups = {}
+    with open_binary(path) as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not line:
+                continue
+            if "\t" not in line:
+                raise IllustratedError(f"{path}: line {number}: expected key<TAB>attribute")
+            key, value = line.split("\t", 1)
+            groups[key] = value
+    return groups
+
+
+@app.command("map")
+def map_(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) or recommender.")],
+         words: Annotated[Optional[list[str]], typer.Argument(help="Words or items (default: the most frequent).")] = None,
+         output: Output = Path("map.png"),
+         top: Annotated[int, typer.Option(help="How many frequent keys when no words are given.")] = 40,
+         method: Annotated[str, typer.Option(help="pca or tsne.")] = "pca",
+         groups: Annotated[Optional[Path], typer.Option(help="TSV of key<TAB>attribute to colour by.")] = None,
+         kind: Kind = "auto") -> None:
+    """A 2-D map (PCA or t-SNE) of words or items, labelled, optionally coloured by an attribute."""
+    kv = load_vectors(model, kind)
+    keys = _known(kv, list(words)) if words else [str(k) for k in list(kv.keys)[:top]]
+    attribute = _read_groups(groups) if groups else None
+    colours = [attribute.get(k, "other") for k in keys] if attribute else None
+    _save(_figures().map_figure(np.stack([kv.vector(k) for k in keys]), keys, colours, method=method), output)
+
+
+def _translate(translator_dir: Path, sentence: str, beam: int):
+    (t,) = load_translator(translator_dir).translate([sentence], beam=beam)
+    echo(f"{' '.join(t.source)} → {t.text}")
+    return t
+
+
+@app.command("attention")
+def attention(translator: Annotated[Path, typer.Argument(help="Translator folder.")],
+              sentence: str, output: Output, beam: int = 5) -> None:
+    """The attention heatmap of one translation: source across, output down."""
+    t = _translate(translator, sentence, beam)
+    _save(_figures().attention_heatmap(t.attention, t.source, t.target, title=t.text), output)
+
+
+@app.command("unrolled")
+def unrolled(translator: Annotated[Path, typer.Argument(help="Translator folder.")],
+             sentence: str,
+             output: Annotated[Path, typer.Option("-o", "--output", help="Figure (.png, .svg, .pdf) or animation (.gif).")],
+             beam: int = 5) -> None:
+    """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif)."""
+    t = _translate(translator, sentence, beam)
+    if output.suffix.lower() == ".gif":
+        _figures().unrolled_gif(t, output)
+        echo(f"wrote {output}")
+    else:
+        _save(_figures().unrolled_figure(t), output)
+
+
+@app.command("curves")
+def curves(log: Annotated[Path, typer.Argument(help="A trainer's JSON-lines metrics log.")],
+           output: Output, title: Optional[str] = None) -> None:
+    """Training loss (and learning rate) and validation metrics from a metrics log."""
+    fig = _figures()
+    _save(fig.training_curves(fig.read_metrics(log), title=title or log.stem), output)
+
+
+# --- the demo's last part: figures for whichever models the earlier parts saved ---
+
+WORDS = ("king", "man", "woman", "queen")
+ANALOGIES = (("king", "man", "woman"), ("paris", "france", "germany"), ("big", "bigger", "small"))
+
+
+def _first(out: Path, patterns: tuple[str, ...]) -> Path | None:
+    for pattern in patterns:
+        found = sorted(out.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+def demo(out: Path, echo: Callable[[str], None]) -> dict:
+    """Draw figures for the models saved in ``out`` into ``out/figures`` and write ``out/index.html``."""
+    from ..illustrate.gallery import Gallery
+
+    gallery = Gallery(out / "figures", echo=echo)
+    w2v = _first(out, ("word2vec.npz", "word2vec*.npz", "word2vec*.bin"))
+    if w2v:
+        gallery.word2vec(load_word2vec(w2v), WORDS, ANALOGIES, *_planted_groups())
+    translator = _first(out, ("translator",))
+    if translator and translator.is_dir():
+        gallery.translation(load_translator(translator), _demo_sentence(out, translator))
+    rec = _first(out, ("recommender*",))
+    if rec:
+        gallery.items(load_recommender(rec).vectors)
+    for log in sorted(set(out.glob("*.jsonl")) | set(out.glob("*/metrics.jsonl"))):
+        gallery.curves(log.parent.name if log.name == "metrics.jsonl" else log.stem, log)
+    index = gallery.write_index(out / "index.html")
+    echo(f"{len(gallery.entries)} figures; open {index}")
+    return {"figures": [name for _, name, _ in gallery.entries], "index": str(index)}
+
+
+def _planted_groups() -> tuple[list[str] | int, dict[str, str] | None]:
+    """The demo corpus's planted nouns, each with its side of its axis (male, female, country, capital)."""
+    try:
+        from ..word2vec.planted import PAIRS
+    except ImportError:
+        return 40, None
+    sides = {"gender": ("male", "female"), "capital": ("country", "capital")}
+    groups = {}
+    for a, b, axis, _ in PAIRS:
+        first, second = sides.get(axis, (f"{axis} a", f"{axis} b"))
+        groups[a], groups[b] = first, second
+    return list(groups), groups
+
+
+def _demo_sentence(out: Path, translator: Path) -> str:
+    """A sentence for the demo translator: the longest of the first validation lines it was
+    trained with (longer sentences show more of the attention), else a fixed one."""
+    import json
+
+    try:
+        src = json.loads((translator / "config.json").read_text(encoding="utf-8"))["data"]["src_lang"]
+        lines = (out / "translate-data" / f"valid.{src}").read_text(encoding="utf-8").splitlines()[:40]
+    except (OSError, ValueError, KeyError, TypeError):
+        lines = []
+    lines = [line.strip() for line in lines if 0 < len(line.split()) <= 10]
+    return max(lines, key=lambda line: len(line.split())) if lines else "je suis étudiant"

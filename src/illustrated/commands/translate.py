@@ -2,6 +2,224 @@
 
 from __future__ import annotations
 
-from .common import group
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ConfigError
+from .common import echo, group
 
 app = group("Train and run an attention encoder-decoder translator.")
+
+Opt = typer.Option
+
+
+def _set_threads(threads: int | None) -> None:
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise ConfigError(f"--threads must be at least 1, got {threads}")
+        torch.set_num_threads(threads)
+
+
+def _override(cls, **given):
+    """A config dataclass with its own defaults, overridden only by options actually given."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in given.items() if v is not None and k in names})
+
+
+@app.command("train")
+def train(
+    train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
+    output: Annotated[Path, Opt("-o", "--output", help="Model folder to write.")],
+    valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix.")] = None,
+    src: Annotated[str, Opt("--src", help="Source language code (file suffix).")] = "de",
+    tgt: Annotated[str, Opt("--tgt", help="Target language code (file suffix).")] = "en",
+    epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
+    batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
+    max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
+    emb_dim: Annotated[Optional[int], Opt(help="Embedding size.")] = None,
+    hidden_dim: Annotated[Optional[int], Opt(help="RNN size.")] = None,
+    layers: Annotated[Optional[int], Opt(help="RNN layers.")] = None,
+    rnn: Annotated[Optional[str], Opt(help="gru or lstm.")] = None,
+    attention: Annotated[Optional[str], Opt(help="bahdanau, dot or general.")] = None,
+    input_feeding: Annotated[Optional[bool], Opt("--input-feeding/--no-input-feeding",
+                                                 help="Feed the attentional vector back.")] = None,
+    dropout: Annotated[Optional[float], Opt(help="Dropout.")] = None,
+    lr: Annotated[Optional[float], Opt(help="Adam learning rate.")] = None,
+    label_smoothing: Annotated[Optional[float], Opt(help="Label smoothing.")] = None,
+    patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
+    max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
+    valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
+    max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
+    checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
+    tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
+    bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size per side.")] = None,
+    min_count: Annotated[Optional[int], Opt(help="Word level: rarer words become <unk>.")] = None,
+    lowercase: Annotated[Optional[bool], Opt("--lowercase/--no-lowercase", help="Lowercase all text.")] = None,
+    seed: Annotated[Optional[int], Opt(help="Random seed.")] = None,
+    src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings (word2vec text).")] = None,
+    tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings (word2vec text).")] = None,
+    freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
+    resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
+    threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
+) -> None:
+    """Train a translator on parallel files and write a model folder."""
+    from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
+
+    _set_threads(threads)
+    data = _override(DataConfig, src_lang=src, tgt_lang=tgt, tokens=tokens, lowercase=lowercase,
+                     min_count=min_count, bpe_vocab=bpe_vocab)
+    if data.tokens not in ("word", "bpe"):
+        raise ConfigError(f"--tokens: expected 'word' or 'bpe', got {data.tokens!r}")
+    model = _override(Seq2SeqConfig, emb_dim=emb_dim,
+                      hidden_dim=hidden_dim, layers=layers, rnn=rnn, attention=attention,
+                      dropout=dropout, input_feeding=input_feeding)
+    cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
+                    label_smoothing=label_smoothing, patience=patience, max_len=max_len,
+                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
+                    max_minutes=max_minutes,
+                    freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
+                    freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
+    if not resume and (output / "checkpoint.pt").exists():
+        raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
+                          "or choose another folder")
+    start = time.perf_counter()
+    _, result = train_translator(train_prefix, valid_prefix, output, data, model, cfg, resume=resume,
+                                 echo=echo, src_vectors=src_vectors, tgt_vectors=tgt_vectors)
+    for rec in result["history"]:
+        echo(f"epoch {rec['epoch']}: valid loss {rec['valid_loss']:.3f}  BLEU {rec.get('bleu', 0):.2f}  "
+             f"chrF {rec.get('chrf', 0):.2f}")
+    echo(f"trained {result['steps']} steps in {time.perf_counter() - start:.0f} s; model in {output}/")
+
+
+def _read_stdin() -> list[str]:
+    return [line.rstrip("\n") for line in sys.stdin]
+
+
+@app.command("run")
+def run(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
+    sentences: Annotated[Optional[list[str]], typer.Argument(help="Sentences (default: stdin, one a line).")] = None,
+    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    max_len: Annotated[Optional[int], Opt(help="Longest output in tokens.")] = None,
+    plot_attention: Annotated[Optional[Path], Opt(help="Draw the first sentence's attention to this PNG.")] = None,
+    show_tokens: Annotated[bool, Opt(help="Also print source and output tokens.")] = False,
+    threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
+) -> None:
+    """Translate sentences given as arguments, or stdin to stdout one per line."""
+    from ..seq2seq import Translator
+
+    _set_threads(threads)
+    translator = Translator.load(model_dir)
+    from_stdin = not sentences
+    lines = list(sentences) if sentences else _read_stdin()
+    if not lines:
+        raise ConfigError("nothing to translate: give sentences or lines on stdin")
+    # on stdin a blank line gives a blank line, so output lines stay aligned with input lines
+    todo = [i for i, s in enumerate(lines) if s.strip() or not from_stdin]
+    if not todo:
+        raise ConfigError("nothing to translate: every line on stdin is blank")
+    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len)))
+    results = [done[i] for i in todo]
+    for i in range(len(lines)):
+        t = done.get(i)
+        if t is None:
+            echo("")
+            continue
+        echo(t.text)
+        if show_tokens:
+            echo(f"  source: {' '.join(t.source)}\n  output: {' '.join(t.target)}  (score {t.score:.3f})")
+    if plot_attention is not None:
+        from ..seq2seq.plot import plot_attention as plot
+
+        t = results[0]
+        plot(t.source, t.target, t.attention, plot_attention, title=t.text)
+        typer.echo(f"attention plot: {plot_attention}", err=True)
+
+
+@app.command("evaluate")
+def evaluate(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
+    test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
+    src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
+    tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
+    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    output: Annotated[Optional[Path], Opt("-o", "--output", help="Also write the translations here.")] = None,
+    threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
+) -> None:
+    """BLEU and chrF (sacrebleu) of the model's translations of a test set."""
+    import json
+
+    from ..files import atomic_write
+    from ..seq2seq import Translator
+    from ..seq2seq.data import read_parallel
+    from ..seq2seq.metrics import score_all
+
+    _set_threads(threads)
+    translator = Translator.load(model_dir)
+    s, t = translator.data.src_lang, translator.data.tgt_lang
+    if src is not None and src != s:
+        raise ConfigError(f"--src {src!r}: this model translates from {s!r}")
+    if tgt is not None and tgt != t:
+        raise ConfigError(f"--tgt {tgt!r}: this model translates into {t!r}")
+    src_lines, refs, _, _ = read_parallel(test_prefix, s, t)
+    start = time.perf_counter()
+    hyps = [x.text for x in translator.translate(src_lines, beam=beam)]
+    seconds = time.perf_counter() - start
+    scores = score_all(hyps, refs, lowercase=translator.data.lowercase)
+    if output is not None:
+        with atomic_write(output, "w") as f:
+            f.write("\n".join(hyps) + "\n")
+    echo(json.dumps({**scores, "sentences": len(hyps), "beam": beam,
+                     "sentences_per_s": round(len(hyps) / seconds, 1)}))
+
+
+def demo(out: Path, say: Callable[[str], None]) -> dict:
+    """Train a tiny French→English translator on sentences the project writes, and show attention."""
+    import torch
+
+    from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
+    from ..seq2seq.plot import plot_attention
+    from ..seq2seq.toy import french_english
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        pairs = french_english()
+        data_dir = out / "translate-data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "train.fr").write_text("".join(f"{f}\n" for f, _ in pairs), encoding="utf-8")
+        (data_dir / "train.en").write_text("".join(f"{e}\n" for _, e in pairs), encoding="utf-8")
+        (data_dir / "valid.fr").write_text("".join(f"{f}\n" for f, _ in pairs[:40]), encoding="utf-8")
+        (data_dir / "valid.en").write_text("".join(f"{e}\n" for _, e in pairs[:40]), encoding="utf-8")
+        model_dir = out / "translator"
+        for stale in ("checkpoint.pt", "metrics.jsonl"):
+            (model_dir / stale).unlink(missing_ok=True)
+        start = time.perf_counter()
+        translator, result = train_translator(
+            data_dir / "train", data_dir / "valid", model_dir, DataConfig("fr", "en", min_count=1),
+            Seq2SeqConfig(emb_dim=32, hidden_dim=64, dropout=0.0),
+            TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
+        seconds = time.perf_counter() - start
+        [t] = translator.translate(["je suis étudiant"], beam=5)
+        plot = plot_attention(t.source, t.target, t.attention, out / "translator-attention.png", title=t.text)
+    finally:
+        torch.set_num_threads(threads)
+    last = result["history"][-1]
+    say(f"trained on {len(pairs)} French→English pairs in {seconds:.1f} s "
+        f"(validation BLEU {last['bleu']:.1f})")
+    say(f"je suis étudiant → {t.text}")
+    say("attention (rows: output, columns: source):")
+    say("            " + " ".join(f"{w:>9}" for w in t.source))
+    for word, row in zip(t.target, t.attention):
+        say(f"  {word:>9} " + " ".join(f"{x:9.2f}" for x in row))
+    say(f"model: {model_dir}/  plot: {plot}")
+    return {"source": t.source, "target": t.target, "text": t.text, "bleu": last["bleu"],
+            "model_dir": str(model_dir), "plot": str(plot)}

@@ -1,1 +1,19 @@
-"""recommend (filled in by its own issue)."""
+"""item2vec recommendations: sessions → item vectors → similar and next items, served over HTTP.
+
+    from illustrated.recommend import Recommender
+    rec = Recommender.load("recommender.npz")
+    rec.similar("t0042", k=10)          # Recommendation(items, scores, fallback, reason)
+    rec.recommend(["t0042", "t0007"])   # next items for a session, never one already in it
+"""
+
+from . import evaluate as evaluate_module
+from .evaluate import CooccurrenceScorer, PopularityScorer, VectorScorer, evaluate
+from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
+from .item2vec import Item2VecConfig, Recommendation, Recommender, train_item2vec
+from .sessions import Case, History, Split, leave_last_out, load_histories, read_sessions, time_split
+from .synthetic import genre_sessions
+
+__all__ = ["Recommender", "Recommendation", "Item2VecConfig", "train_item2vec", "ExactIndex",
+           "HnswIndex", "ShardedIndex", "build_index", "recall_at_k", "evaluate",
+           "PopularityScorer", "CooccurrenceScorer", "VectorScorer", "Case", "History", "Split",
+           "leave_last_out", "time_split", "load_histories", "read_sessions", "genre_sessions"]

@@ -1,0 +1,245 @@
+// The illustrated page: asks the local API for numbers and draws them as SVG.
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const $ = (id) => document.getElementById(id);
+
+function el(name, attrs = {}, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function mix(a, b, t) {
+  return a.map((x, i) => Math.round(x + (b[i] - x) * t));
+}
+
+// Diverging colour centred on zero: blue (negative), white, red (positive), like the figures.
+function diverging(value, vmax) {
+  const t = Math.max(-1, Math.min(1, value / (vmax || 1)));
+  const rgb = t < 0 ? mix([255, 255, 255], [33, 102, 172], -t) : mix([255, 255, 255], [178, 24, 43], t);
+  return `rgb(${rgb.join(",")})`;
+}
+
+function sequential(value) {
+  const rgb = mix([247, 251, 255], [8, 48, 107], Math.max(0, Math.min(1, value)));
+  return `rgb(${rgb.join(",")})`;
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const detail = Array.isArray(data.detail) ? data.detail.map((d) => d.msg).join("; ") : data.detail;
+    throw new Error(detail || `request failed (${response.status})`);
+  }
+  return data;
+}
+
+// Stacked strips: one row of cells per vector, labels on the left, one shared colour scale.
+const drawn = new Map();  // svg → rows, to redraw strips when the window changes size
+
+function drawStrips(svg, rows) {
+  drawn.set(svg, rows);
+  svg.replaceChildren();
+  if (!rows.length) return;
+  const dim = rows[0].vector.length;
+  const labelWidth = Math.min(200, 12 + 7 * Math.max(...rows.map((r) => r.label.length)));
+  // Fit the cells to the space available; below 3 px a cell the strip scrolls sideways instead.
+  const available = (svg.parentElement && svg.parentElement.clientWidth) || 520;
+  const cell = Math.max(3, Math.min(18, (available - labelWidth - 2) / dim));
+  const height = 22, gap = 4;
+  const vmax = Math.max(1e-9, ...rows.flatMap((r) => r.vector.map(Math.abs)));
+  const width = labelWidth + cell * dim;
+  svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * (height + gap)}`);
+  svg.setAttribute("width", width);
+  rows.forEach((row, i) => {
+    const g = el("g", {class: "strip", "data-label": row.label, transform: `translate(0 ${i * (height + gap)})`});
+    g.appendChild(el("text", {x: labelWidth - 8, y: height / 2 + 4, "text-anchor": "end",
+                              class: row.highlight ? "out" : ""}, row.label));
+    row.vector.forEach((v, j) => {
+      const rect = el("rect", {class: "cell", x: labelWidth + j * cell, y: 0, width: cell, height,
+                               fill: diverging(v, vmax)});
+      rect.appendChild(el("title", {}, `dim ${j}: ${v.toFixed(3)}`));
+      g.appendChild(rect);
+    });
+    svg.appendChild(g);
+  });
+}
+
+// Attention heatmap: source tokens across the top, one row per output word.
+function drawHeatmap(svg, t) {
+  svg.replaceChildren();
+  const cell = 36, left = 16 + 8 * Math.max(1, ...t.target.map((w) => w.length));
+  const top = 16 + 6 * Math.max(1, ...t.source.map((w) => w.length));
+  const width = left + cell * t.source.length + 4, height = top + cell * t.target.length + 4;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", width);
+  t.source.forEach((w, j) => {
+    const x = left + j * cell + cell / 2, y = top - 6;
+    svg.appendChild(el("text", {class: "source", x, y, transform: `rotate(-45 ${x} ${y})`}, w));
+  });
+  t.target.forEach((w, i) => {
+    const g = el("g", {class: "row", "data-word": w});
+    g.appendChild(el("text", {class: "out", x: left - 8, y: top + i * cell + cell / 2 + 4, "text-anchor": "end"}, w));
+    t.attention[i].forEach((a, j) => {
+      const rect = el("rect", {class: "cell", x: left + j * cell, y: top + i * cell, width: cell - 1,
+                               height: cell - 1, fill: sequential(a)});
+      rect.appendChild(el("title", {}, `${w} ← ${t.source[j]}: ${a.toFixed(3)}`));
+      g.appendChild(rect);
+    });
+    svg.appendChild(g);
+  });
+}
+
+function showError(id, error) {
+  $(id).textContent = error ? error.message || String(error) : "";
+}
+
+function listItems(list, entries) {
+  list.replaceChildren(...entries.map(([word, score]) => {
+    const li = document.createElement("li");
+    li.textContent = word;
+    const s = document.createElement("span");
+    s.className = "score";
+    s.textContent = score.toFixed(3);
+    li.appendChild(s);
+    return li;
+  }));
+}
+
+async function lookUpWord(word) {
+  showError("word-error");
+  try {
+    const data = await api(`/api/neighbours?word=${encodeURIComponent(word)}&topn=8`);
+    listItems($("neighbours"), data.neighbours.map((n) => [n.word, n.score]));
+    drawStrips($("word-strips"), [{label: data.word, vector: data.vector, highlight: true},
+      ...data.neighbours.map((n) => ({label: n.word, vector: n.vector}))]);
+  } catch (e) {
+    $("neighbours").replaceChildren();
+    $("word-strips").replaceChildren();
+    showError("word-error", e);
+  }
+}
+
+async function solveAnalogy() {
+  showError("analogy-error");
+  const [a, b, c] = ["analogy-a", "analogy-b", "analogy-c"].map((id) => $(id).value.trim());
+  try {
+    const d = await api(`/api/analogy?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}&c=${encodeURIComponent(c)}`);
+    const [wa, wb, wc, found] = d.words;
+    $("analogy-result").textContent = `${wa} − ${wb} + ${wc} ≈ ${found}  (cosine ${d.cosine.toFixed(2)})`;
+    drawStrips($("analogy-strips"), [
+      {label: wa, vector: d.vectors[0]}, {label: wb, vector: d.vectors[1]}, {label: wc, vector: d.vectors[2]},
+      {label: `${wa} − ${wb} + ${wc}`, vector: d.result}, {label: found, vector: d.vectors[3], highlight: true}]);
+  } catch (e) {
+    $("analogy-result").textContent = "";
+    $("analogy-strips").replaceChildren();
+    showError("analogy-error", e);
+  }
+}
+
+async function translate() {
+  showError("translate-error");
+  $("translation").textContent = "translating…";
+  try {
+    const t = await api("/api/translate", {sentence: $("sentence").value, beam: 5});
+    $("translation").textContent = t.text;
+    drawHeatmap($("heatmap"), t);
+  } catch (e) {
+    $("translation").textContent = "";
+    $("heatmap").replaceChildren();
+    showError("translate-error", e);
+  }
+}
+
+const picked = [];
+
+function drawPicked() {
+  $("picked").replaceChildren(...picked.map((item, i) => {
+    const li = document.createElement("li");
+    li.textContent = item;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `remove ${item}`);
+    remove.textContent = "×";
+    remove.onclick = () => { picked.splice(i, 1); drawPicked(); };
+    li.appendChild(remove);
+    return li;
+  }));
+  $("recommend-button").disabled = picked.length === 0;
+}
+
+async function suggestItems(query) {
+  try {
+    const data = await api(`/api/items?q=${encodeURIComponent(query)}&limit=20`);
+    $("item-options").replaceChildren(...data.items.map((item) => {
+      const option = document.createElement("option");
+      option.value = item;
+      return option;
+    }));
+  } catch (e) { /* suggestions are optional */ }
+}
+
+async function recommend() {
+  showError("recommend-error");
+  try {
+    const r = await api("/api/recommend", {items: picked, k: 10});
+    listItems($("recommendations"), r.items.map((item, i) => [item, r.scores[i]]));
+    $("recommend-reason").textContent = r.fallback ? `fallback: ${r.reason}` : r.reason;
+  } catch (e) {
+    $("recommendations").replaceChildren();
+    showError("recommend-error", e);
+  }
+}
+
+function disable(model) {
+  document.querySelectorAll(`[data-model="${model}"]`).forEach((card) => {
+    card.classList.add("disabled");
+    card.querySelector(".missing").hidden = false;
+  });
+}
+
+async function start() {
+  const info = await api("/api/info");
+  for (const model of ["word2vec", "translator", "recommender"]) if (!info[model]) disable(model);
+  if (info.word2vec) {
+    const examples = $("word-examples");
+    examples.append("try: ");
+    info.word2vec.examples.slice(0, 8).forEach((w) => {
+      const a = document.createElement("a");
+      a.textContent = w;
+      a.onclick = () => { $("word").value = w; lookUpWord(w); };
+      examples.append(a);
+    });
+  }
+  if (info.recommender) suggestItems("");
+}
+
+$("word-form").addEventListener("submit", (e) => { e.preventDefault(); lookUpWord($("word").value.trim()); });
+$("analogy-form").addEventListener("submit", (e) => { e.preventDefault(); solveAnalogy(); });
+$("translate-form").addEventListener("submit", (e) => { e.preventDefault(); translate(); });
+$("item-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const item = $("item").value.trim();
+  if (item && !picked.includes(item)) picked.push(item);
+  $("item").value = "";
+  drawPicked();
+});
+$("item").addEventListener("input", (e) => suggestItems(e.target.value));
+$("recommend-button").addEventListener("click", recommend);
+$("clear-button").addEventListener("click", () => {
+  picked.length = 0;
+  drawPicked();
+  $("recommendations").replaceChildren();
+  $("recommend-reason").textContent = "";
+});
+let resizeTimer;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => drawn.forEach((rows, svg) => drawStrips(svg, rows)), 150);
+});
+start().catch((e) => showError("word-error", e));

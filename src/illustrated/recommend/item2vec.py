@@ -1,0 +1,319 @@
+"""item2vec: word2vec over sessions, and a :class:`Recommender` that answers from its vectors.
+
+A session (or a user's history, or a playlist) is a sentence and each item a word; items used in
+the same sessions end up near each other (Barkan & Koenigstein 2016, "Item2Vec"). Caselles-Dupré,
+Lesaint & Royo-Letelier (RecSys 2018, "Word2vec applied to Recommendation: Hyperparameters
+Matter") showed that the defaults tuned for language are poor for recommendation: the negative
+sampling exponent (negative values included, which favour rare items as negatives), a window
+that spans the whole session, many more epochs and stronger subsampling change next-item hit rates
+several-fold. :class:`Item2VecConfig` starts from their findings; ``tune.py`` searches them.
+
+Training runs through :class:`illustrated.word2vec.Word2Vec`; only the vectors object
+(:class:`~illustrated.word2vec.KeyedVectors`) crosses into the recommender.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, FormatError
+from ..files import atomic_write, check_readable
+from .index import build_index, index_from_arrays
+
+__all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
+
+FORMAT = "illustrated.recommender/1"
+
+
+@dataclass
+class Item2VecConfig:
+    """item2vec settings; the word2vec ones are passed to the engine unchanged.
+
+    Args:
+        dim: vector size.
+        window: context window in items; ``None`` spans the whole session (Caselles-Dupré et al.
+            found wide windows best for sessions, whose order matters less than a sentence's).
+        shrink_windows: sample each window size in [1, window] (word2vec's dynamic window).
+        negative: negative samples per positive pair.
+        ns_exponent: exponent of the negative-sampling distribution (counts ** exponent); 0.75 is
+            word2vec's; 0 samples uniformly and negative values favour rare items as negatives.
+        sample: subsampling threshold for very frequent items (0 disables it).
+        min_count: items seen fewer times are left out (1: keep every item, as a catalogue needs).
+        epochs: passes over the sessions; recommendation wants many more than language.
+        alpha, min_alpha: linear learning-rate decay from ``alpha`` to ``min_alpha``.
+        sg: skip-gram (True) or CBOW.
+        decay: recency weight for mixing a session: the item ``j`` places from the end weighs
+            ``decay ** j``.
+        max_context: at most this many of the latest session items are mixed.
+        threads, seed: engine threads and random seed.
+    """
+
+    dim: int = 64
+    window: int | None = None
+    shrink_windows: bool = True
+    negative: int = 10
+    ns_exponent: float = -0.5
+    sample: float = 1e-4
+    min_count: int = 1
+    epochs: int = 10
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    sg: bool = True
+    decay: float = 0.8
+    max_context: int = 50
+    threads: int = 2
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.dim < 1 or self.negative < 0 or self.epochs < 1 or self.min_count < 1:
+            raise ConfigError("dim, epochs and min_count must be at least 1 and negative at least 0")
+        if self.window is not None and self.window < 1:
+            raise ConfigError(f"window must be at least 1 or None (whole session), got {self.window}")
+        if not 0.0 < self.decay <= 1.0:
+            raise ConfigError(f"decay must be in (0, 1], got {self.decay}")
+        if self.sample < 0:
+            raise ConfigError(f"sample must be at least 0, got {self.sample}")
+
+    def replace(self, **changes) -> "Item2VecConfig":
+        """A copy with some fields changed (unknown names are an error)."""
+        names = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ConfigError(f"unknown item2vec setting(s): {', '.join(unknown)}")
+        return Item2VecConfig(**{**asdict(self), **changes})
+
+    def word2vec_config(self, longest_session: int):
+        """The engine's :class:`~illustrated.word2vec.Word2VecConfig` for these settings."""
+        from ..word2vec import Word2VecConfig
+
+        longest = max(int(longest_session), 2)
+        window = longest if self.window is None else self.window
+        return Word2VecConfig(sg=self.sg, dim=self.dim, window=window,
+                              shrink_windows=self.shrink_windows, negative=self.negative,
+                              ns_exponent=self.ns_exponent, hs=False, sample=self.sample,
+                              min_count=self.min_count, epochs=self.epochs, alpha=self.alpha,
+                              min_alpha=self.min_alpha, threads=self.threads, seed=self.seed,
+                              max_sentence_length=max(longest, 10_000))
+
+
+@dataclass
+class Recommendation:
+    """An answer: items best first with their scores, and how it was reached.
+
+    ``fallback`` is True when the most popular items were returned because nothing in the query
+    was known to the model; ``unknown`` lists the query items the model has never seen.
+    """
+
+    items: list[str]
+    scores: list[float]
+    fallback: bool
+    reason: str
+    unknown: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"items": self.items, "scores": self.scores, "fallback": self.fallback,
+                "reason": self.reason, "unknown": self.unknown}
+
+
+def _keyed_vectors(keys: list[str], vectors: np.ndarray, counts: np.ndarray):
+    from ..word2vec import KeyedVectors
+
+    return KeyedVectors(keys, vectors, counts)
+
+
+class Recommender:
+    """Similar items and next items from item vectors, an index over them and item popularity.
+
+    Args:
+        vectors: a :class:`~illustrated.word2vec.KeyedVectors` (keys are item ids).
+        popularity: int64 ``[n]`` interaction counts aligned with ``vectors.keys`` (defaults to
+            ``vectors.counts``); used for the fallback.
+        index: 'exact', 'hnsw', 'auto' (exact below 50,000 items), or a built index.
+        decay, max_context: recency weighting of a session (see :class:`Item2VecConfig`).
+    """
+
+    def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto",
+                 decay: float = 0.8, max_context: int = 50, config: Item2VecConfig | None = None,
+                 **index_options) -> None:
+        self.vectors = vectors
+        n = len(vectors.keys)
+        if n == 0:
+            raise ConfigError("a recommender needs at least one item vector")
+        pop = vectors.counts if popularity is None else popularity
+        self.popularity = np.asarray(pop, dtype=np.int64)
+        if self.popularity.shape != (n,):
+            raise ConfigError(f"popularity must have shape [{n}], got {list(self.popularity.shape)}")
+        self.decay, self.max_context = float(decay), int(max_context)
+        self.config = config
+        self.unit = np.ascontiguousarray(vectors.unit, dtype=np.float32)
+        self.index = build_index(self.unit, index, **index_options) if isinstance(index, str) else index
+        self._popular = np.argsort(-self.popularity, kind="stable")
+
+    def __len__(self) -> int:
+        return len(self.vectors.keys)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.vectors.key_to_index
+
+    # ---- queries -------------------------------------------------------------------------------
+    def _popular_answer(self, k: int, exclude: set[int], reason: str, unknown: list[str]) -> Recommendation:
+        keys = self.vectors.keys
+        top = self.popularity.max() or 1
+        chosen = [int(i) for i in self._popular[:k + len(exclude)] if int(i) not in exclude][:k]
+        return Recommendation([keys[i] for i in chosen],
+                              [float(self.popularity[i] / top) for i in chosen], True, reason, unknown)
+
+    def _answer(self, query: np.ndarray, k: int, exclude: set[int]) -> tuple[list[str], list[float]]:
+        ids, scores = self.index.search(query[None, :], k, [exclude])
+        keys = self.vectors.keys
+        keep = ids[0] >= 0
+        return [keys[int(i)] for i in ids[0][keep]], [round(float(s), 6) for s in scores[0][keep]]
+
+    def similar(self, item: str, k: int = 10) -> Recommendation:
+        """The ``k`` items nearest to ``item`` (cosine), or the most popular ones if it is unknown."""
+        _check_k(k)
+        idx = self.vectors.key_to_index.get(item)
+        if idx is None:
+            return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
+                                        [item])
+        items, scores = self._answer(self.unit[idx], k, {idx})
+        return Recommendation(items, scores, False, f"nearest items to {item!r} by cosine")
+
+    def session_vector(self, items: Sequence[str]) -> tuple[np.ndarray | None, list[int], list[str]]:
+        """Recency-weighted mean of the known items' unit vectors (latest weighs most).
+
+        Returns the unit query vector ``[dim]`` float32 (None when no item is known), the indices of
+        the known items, and the unknown items.
+        """
+        k2i = self.vectors.key_to_index
+        known = [k2i[i] for i in items if i in k2i]
+        unknown = [i for i in items if i not in k2i]
+        if not known:
+            return None, known, unknown
+        recent = known[-self.max_context:]
+        weights = self.decay ** np.arange(len(recent) - 1, -1, -1, dtype=np.float32)
+        q = weights @ self.unit[recent]
+        norm = float(np.linalg.norm(q))
+        return (q / norm if norm > 0 else q).astype(np.float32), known, unknown
+
+    def recommend(self, items: Sequence[str], k: int = 10) -> Recommendation:
+        """Next items for a session, never one already in it; popularity when none is known."""
+        _check_k(k)
+        query, known, unknown = self.session_vector(list(items))
+        exclude = set(known)
+        if query is None:
+            what = "empty session" if not items else "no item of the session is known"
+            return self._popular_answer(k, exclude, f"{what}: most popular items instead", unknown)
+        out, scores = self._answer(query, k, exclude)
+        reason = f"recency-weighted mix of {min(len(known), self.max_context)} session item(s)"
+        if unknown:
+            reason += f"; {len(unknown)} unknown item(s) ignored"
+        return Recommendation(out, scores, False, reason, unknown)
+
+    def score_all(self, items: Sequence[str]) -> np.ndarray:
+        """Cosine of the session's query against every item, float32 ``[n]``; session items -inf.
+
+        Falls back to popularity (scaled into [0, 1]) when no item is known: the same ranking that
+        :meth:`recommend` returns, over the whole catalogue, for evaluation.
+        """
+        query, known, _ = self.session_vector(list(items))
+        if query is None:
+            scores = (self.popularity / max(int(self.popularity.max()), 1)).astype(np.float32)
+        else:
+            scores = self.unit @ query
+        scores[known] = -np.inf
+        return scores
+
+    # ---- files ---------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write one ``.npz`` (no pickle) atomically; the same model always gives the same bytes."""
+        meta = {"format": FORMAT, "index": self.index.kind, "decay": self.decay,
+                "max_context": self.max_context,
+                "config": asdict(self.config) if self.config is not None else None}
+        arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
+                  "keys": np.array(self.vectors.keys, dtype=str),
+                  "vectors": np.asarray(self.vectors.vectors, dtype=np.float32),
+                  "counts": np.asarray(self.vectors.counts, dtype=np.int64),
+                  "popularity": self.popularity}
+        arrays.update({f"index_{k}": v for k, v in self.index.to_arrays().items()})
+        write_npz(path, arrays)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Recommender":
+        """Read a model written by :meth:`save`; loading never runs code."""
+        arrays = read_npz(path, required=("meta", "keys", "vectors", "counts", "popularity"))
+        try:
+            meta = json.loads(arrays["meta"].tobytes().decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise FormatError(f"{path}: damaged metadata") from None
+        if meta.get("format") != FORMAT:
+            raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
+                              f"expected {FORMAT!r})")
+        keys = arrays["keys"].tolist()
+        vectors = arrays["vectors"]
+        if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
+            raise FormatError(f"{path}: keys, vectors and counts disagree in length")
+        kv = _keyed_vectors(keys, vectors, arrays["counts"])
+        unit = np.ascontiguousarray(kv.unit, dtype=np.float32)
+        index_arrays = {k[len("index_"):]: v for k, v in arrays.items() if k.startswith("index_")}
+        index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
+        config = Item2VecConfig(**meta["config"]) if meta.get("config") else None
+        return cls(kv, arrays["popularity"], index=index, decay=meta.get("decay", 0.8),
+                   max_context=meta.get("max_context", 50), config=config)
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"k must be a positive integer, got {k!r}")
+
+
+def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """An uncompressed ``.npz`` with fixed timestamps (byte-identical for equal arrays), atomically."""
+    with atomic_write(path, "wb") as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
+            for name, arr in arrays.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                with z.open(info, "w", force_zip64=True) as out:
+                    np.lib.format.write_array(out, np.asarray(arr), allow_pickle=False)
+
+
+def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` (pickles refused), checking the ``required`` names are there."""
+    p = check_readable(path, "model file")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise FormatError(f"{p}: not a readable .npz model file ({e})") from None
+    missing = [r for r in required if r not in arrays]
+    if missing:
+        raise FormatError(f"{p}: missing array(s) {', '.join(missing)}")
+    return arrays
+
+
+def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
+                   index: str = "auto", progress: bool = False, log_path=None) -> Recommender:
+    """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender."""
+    from ..word2vec import Word2Vec
+
+    config = config or Item2VecConfig()
+    sessions = [list(s) for s in sessions if len(s) > 0]
+    if not sessions:
+        raise ConfigError("no sessions to train on")
+    longest = max(len(s) for s in sessions)
+    model = Word2Vec(config.word2vec_config(longest))
+    model.train(sessions, progress=progress, log_path=log_path)
+    wv = model.wv
+    counts = Counter(i for s in sessions for i in s)
+    popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
+    return Recommender(wv, popularity, index=index, decay=config.decay,
+                       max_context=config.max_context, config=config)

@@ -1,0 +1,135 @@
+"""Hyperparameter search for item2vec, scored by HR@10 on the validation cases.
+
+Caselles-Dupré et al. (2018) found the negative-sampling exponent, the window, the number of epochs
+and subsampling to matter most; :data:`SPACE` searches those (negative exponents and a window over
+the whole session included) plus size, negatives and the
+minimum count (rare items with poor vectors otherwise crowd the lists). Two strategies:
+
+* ``random``: draw ``trials`` settings and train each in full;
+* ``halving`` (successive halving, Jamieson & Talwalkar 2016): train ``trials`` settings for a few
+  epochs, keep the best third, train those for three times as many epochs, and so on up to the
+  full epoch budget — most of the time goes to the promising settings.
+
+The recency ``decay`` needs no retraining, so every trained model is scored with each decay of the
+space and keeps the best. Trials always train on ``split.train`` (validation events held out).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from ..errors import ConfigError
+from .evaluate import VectorScorer, evaluate
+from .item2vec import Item2VecConfig, train_item2vec
+from .sessions import Split
+
+__all__ = ["SPACE", "Trial", "TuneResult", "tune"]
+
+SPACE: dict[str, list] = {
+    "ns_exponent": [-1.0, -0.5, 0.0, 0.5, 0.75, 1.0],
+    "window": [5, 10, 20, 50, None],
+    "epochs": [10, 20, 40],
+    "min_count": [1, 3, 5],
+    "sample": [0.0, 1e-5, 1e-4, 1e-3],
+    "negative": [5, 10, 20],
+    "dim": [32, 64, 128],
+    "decay": [0.5, 0.7, 0.85, 1.0],
+}
+
+
+@dataclass
+class Trial:
+    """One trained setting: its changes to the base config, epochs, validation score and time."""
+
+    settings: dict
+    epochs: int
+    score: float
+    decay: float
+    seconds: float
+
+
+@dataclass
+class TuneResult:
+    """The best setting found (as a full config), its score, and every trial in order."""
+
+    best: Item2VecConfig
+    score: float
+    metric: str
+    trials: list[Trial] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"best": asdict(self.best), "score": self.score, "metric": self.metric,
+                "trials": [asdict(t) for t in self.trials]}
+
+
+def _draw(space: dict[str, list], rng: random.Random) -> dict:
+    return {k: rng.choice(v) for k, v in space.items() if k != "decay"}
+
+
+def _score(split: Split, config: Item2VecConfig, decays: list[float], metric: str,
+           catalogue: list[str]) -> tuple[float, float]:
+    rec = train_item2vec(split.train, config, index="exact")
+    best = (-1.0, config.decay)
+    for d in decays:
+        rec.decay = d
+        s = evaluate(VectorScorer(rec, catalogue), split.validation, catalogue)[metric]
+        best = max(best, (s, d))
+    return best
+
+
+def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list] | None = None,
+         trials: int = 12, method: str = "halving", eta: int = 3, seed: int = 0,
+         metric: str = "HR@10", report: Callable[[Trial], None] | None = None) -> TuneResult:
+    """Search ``space`` around ``base`` and return the best setting by ``metric`` on validation."""
+    if method not in ("random", "halving"):
+        raise ConfigError(f"method must be 'random' or 'halving', got {method!r}")
+    if trials < 1 or eta < 2:
+        raise ConfigError("trials must be at least 1 and eta at least 2")
+    if not split.validation:
+        raise ConfigError("the split has no validation cases to tune on")
+    base = base or Item2VecConfig()
+    space = dict(SPACE if space is None else space)
+    unknown = set(space) - set(asdict(base))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in the search space: {', '.join(sorted(unknown))}")
+    decays = list(space.get("decay", [base.decay]))
+    rng = random.Random(seed)
+    candidates = []
+    for _ in range(trials * 20):
+        c = _draw(space, rng)
+        if c not in candidates:
+            candidates.append(c)
+        if len(candidates) == trials:
+            break
+    catalogue = split.catalogue
+    done: list[Trial] = []
+
+    def run(settings: dict, epochs: int) -> Trial:
+        start = time.perf_counter()
+        config = base.replace(**{**settings, "epochs": epochs})
+        score, decay = _score(split, config, decays, metric, catalogue)
+        trial = Trial(settings, epochs, score, decay, round(time.perf_counter() - start, 2))
+        done.append(trial)
+        if report:
+            report(trial)
+        return trial
+
+    if method == "random":
+        results = [run(c, c.get("epochs", base.epochs)) for c in candidates]
+    else:
+        top_epochs = max(space.get("epochs", [base.epochs]))
+        rungs, n = 0, len(candidates)
+        while n > 1:
+            n = max(1, n // eta)
+            rungs += 1
+        pool = [{k: v for k, v in c.items() if k != "epochs"} for c in candidates]
+        for r in range(rungs, -1, -1):
+            epochs = max(1, round(top_epochs / eta ** r))
+            results = sorted((run(c, epochs) for c in pool), key=lambda t: -t.score)
+            pool = [t.settings for t in results[:max(1, len(results) // eta)]]
+    best = max(results, key=lambda t: t.score)
+    config = base.replace(**{**best.settings, "epochs": best.epochs, "decay": best.decay})
+    return TuneResult(config, best.score, metric, done)

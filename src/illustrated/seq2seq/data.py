@@ -1,0 +1,275 @@
+"""Parallel data: aligned files → tokens → ids → length-bucketed padded batches.
+
+Files hold one sentence a line (plain or ``.gz``); a corpus is named by a prefix and a language
+code, ``PREFIX.de`` / ``PREFIX.en`` (or ``PREFIX.de.gz`` …). Tokens are words (our Unicode
+tokenizer and :class:`~illustrated.text.Vocab`) or subwords from a sentencepiece model trained
+locally on the training side. Batches group sentences of similar length, by sentence count or by
+a token budget, in an order fixed by (seed, epoch) so that training can resume exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..errors import ConfigError, CorpusError
+from ..files import check_readable, open_binary
+from ..text import SPECIALS, Vocab, tokenize
+
+__all__ = ["find_file", "read_lines", "read_parallel", "TextCodec", "Batch", "ParallelData",
+           "make_batches", "collate", "detokenize_words"]
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
+
+
+def find_file(prefix: str | Path, lang: str, role: str = "source") -> Path:
+    """``PREFIX.lang`` or ``PREFIX.lang.gz``; a clear error naming the language code otherwise."""
+    if not _LANG.match(lang):
+        raise ConfigError(f"unknown {role} language code {lang!r}: expected a code such as 'de' or 'en'")
+    for cand in (Path(f"{prefix}.{lang}"), Path(f"{prefix}.{lang}.gz")):
+        if cand.exists():
+            return check_readable(cand, "parallel file")
+    raise CorpusError(f"no file {prefix}.{lang} or {prefix}.{lang}.gz for {role} language {lang!r}")
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """All lines of a UTF-8 text file (``.gz`` ok), stripped; an empty line is an error."""
+    p = check_readable(path, "parallel file")
+    with open_binary(p) as raw:
+        try:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline=None).read()
+        except UnicodeDecodeError as e:
+            raise CorpusError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        except (OSError, EOFError) as e:
+            raise CorpusError(f"{p}: cannot read ({e})") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise CorpusError(f"{p}: empty file")
+    out = []
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            raise CorpusError(f"{p}: line {n} is empty (every line must hold a sentence)")
+        out.append(line)
+    return out
+
+
+def read_parallel(prefix: str | Path, src: str, tgt: str) -> tuple[list[str], list[str], Path, Path]:
+    """The aligned sentences of ``PREFIX.src`` and ``PREFIX.tgt``, checked to have equal counts."""
+    if src == tgt:
+        raise ConfigError(f"source and target language are both {src!r}")
+    src_path, tgt_path = find_file(prefix, src, "source"), find_file(prefix, tgt, "target")
+    a, b = read_lines(src_path), read_lines(tgt_path)
+    if len(a) != len(b):
+        raise CorpusError(f"{src_path} has {len(a)} lines but {tgt_path} has {len(b)}; "
+                          "parallel files must have one line per sentence pair")
+    return a, b, src_path, tgt_path
+
+
+_NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}»”])")
+_NO_SPACE_AFTER = re.compile(r"([(\[{«“]) ")
+_APOSTROPHE = re.compile(r" ?(['’]) ?(?=\w)")
+
+
+def detokenize_words(tokens: Sequence[str]) -> str:
+    """Join word tokens into text: no space before closing punctuation or around apostrophes."""
+    text = " ".join(tokens)
+    text = _NO_SPACE_BEFORE.sub(r"\1", text)
+    text = _NO_SPACE_AFTER.sub(r"\1", text)
+    return _APOSTROPHE.sub(r"\1", text)
+
+
+class TextCodec:
+    """Text ↔ tokens for one language: ``word`` level or ``bpe`` (sentencepiece) subwords."""
+
+    def __init__(self, kind: str = "word", lowercase: bool = False, spm_model: bytes | None = None) -> None:
+        if kind not in ("word", "bpe"):
+            raise ConfigError(f"tokens: expected 'word' or 'bpe', got {kind!r}")
+        if kind == "bpe" and spm_model is None:
+            raise ConfigError("bpe tokens need a trained sentencepiece model")
+        self.kind = kind
+        self.lowercase = lowercase
+        self.spm_model = spm_model
+        self._sp = None
+        if spm_model is not None:
+            import sentencepiece as spm
+
+            self._sp = spm.SentencePieceProcessor(model_proto=spm_model)
+
+    @classmethod
+    def train_bpe(cls, lines: Sequence[str], vocab_size: int, lowercase: bool = False,
+                  seed: int = 1) -> "TextCodec":
+        """Train a sentencepiece BPE model on ``lines`` (in memory; nothing is downloaded).
+
+        BPE training is deterministic; ``seed`` is accepted for symmetry with the other trainers.
+        """
+        import sentencepiece as spm
+
+        model = io.BytesIO()
+        text = [ln.lower() if lowercase else ln for ln in lines]
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(text), model_writer=model, vocab_size=vocab_size,
+                model_type="bpe", character_coverage=1.0, bos_id=-1, eos_id=-1, pad_id=-1,
+                unk_id=0, hard_vocab_limit=False, minloglevel=2,
+                num_threads=2)
+        except RuntimeError as e:
+            raise ConfigError(f"sentencepiece training failed: {str(e).splitlines()[-1]}") from None
+        return cls("bpe", lowercase, model.getvalue())
+
+    def tokenize(self, line: str) -> list[str]:
+        if self.kind == "word":
+            return tokenize(line, self.lowercase)
+        return self._sp.encode(line.lower() if self.lowercase else line, out_type=str)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        if self.kind == "word":
+            return detokenize_words(tokens)
+        return self._sp.decode_pieces(list(tokens))
+
+
+@dataclass
+class Batch:
+    """A padded batch of sentence pairs.
+
+    Attributes:
+        src: ``int64`` ``[B, S]`` ids, or ``float32`` ``[B, S, F]`` vectors.
+        src_lengths: ``int64`` ``[B]``.
+        tgt_in: ``int64`` ``[B, T]``: ``<s> y_1 … y_n`` then padding.
+        tgt_out: ``int64`` ``[B, T]``: ``y_1 … y_n </s>`` then padding.
+        index: ``int64`` ``[B]`` positions of these pairs in the data set.
+    """
+
+    src: Tensor
+    src_lengths: Tensor
+    tgt_in: Tensor
+    tgt_out: Tensor
+    index: Tensor
+
+    @property
+    def n_tokens(self) -> int:
+        """Target tokens that count in the loss (``</s>`` included)."""
+        return int(self.tgt_out.ne(0).sum()) if self.tgt_out.numel() else 0
+
+
+def collate(src: Sequence[Sequence[int] | np.ndarray], tgt: Sequence[Sequence[int]] | None,
+            index: Sequence[int], pad_id: int = 0, bos_id: int = 2, eos_id: int = 3) -> Batch:
+    """Pad sources (ids or ``[len, F]`` vectors) and frame targets with ``<s>``/``</s>``."""
+    n = len(src)
+    src_len = torch.tensor([len(s) for s in src], dtype=torch.long)
+    width = int(src_len.max())
+    first = np.asarray(src[0])
+    if first.ndim == 2:
+        x = torch.zeros(n, width, first.shape[1], dtype=torch.float32)
+        for i, s in enumerate(src):
+            x[i, : len(s)] = torch.as_tensor(np.asarray(s, dtype=np.float32))
+    else:
+        x = torch.full((n, width), pad_id, dtype=torch.long)
+        for i, s in enumerate(src):
+            x[i, : len(s)] = torch.as_tensor(s, dtype=torch.long)
+    if tgt is None:
+        empty = torch.zeros(n, 0, dtype=torch.long)
+        return Batch(x, src_len, empty, empty, torch.as_tensor(index, dtype=torch.long))
+    t_width = max(len(t) for t in tgt) + 1
+    tgt_in = torch.full((n, t_width), pad_id, dtype=torch.long)
+    tgt_out = torch.full((n, t_width), pad_id, dtype=torch.long)
+    for i, t in enumerate(tgt):
+        t = torch.as_tensor(t, dtype=torch.long)
+        tgt_in[i, 0] = bos_id
+        tgt_in[i, 1: len(t) + 1] = t
+        tgt_out[i, : len(t)] = t
+        tgt_out[i, len(t)] = eos_id
+    return Batch(x, src_len, tgt_in, tgt_out, torch.as_tensor(index, dtype=torch.long))
+
+
+def make_batches(src_lengths: Sequence[int], tgt_lengths: Sequence[int], batch_size: int | None = None,
+                 max_tokens: int | None = None, seed: int | None = None) -> list[list[int]]:
+    """Group pair indices into batches of similar length.
+
+    Pairs are sorted by (source, target) length — ties in random order when ``seed`` is given —
+    cut into batches of ``batch_size`` sentences or of at most ``max_tokens`` padded tokens
+    (``n × longest side``), and the batches are shuffled. The same seed gives the same batches.
+    """
+    if (batch_size is None) == (max_tokens is None):
+        raise ConfigError("give exactly one of batch_size and max_tokens")
+    if (batch_size or max_tokens or 0) < 1:
+        raise ConfigError(f"batch size must be at least 1, got {batch_size or max_tokens}")
+    s, t = np.asarray(src_lengths), np.asarray(tgt_lengths)
+    rng = np.random.default_rng(seed) if seed is not None else None
+    tie = rng.random(len(s)) if rng is not None else np.arange(len(s))
+    order = np.lexsort((tie, t, s))
+    batches: list[list[int]] = []
+    if batch_size is not None:
+        batches = [order[i: i + batch_size].tolist() for i in range(0, len(order), batch_size)]
+    else:
+        cur: list[int] = []
+        longest = 0
+        for i in order.tolist():
+            size = max(int(s[i]), int(t[i]) + 1)
+            if cur and max(longest, size) * (len(cur) + 1) > max_tokens:
+                batches.append(cur)
+                cur, longest = [], 0
+            cur.append(i)
+            longest = max(longest, size)
+        if cur:
+            batches.append(cur)
+    if rng is not None:
+        perm = rng.permutation(len(batches))
+        batches = [batches[i] for i in perm]
+    return batches
+
+
+class ParallelData:
+    """Encoded sentence pairs: source ids (or vector sequences) and target ids.
+
+    Args:
+        src: per pair, a list of source ids or a ``float32`` array ``[len, F]``.
+        tgt: per pair, a list of target ids (without ``<s>``/``</s>``).
+        max_len: drop pairs with more than this many tokens on either side (training only).
+    """
+
+    def __init__(self, src: Sequence, tgt: Sequence[Sequence[int]], max_len: int | None = None,
+                 pad_id: int = 0, bos_id: int = 2, eos_id: int = 3) -> None:
+        if len(src) != len(tgt):
+            raise CorpusError(f"{len(src)} source sentences but {len(tgt)} target sentences")
+        keep = [i for i in range(len(src))
+                if len(src[i]) > 0 and (max_len is None or (len(src[i]) <= max_len and len(tgt[i]) <= max_len))]
+        self.kept = keep
+        self.src = [src[i] for i in keep]
+        self.tgt = [tgt[i] for i in keep]
+        if not self.src:
+            raise CorpusError(f"no sentence pair is left after length filtering (max_len={max_len})")
+        self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @classmethod
+    def from_text(cls, src_lines: Sequence[str], tgt_lines: Sequence[str], src_codec: TextCodec,
+                  tgt_codec: TextCodec, src_vocab: Vocab, tgt_vocab: Vocab,
+                  max_len: int | None = None) -> "ParallelData":
+        src = [src_vocab.encode(src_codec.tokenize(s)) for s in src_lines]
+        tgt = [tgt_vocab.encode(tgt_codec.tokenize(t)) for t in tgt_lines]
+        return cls(src, tgt, max_len, tgt_vocab.pad_id, tgt_vocab.bos_id, tgt_vocab.eos_id)
+
+    def batches(self, batch_size: int | None = None, max_tokens: int | None = None,
+                seed: int | None = None) -> list[Batch]:
+        """Padded batches (see :func:`make_batches`); ``seed=None`` keeps sorted order."""
+        groups = make_batches([len(s) for s in self.src], [len(t) for t in self.tgt],
+                              batch_size, max_tokens, seed)
+        return [collate([self.src[i] for i in g], [self.tgt[i] for i in g], g,
+                        self.pad_id, self.bos_id, self.eos_id) for g in groups]
+
+
+def build_vocab(token_lists, min_count: int = 1, max_size: int | None = None) -> Vocab:
+    """A :class:`Vocab` with ``<pad> <unk> <s> </s>`` first."""
+    return Vocab.build(token_lists, min_count=min_count, max_size=max_size, specials=SPECIALS)

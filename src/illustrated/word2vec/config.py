@@ -1,0 +1,93 @@
+"""The word2vec hyperparameters: one dataclass, the only place where defaults live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields
+
+from ..errors import ConfigError
+
+__all__ = ["Word2VecConfig"]
+
+
+@dataclass
+class Word2VecConfig:
+    """Hyperparameters of word2vec training (Mikolov et al. 2013; the original C tool's defaults).
+
+    Attributes:
+        sg: skip-gram (True) or CBOW with the mean of the context vectors (False).
+        dim: vector dimensionality.
+        window: largest distance between a centre word and a context word.
+        shrink_windows: draw the window per centre word uniformly from 1..window (the C tool's
+            "dynamic window", which weights near words more).
+        negative: negative samples per centre word (0 turns negative sampling off).
+        ns_exponent: exponent of the unigram counts in the noise distribution (0.75 in the paper;
+            any float, negative values favour rare items, which helps recommendation).
+        hs: hierarchical softmax over a Huffman tree of the vocabulary.
+        sample: frequent-word subsampling threshold (0 turns it off).
+        min_count: drop tokens seen fewer times.
+        max_vocab: keep at most this many of the most frequent tokens.
+        epochs: passes over the corpus.
+        alpha, min_alpha: learning rate, decayed linearly from alpha to min_alpha over all epochs.
+        threads: worker threads running the compiled kernel in parallel (Hogwild updates).
+        seed: seed of the initial vectors and of the kernels' random numbers; with threads=1
+            two runs give identical vectors.
+        max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
+    """
+
+    sg: bool = True
+    dim: int = 100
+    window: int = 5
+    shrink_windows: bool = True
+    negative: int = 5
+    ns_exponent: float = 0.75
+    hs: bool = False
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab: int | None = None
+    epochs: int = 5
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    seed: int = 1
+    max_sentence_length: int = 10_000
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first field that is out of range."""
+        def need(ok: bool, name: str, what: str) -> None:
+            if not ok:
+                raise ConfigError(f"{name} must be {what}, got {getattr(self, name)!r}")
+
+        for name in ("dim", "window", "negative", "min_count", "epochs", "threads",
+                     "max_sentence_length", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
+        need(self.dim > 0, "dim", "positive")
+        need(self.window > 0, "window", "positive")
+        need(self.negative >= 0, "negative", "0 or more")
+        if self.negative == 0 and not self.hs:
+            raise ConfigError("negative is 0 and hs is off: enable negative sampling "
+                              "(negative > 0) or hierarchical softmax (hs)")
+        need(self.sample >= 0, "sample", "0 or more")
+        need(self.min_count >= 1, "min_count", "at least 1")
+        need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
+             "max_vocab", "at least 1 or None")
+        need(self.epochs >= 1, "epochs", "at least 1")
+        need(self.alpha > 0, "alpha", "positive")
+        need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
+        need(self.threads >= 1, "threads", "at least 1")
+        need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
+        need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Word2VecConfig":
+        """Build from a dict, ignoring unknown keys (files written by later versions)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

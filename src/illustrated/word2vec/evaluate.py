@@ -1,0 +1,171 @@
+"""Intrinsic evaluation of word vectors: analogies and word-pair similarity.
+
+* Analogies (Mikolov et al. 2013, ``questions-words.txt``): ``a b c d`` asks for ``d`` nearest to
+  ``b − a + c`` among the 30,000 most frequent words (as gensim does), the three query words left
+  out. Questions with a word outside those 30,000 are counted as out-of-vocabulary and skipped.
+  Accuracy is reported per section and in total.
+* Similarity: Spearman correlation between cosine similarity and human scores on WordSim-353,
+  SimLex-999, MEN and Stanford Rare Words; pairs with an unknown word are counted, then skipped.
+
+Words are looked up as written, then lowercased.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FormatError
+from ..files import check_readable
+from .vectors import KeyedVectors
+
+__all__ = ["analogy_accuracy", "pair_similarity", "evaluate_all", "SIMILARITY_SETS",
+           "AnalogyResult", "SimilarityResult"]
+
+SIMILARITY_SETS = {"ws353": "wordsim353.tsv", "simlex": "simlex999.txt",
+                   "men": "MEN_dataset_natural_form_full.txt", "rw": "rw_stanford.txt"}
+
+
+@dataclass
+class AnalogyResult:
+    """Accuracy of the analogy test: ``sections`` maps a section to (correct, answered, oov)."""
+
+    sections: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    @property
+    def correct(self) -> int:
+        return sum(c for c, _, _ in self.sections.values())
+
+    @property
+    def answered(self) -> int:
+        return sum(n for _, n, _ in self.sections.values())
+
+    @property
+    def oov(self) -> int:
+        return sum(o for _, _, o in self.sections.values())
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+    def as_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "correct": self.correct, "answered": self.answered,
+                "oov": self.oov, "sections": {k: {"accuracy": c / n if n else 0.0, "correct": c,
+                                                  "answered": n, "oov": o}
+                                              for k, (c, n, o) in self.sections.items()}}
+
+
+@dataclass
+class SimilarityResult:
+    """Spearman correlation on one word-pair set, with the pairs used and those skipped."""
+
+    name: str
+    spearman: float
+    pairs: int
+    oov: int
+
+    def as_dict(self) -> dict:
+        return {"spearman": self.spearman, "pairs": self.pairs, "oov": self.oov}
+
+
+def _lookup(kv: KeyedVectors, word: str, limit: int) -> int | None:
+    for w in (word, word.lower()):
+        i = kv.key_to_index.get(w)
+        if i is not None and i < limit:
+            return i
+    return None
+
+
+def analogy_accuracy(kv: KeyedVectors, path: str | os.PathLike, restrict_vocab: int = 30_000,
+                     method: str = "add", batch: int = 128) -> AnalogyResult:
+    """Score the analogy file at ``path`` (``: section`` lines, then ``a b c d`` lines)."""
+    p = check_readable(path, "analogy file")
+    sections: dict[str, list[tuple[int, int, int, int]]] = {}
+    oov: dict[str, int] = {}
+    section = None
+    limit = min(restrict_vocab, len(kv))
+    with open(p, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith(":"):
+                section = line[1:].strip()
+                sections.setdefault(section, [])
+                oov.setdefault(section, 0)
+                continue
+            words = line.split()
+            if section is None or len(words) != 4:
+                raise FormatError(f"{p}: line {n}: expected ': section' or four words")
+            ids = [_lookup(kv, w, limit) for w in words]
+            if any(i is None for i in ids):
+                oov[section] += 1
+            else:
+                sections[section].append(tuple(ids))
+    unit = kv.unit[:limit]
+    result = AnalogyResult()
+    for name, qs in sections.items():
+        correct = 0
+        q = np.array(qs, dtype=np.int64).reshape(-1, 4)
+        for s in range(0, len(q), batch):
+            a, b, c, d = q[s:s + batch].T
+            sa, sb, sc = unit[a] @ unit.T, unit[b] @ unit.T, unit[c] @ unit.T
+            if method == "mul":
+                scores = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + 1e-3)
+            else:
+                scores = sb - sa + sc
+            rows = np.arange(len(a))
+            for col in (a, b, c):
+                scores[rows, col] = -np.inf
+            correct += int((scores.argmax(axis=1) == d).sum())
+        result.sections[name] = (correct, len(q), oov[name])
+    return result
+
+
+def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None = None) -> SimilarityResult:
+    """Spearman correlation on a ``word1 word2 score`` file (tabs or spaces; ``#`` comments and a
+    ``word1 word2 score`` header are skipped)."""
+    from scipy.stats import spearmanr
+
+    p = check_readable(path, "similarity file")
+    model, human = [], []
+    oov = 0
+    with open(p, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) < 3:
+                raise FormatError(f"{p}: line {n}: expected 'word1 word2 score'")
+            try:
+                score = float(parts[2])
+            except ValueError:
+                if n == 1:
+                    continue  # a header line
+                raise FormatError(f"{p}: line {n}: score {parts[2]!r} is not a number") from None
+            i, j = _lookup(kv, parts[0], len(kv)), _lookup(kv, parts[1], len(kv))
+            if i is None or j is None:
+                oov += 1
+                continue
+            model.append(float(kv.unit[i] @ kv.unit[j]))
+            human.append(score)
+    defined = len(model) > 1 and np.ptp(model) > 0 and np.ptp(human) > 0
+    rho = float(spearmanr(model, human).statistic) if defined else float("nan")
+    return SimilarityResult(name or p.stem, rho, len(model), oov)
+
+
+def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,
+                 restrict_vocab: int = 30_000) -> dict:
+    """Every test found in ``eval_dir``: ``{"analogy": {...}, "ws353": {...}, ...}``."""
+    root = Path(eval_dir)
+    out: dict = {}
+    analogies = root / "questions-words.txt"
+    if analogies.exists():
+        out["analogy"] = analogy_accuracy(kv, analogies, restrict_vocab).as_dict()
+    for key, fname in SIMILARITY_SETS.items():
+        if (root / fname).exists():
+            out[key] = pair_similarity(kv, root / fname, key).as_dict()
+    return out

@@ -1,0 +1,196 @@
+"""Vector and model files: word2vec text and binary (the C tool's and gensim's), and native .npz.
+
+The extension picks the format everywhere: ``.bin`` word2vec binary, ``.txt``/``.vec`` word2vec
+text, ``.npz`` native. Native files hold arrays plus one JSON document (keys, counts, config,
+training state) stored as bytes, and are read with ``allow_pickle=False``: loading never runs code.
+Every file is written atomically. A truncated or corrupted file gives a :class:`FormatError`
+naming the file and the byte offset (binary) or line (text) where reading failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FormatError
+from ..files import atomic_write, check_readable
+from .vectors import KeyedVectors
+
+__all__ = ["save_vectors", "load_vectors", "write_npz", "read_npz", "format_of",
+           "write_word2vec_text", "read_word2vec_text", "write_word2vec_binary",
+           "read_word2vec_binary"]
+
+FORMATS = {".bin": "binary", ".txt": "text", ".vec": "text", ".npz": "npz"}
+MAGIC = "illustrated.word2vec"
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """``"binary"``, ``"text"`` or ``"npz"`` from the extension, or a FormatError."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise FormatError(f"{path}: unknown model format {suffix or '(no extension)'!r}; "
+                          "use .bin (word2vec binary), .txt/.vec (word2vec text) or .npz (native)")
+    return FORMATS[suffix]
+
+
+def save_vectors(kv: KeyedVectors, path: str | os.PathLike) -> None:
+    """Write ``kv`` in the format its extension names."""
+    kind = format_of(path)
+    if kind == "binary":
+        write_word2vec_binary(kv, path)
+    elif kind == "text":
+        write_word2vec_text(kv, path)
+    else:
+        write_npz(path, {"vectors": kv.vectors, "counts": kv.counts},
+                  {"kind": "vectors", "keys": kv.keys})
+
+
+def load_vectors(path: str | os.PathLike) -> KeyedVectors:
+    """Read vectors from any of the three formats (a native model file gives its vectors)."""
+    kind = format_of(path)
+    if kind == "binary":
+        return read_word2vec_binary(path)
+    if kind == "text":
+        return read_word2vec_text(path)
+    arrays, meta = read_npz(path)
+    return KeyedVectors(meta["keys"], arrays["vectors"], arrays.get("counts"))
+
+
+# ---- word2vec text ----------------------------------------------------------------------------
+def write_word2vec_text(kv: KeyedVectors, path: str | os.PathLike) -> None:
+    """``"n dim"`` then ``"key v1 … vdim"`` a line; ``%.9g`` keeps every float32 exactly."""
+    fmt = " ".join(["%.9g"] * kv.dim)
+    with atomic_write(path, "w") as f:
+        f.write(f"{len(kv)} {kv.dim}\n")
+        for key, row in zip(kv.keys, kv.vectors.tolist()):
+            _check_key(key, path)
+            f.write(f"{key} {fmt % tuple(row)}\n")
+
+
+def read_word2vec_text(path: str | os.PathLike) -> KeyedVectors:
+    p = check_readable(path, "vectors file")
+    with open(p, "rb") as f:
+        n, dim = _header(f.readline(), p)
+        keys: list[str] = []
+        vectors = np.empty((n, dim), dtype=np.float32)
+        for i in range(n):
+            raw = f.readline()
+            line_no = i + 2
+            if not raw:
+                raise FormatError(f"{p}: truncated at line {line_no}: the header promises {n} "
+                                  f"vectors, found {i}")
+            try:
+                parts = raw.decode("utf-8").rstrip("\n").rstrip(" ").split(" ")
+            except UnicodeDecodeError:
+                raise FormatError(f"{p}: line {line_no}: not valid UTF-8") from None
+            if len(parts) != dim + 1:
+                raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
+                                  f"got {len(parts) - 1} fields after the key")
+            try:
+                vectors[i] = np.array(parts[1:], dtype=np.float32)
+            except ValueError:
+                raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
+            keys.append(parts[0])
+    return _make(keys, vectors, p)
+
+
+# ---- word2vec binary --------------------------------------------------------------------------
+def write_word2vec_binary(kv: KeyedVectors, path: str | os.PathLike) -> None:
+    """The C tool's layout: ``"n dim\\n"``, then ``key``, a space, ``dim`` little-endian float32
+    and a newline for each key."""
+    vectors = kv.vectors.astype("<f4", copy=False)
+    with atomic_write(path, "wb") as f:
+        f.write(f"{len(kv)} {kv.dim}\n".encode())
+        for key, row in zip(kv.keys, vectors):
+            _check_key(key, path)
+            f.write(key.encode("utf-8") + b" " + row.tobytes() + b"\n")
+
+
+def read_word2vec_binary(path: str | os.PathLike) -> KeyedVectors:
+    """Read the binary layout (with or without the newline after each vector, as gensim writes)."""
+    p = check_readable(path, "vectors file")
+    data = p.read_bytes()
+    end = data.find(b"\n")
+    if end < 0:
+        raise FormatError(f"{p}: not a word2vec file (no header line)")
+    n, dim = _header(data[: end + 1], p)
+    pos = end + 1
+    width = 4 * dim
+    keys: list[str] = []
+    vectors = np.empty((n, dim), dtype=np.float32)
+    for i in range(n):
+        while pos < len(data) and data[pos] in b"\n\r":
+            pos += 1
+        space = data.find(b" ", pos, pos + 4096)
+        if space < 0 or space + 1 + width > len(data):
+            raise FormatError(f"{p}: truncated or corrupted at byte offset {pos}: expected {n} "
+                              f"vectors of dim {dim}, read {i}")
+        try:
+            keys.append(data[pos:space].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise FormatError(f"{p}: corrupted at byte offset {pos}: key is not UTF-8") from None
+        vectors[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+        pos = space + 1 + width
+    if data[pos:].strip(b"\n\r"):
+        raise FormatError(f"{p}: corrupted at byte offset {pos}: data after the {n} vectors the "
+                          "header promises")
+    return _make(keys, vectors, p)
+
+
+def _header(line: bytes, p: Path) -> tuple[int, int]:
+    try:
+        n_str, dim_str = line.decode("ascii").split()
+        n, dim = int(n_str), int(dim_str)
+    except (UnicodeDecodeError, ValueError):
+        raise FormatError(f"{p}: not a word2vec file: the first line should be "
+                          f"'<count> <dim>', got {line[:60]!r}") from None
+    if n < 0 or dim <= 0:
+        raise FormatError(f"{p}: byte offset 0: bad header {n} {dim}")
+    return n, dim
+
+
+def _check_key(key: str, path) -> None:
+    if not key or any(ch.isspace() for ch in key):
+        raise FormatError(f"{path}: key {key!r} is empty or contains whitespace; "
+                          "the word2vec formats cannot store it (use .npz)")
+
+
+def _make(keys: list[str], vectors: np.ndarray, p: Path) -> KeyedVectors:
+    if len(set(keys)) != len(keys):
+        raise FormatError(f"{p}: a key appears more than once")
+    return KeyedVectors(keys, vectors)
+
+
+# ---- native npz -------------------------------------------------------------------------------
+def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Write named arrays and a JSON document (``meta``) to an uncompressed ``.npz``, atomically."""
+    doc = json.dumps({"format": MAGIC, "version": 1, **meta}, ensure_ascii=False)
+    payload = {k: np.asarray(v) for k, v in arrays.items()}
+    payload["meta"] = np.frombuffer(doc.encode("utf-8"), dtype=np.uint8)
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **payload)
+
+
+def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
+    """Read a file from :func:`write_npz`: ``(arrays, meta)``; never unpickles."""
+    p = check_readable(path, "model file")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise FormatError(f"{p}: not a readable .npz model file ({e})") from None
+    if "meta" not in arrays:
+        raise FormatError(f"{p}: not an illustrated word2vec file (no 'meta' entry)")
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FormatError(f"{p}: corrupted metadata ({e})") from None
+    if meta.get("format") != MAGIC:
+        raise FormatError(f"{p}: not an illustrated word2vec file")
+    if "vectors" not in arrays or len(meta.get("keys", ())) != len(arrays["vectors"]):
+        raise FormatError(f"{p}: corrupted: keys and vectors disagree")
+    return arrays, meta

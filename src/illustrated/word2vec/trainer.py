@@ -1,0 +1,355 @@
+"""Training word2vec: the vocabulary, the weights, and the threads that drive the kernel.
+
+The main thread streams the corpus (one pass per epoch, never the whole file in memory), turns
+sentences into chunks of ``int32`` ids and queues them; ``threads`` worker threads run the
+compiled, GIL-free :func:`kernels.train_chunk` on the chunks and update the shared weights
+Hogwild-style. Each chunk carries its own learning-rate range and random seed (derived from the
+config seed, the epoch and the chunk's position), so one thread with a seed reproduces exactly, and
+a run resumed from a checkpoint continues as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FormatError, IllustratedError
+from ..text import Vocab
+from . import tables
+from .config import Word2VecConfig
+from .formats import format_of, read_npz, write_npz
+from .reader import fast_reader
+from .vectors import KeyedVectors
+
+__all__ = ["Word2Vec"]
+
+CHUNK_WORDS = 50_000
+LOG_EVERY_S = 1.0
+
+
+class Word2Vec:
+    """A word2vec model: skip-gram or CBOW, negative sampling and/or hierarchical softmax.
+
+    ``model.wv`` holds the input vectors (the embeddings); ``syn1neg`` / ``syn1`` the output
+    weights that continued training needs. ``corpus_words`` is the number of tokens in one pass
+    over the corpus; ``epochs_done`` counts the finished epochs of the current schedule and
+    ``epochs_total`` every epoch ever trained.
+    """
+
+    def __init__(self, config: Word2VecConfig | None = None) -> None:
+        self.config = config if config is not None else Word2VecConfig()
+        self.config.validate()
+        self.wv: KeyedVectors | None = None
+        self.syn1neg: np.ndarray | None = None
+        self.syn1: np.ndarray | None = None
+        self.corpus_words = 0
+        self.epochs_done = 0
+        self.epochs_total = 0
+        self.last_loss: float | None = None
+        self._tables: dict | None = None
+        self._reader = None
+
+    def __repr__(self) -> str:
+        c = self.config
+        size = len(self.wv) if self.wv is not None else 0
+        return (f"Word2Vec({'skip-gram' if c.sg else 'CBOW'}, {size} words, dim {c.dim}, "
+                f"{self.epochs_done}/{c.epochs} epochs)")
+
+    # ---- vocabulary and weights -------------------------------------------------------------
+    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
+        """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights."""
+        c = self.config
+        total = [0]
+
+        def counted() -> Iterator[Sequence[str]]:
+            for sentence in sentences:
+                total[0] += len(sentence)
+                yield sentence
+
+        vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab, specials=())
+        rng = np.random.default_rng(c.seed)
+        n = len(vocab)
+        vectors = ((rng.random((n, c.dim), dtype=np.float32) - 0.5) / c.dim).astype(np.float32)
+        self.wv = KeyedVectors(vocab.itos, vectors, vocab.counts)
+        self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
+        self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
+        self.corpus_words = total[0]
+        self.epochs_done = self.epochs_total = 0
+        self._tables = self._reader = None
+
+    def _kernel_tables(self) -> dict:
+        if self._tables is None:
+            c = self.config
+            counts = self.wv.counts
+            prob, alias = tables.alias_table(tables.noise_distribution(counts, c.ns_exponent))
+            if c.hs:
+                codes, points, lens = tables.huffman(counts)
+            else:
+                codes, points, lens = (np.zeros((1, 0), np.uint8), np.zeros((1, 0), np.int32),
+                                       np.zeros(1, np.int32))
+            self._tables = dict(keep=tables.keep_probabilities(counts, c.sample), alias_prob=prob,
+                                alias_idx=alias, codes=codes, points=points, code_lens=lens)
+        return self._tables
+
+    # ---- training ---------------------------------------------------------------------------
+    def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
+              log_path: str | os.PathLike | None = None, epochs: int | None = None,
+              checkpoint: str | os.PathLike | None = None) -> "Word2Vec":
+        """Train on ``sentences`` (a re-iterable of token lists), building the vocabulary first.
+
+        Runs the rest of the ``config.epochs`` schedule (a fresh schedule when it is complete, so
+        calling ``train`` again continues training); ``epochs`` stops after that many epochs.
+        ``checkpoint`` (a ``.npz`` path) is rewritten atomically after every epoch, so an
+        interrupted run can be loaded and resumed. ``log_path`` gets JSON lines
+        ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s"}`` about once a second.
+        """
+        if iter(sentences) is sentences:
+            raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
+                                   "one-shot iterator: training reads them once per epoch")
+        if self.wv is None:
+            self.build_vocab(sentences)
+        c = self.config
+        if checkpoint is not None and format_of(checkpoint) != "npz":
+            raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
+        if self.epochs_done >= c.epochs:
+            self.epochs_done = 0
+        last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
+        run = _Run(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
+        try:
+            for epoch in range(self.epochs_done, last):
+                words = run.epoch(epoch, sentences)
+                if words != self.corpus_words and epoch == self.epochs_done:
+                    self.corpus_words = words  # the corpus changed since the vocabulary was built
+                self.epochs_done = epoch + 1
+                self.epochs_total += 1
+                if checkpoint is not None:
+                    self.save(checkpoint)
+        finally:
+            run.close()
+        self.last_loss = run.epoch_loss()
+        self.wv.invalidate()
+        return self
+
+    def _alpha(self, epoch: int, words: int) -> float:
+        c = self.config
+        done = (epoch * self.corpus_words + words) / max(c.epochs * self.corpus_words, 1)
+        return c.alpha - (c.alpha - c.min_alpha) * min(done, 1.0)
+
+    def chunks(self, sentences: Iterable[Sequence[str]],
+               chunk_words: int = CHUNK_WORDS) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """Yield ``(ids int32 [n], offsets int64 [s+1], n)`` blocks of about ``chunk_words`` tokens;
+        unknown tokens get id -1 (the kernel skips them). A whitespace-split ``Corpus`` file takes
+        the compiled fast path (:mod:`.reader`), anything else this Python one."""
+        limit = self.config.max_sentence_length
+        if self._reader is None or self._reader.corpus is not sentences:
+            self._reader = fast_reader(sentences, self.wv.keys, limit)
+        if self._reader is not None:
+            yield from self._reader.chunks()
+            return
+        get = self.wv.key_to_index.get
+        buf: list[str] = []
+        lens: list[int] = []
+        for sentence in sentences:
+            if len(sentence) > limit:
+                for start in range(0, len(sentence), limit):
+                    piece = sentence[start:start + limit]
+                    buf.extend(piece)
+                    lens.append(len(piece))
+            else:
+                buf.extend(sentence)
+                lens.append(len(sentence))
+            if len(buf) >= chunk_words:
+                yield _pack(buf, lens, get)
+                buf, lens = [], []
+        if buf:
+            yield _pack(buf, lens, get)
+
+    # ---- files ------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the resumable native ``.npz`` (vectors, output weights, counts, config, state)."""
+        if self.wv is None:
+            raise IllustratedError("cannot save a model that has no vocabulary yet")
+        if format_of(path) != "npz":
+            raise FormatError(f"{path}: a resumable model is saved as .npz; use model.wv.save() "
+                              "for the word2vec .bin/.txt formats")
+        arrays = {"vectors": self.wv.vectors, "counts": self.wv.counts}
+        if self.syn1neg is not None:
+            arrays["syn1neg"] = self.syn1neg
+        if self.syn1 is not None:
+            arrays["syn1"] = self.syn1
+        state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
+                 "epochs_total": self.epochs_total, "last_loss": self.last_loss}
+        write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
+                                 "config": self.config.to_dict(), "state": state})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Word2Vec":
+        """Read a model written by :meth:`save`; training can continue where it stopped."""
+        if format_of(path) != "npz":
+            raise FormatError(f"{path}: only a .npz model can be resumed; "
+                              "use KeyedVectors.load for .bin/.txt vectors")
+        arrays, meta = read_npz(path)
+        if meta.get("kind") != "model":
+            raise FormatError(f"{path}: holds vectors only, not a resumable model "
+                              "(load it with KeyedVectors.load)")
+        model = cls(Word2VecConfig.from_dict(meta["config"]))
+        n, dim = arrays["vectors"].shape
+        c = model.config
+        if dim != c.dim or (c.negative and arrays.get("syn1neg", np.empty((0, 0))).shape != (n, dim)) \
+                or (c.hs and "syn1" not in arrays):
+            raise FormatError(f"{path}: corrupted: weight shapes do not match the config")
+        model.wv = KeyedVectors(meta["keys"], arrays["vectors"], arrays["counts"])
+        model.syn1neg = arrays.get("syn1neg")
+        model.syn1 = arrays.get("syn1")
+        state = meta.get("state", {})
+        model.corpus_words = int(state.get("corpus_words", 0))
+        model.epochs_done = int(state.get("epochs_done", c.epochs))
+        model.epochs_total = int(state.get("epochs_total", model.epochs_done))
+        model.last_loss = state.get("last_loss")
+        return model
+
+
+def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
+    ids = np.fromiter(map(get, buf, itertools.repeat(-1)), dtype=np.int32, count=len(buf))
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    return ids, offsets, len(buf)
+
+
+def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
+    """A 64-bit random-generator state for one chunk (splitmix64 of the three numbers)."""
+    x = (seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + chunk * 0x94D049BB133111EB) \
+        & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
+
+
+class _Run:
+    """One call of :meth:`Word2Vec.train`: worker threads, progress bar, loss and log."""
+
+    def __init__(self, model: Word2Vec, log_path, progress: bool, total_words: int) -> None:
+        self.model = model
+        self.total = total_words
+        c = model.config
+        self.jobs: queue.Queue = queue.Queue(maxsize=2 * c.threads)
+        self.results: deque = deque()
+        self.error: list[BaseException] = []
+        t = model._kernel_tables()
+        empty = np.zeros((0, c.dim), np.float32)
+        self.fixed = (model.wv.vectors, model.syn1neg if model.syn1neg is not None else empty,
+                      model.syn1 if model.syn1 is not None else empty, t["keep"], t["alias_prob"],
+                      t["alias_idx"], t["codes"], t["points"], t["code_lens"], c.sg, c.hs,
+                      c.negative, c.window, c.shrink_windows)
+        self.old_switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
+        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
+        for w in self.workers:
+            w.start()
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total_words, unit="w", unit_scale=True, desc="word2vec",
+                            dynamic_ncols=True, mininterval=0.5)
+        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
+        self.start = time.perf_counter()
+        self.words = 0
+        self.loss = [0.0, 0]  # this epoch: summed loss, predictions
+        self.interval = [0.0, 0, time.perf_counter(), 0]  # since the last log line
+        self.alpha = c.alpha
+        self.current_epoch = 0
+
+    def _work(self) -> None:
+        from . import kernels
+
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                ids, offsets, raw, a0, a1, seed = job
+                if not self.error:
+                    out = kernels.train_chunk(ids, offsets, *self.fixed, a0, a1, np.uint64(seed),
+                                              kernels.SIGMOID, kernels.LOG_SIGMOID)
+                    self.results.append((raw, a1, out))
+            except BaseException as e:  # surfaced by the main thread
+                self.error.append(e)
+            finally:
+                self.jobs.task_done()
+
+    def epoch(self, epoch: int, sentences) -> int:
+        """Stream one epoch into the workers; returns the corpus tokens read."""
+        m = self.model
+        self.current_epoch = epoch
+        self.loss = [0.0, 0]
+        seen = 0
+        for i, (ids, offsets, n) in enumerate(m.chunks(sentences)):
+            a0, a1 = m._alpha(epoch, seen), m._alpha(epoch, seen + n)
+            seen += n
+            self.jobs.put((ids, offsets, n, a0, a1, chunk_seed(m.config.seed, m.epochs_total, i)))
+            self._drain()
+        self.jobs.join()
+        self._drain(end_of_epoch=True)
+        if seen == 0:
+            raise IllustratedError("the corpus yielded no tokens in this epoch")
+        return seen
+
+    def _drain(self, end_of_epoch: bool = False) -> None:
+        if self.error:
+            raise self.error[0]
+        done = 0
+        while self.results:
+            raw, alpha, (words, pairs, loss, n_loss) = self.results.popleft()
+            done += raw
+            self.alpha = alpha
+            self.loss[0] += loss
+            self.loss[1] += n_loss
+            self.interval[0] += loss
+            self.interval[1] += n_loss
+            self.interval[3] += raw
+        self.words += done
+        if self.bar is not None and done:
+            self.bar.update(done)
+            self.bar.set_postfix(epoch=self.current_epoch + 1, loss=f"{self.epoch_loss():.4f}",
+                                 alpha=f"{self.alpha:.5f}", refresh=False)
+        now = time.perf_counter()
+        if self.log is not None and (end_of_epoch or now - self.interval[2] >= LOG_EVERY_S):
+            self._write_log(now)
+
+    def _write_log(self, now: float) -> None:
+        loss, n, since, raw = self.interval
+        record = {"epoch": self.current_epoch + 1, "words": self.words,
+                  "progress": round(self.words / max(self.total, 1), 6),
+                  "alpha": round(self.alpha, 7), "loss": loss / n if n else None,
+                  "words_per_s": round(raw / max(now - since, 1e-9), 1)}
+        self.log.write(json.dumps(record) + "\n")
+        self.log.flush()
+        self.interval = [0.0, 0, now, 0]
+
+    def epoch_loss(self) -> float | None:
+        """Mean loss per prediction over the epoch so far (float64 sums of per-chunk sums)."""
+        return self.loss[0] / self.loss[1] if self.loss[1] else None
+
+    def close(self) -> None:
+        for _ in self.workers:
+            self.jobs.put(None)
+        for w in self.workers:
+            w.join()
+        sys.setswitchinterval(self.old_switch)
+        if self.bar is not None:
+            self.bar.close()
+        if self.log is not None:
+            self.log.close()

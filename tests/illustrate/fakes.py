@@ -1,0 +1,135 @@
+"""Tiny stand-ins built from arrays, with the same surface as the models' query objects.
+
+The figure functions and the web page only touch these attributes, so tests can build exact
+inputs (planted neighbours, a known attention matrix) without training anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from illustrated.errors import IllustratedError
+
+
+class ArrayVectors:
+    """A KeyedVectors-like object over ``keys`` and float32 ``vectors [n, dim]``."""
+
+    def __init__(self, keys, vectors, counts=None):
+        self.keys = list(keys)
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.counts = np.asarray(counts if counts is not None else np.arange(len(keys), 0, -1))
+        self.key_to_index = {k: i for i, k in enumerate(self.keys)}
+        self.unit = self.vectors / np.linalg.norm(self.vectors, axis=1, keepdims=True)
+
+    def __contains__(self, key):
+        return key in self.key_to_index
+
+    def __len__(self):
+        return len(self.keys)
+
+    def vector(self, key):
+        if key not in self:
+            raise IllustratedError(f"{key!r} is not in the vocabulary")
+        return self.vectors[self.key_to_index[key]]
+
+    def similar_by_vector(self, vec, topn=10, exclude=()):
+        v = np.asarray(vec, np.float32)
+        sims = self.unit @ (v / np.linalg.norm(v))
+        order = np.argsort(-sims)
+        return [(self.keys[i], float(sims[i])) for i in order if self.keys[i] not in exclude][:topn]
+
+    def most_similar(self, positive, negative=(), topn=10):
+        positive = [positive] if isinstance(positive, str) else list(positive)
+        v = sum(self.unit[self.key_to_index[p]] for p in positive)
+        v = v - sum((self.unit[self.key_to_index[n]] for n in negative), np.zeros_like(v))
+        return self.similar_by_vector(v, topn, exclude=set(positive) | set(negative))
+
+    def similarity(self, a, b):
+        return float(self.unit[self.key_to_index[a]] @ self.unit[self.key_to_index[b]])
+
+    def analogy(self, a, b, c, topn=1, method="add"):
+        for w in (a, b, c):
+            if w not in self:
+                raise IllustratedError(f"{w!r} is not in the vocabulary")
+        return self.most_similar([a, c], [b], topn=topn)
+
+
+def royal_vectors() -> ArrayVectors:
+    """Eight words in 6-D with a planted analogy: king − man + woman = queen exactly.
+
+    Built from orthonormal directions (royal r, person p, male m, female f) so that every
+    planted word has the same norm and the analogy holds for unit vectors too.
+    """
+    r, p, m, f, x, y = np.eye(6)
+    base = {
+        "king": r + m, "queen": r + f, "man": p + m, "woman": p + f,
+        "prince": r + 0.7 * m + 0.3 * x, "princess": r + 0.7 * f + 0.3 * x,
+        "apple": x + 0.8 * y, "pear": x + 0.9 * y + 0.2 * p,
+    }
+    return ArrayVectors(list(base), np.stack(list(base.values())))
+
+
+@dataclass
+class FakeTranslation:
+    source: list[str]
+    target: list[str]
+    attention: np.ndarray
+    encoder_states: np.ndarray
+    decoder_states: np.ndarray
+    score: float = -1.0
+    text: str = field(default="")
+
+    def __post_init__(self):
+        self.text = self.text or " ".join(self.target)
+
+
+class ReversingTranslator:
+    """'Translates' by reversing the words and upper-casing them, attending to the mirrored word."""
+
+    hidden = 8
+
+    def translate(self, sentences, beam=5):
+        out = []
+        for s in sentences:
+            src = s.split()
+            if not src:
+                raise IllustratedError("empty sentence")
+            tgt = [w.upper() for w in reversed(src)]
+            n = len(src)
+            att = np.full((n, n), 0.1 / max(n - 1, 1), np.float32)
+            att[np.arange(n), n - 1 - np.arange(n)] = 0.9 if n > 1 else 1.0
+            rng = np.random.default_rng(n)
+            out.append(FakeTranslation(src, tgt, att, rng.normal(size=(n, self.hidden)).astype(np.float32),
+                                       rng.normal(size=(n, self.hidden)).astype(np.float32)))
+        return out
+
+
+@dataclass
+class FakeRecommendation:
+    items: list[str]
+    scores: list[float]
+    fallback: bool
+    reason: str
+
+
+class NeighbourRecommender:
+    """Recommends the nearest items to the mean of the given items' vectors."""
+
+    def __init__(self, vectors: ArrayVectors):
+        self.vectors = vectors
+
+    def similar(self, item, k=10):
+        if item not in self.vectors:
+            return FakeRecommendation([], [], True, f"unknown item {item!r}")
+        pairs = self.vectors.most_similar([item], topn=k)
+        return FakeRecommendation([p[0] for p in pairs], [p[1] for p in pairs], False, "similar items")
+
+    def recommend(self, items, k=10):
+        known = [i for i in items if i in self.vectors]
+        if not known:
+            return FakeRecommendation(self.vectors.keys[:k], [1.0] * min(k, len(self.vectors)), True,
+                                      "no known items: most popular")
+        pairs = self.vectors.most_similar(known, topn=k)
+        return FakeRecommendation([p[0] for p in pairs], [p[1] for p in pairs], False, "next items")

@@ -1,0 +1,126 @@
+"""The live page in a real headless Chromium: type, and check what the page draws."""
+
+import pytest
+
+from illustrated.illustrate.web import create_app
+
+from .browser import chromium, live_server, screenshot
+from .fakes import NeighbourRecommender, ReversingTranslator, royal_vectors
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def url():
+    kv = royal_vectors()
+    app = create_app(word2vec=kv, translator=ReversingTranslator(), recommender=NeighbourRecommender(kv))
+    with live_server(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, url):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url + "/")
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_word_shows_neighbours_and_strips(page):
+    page.fill("#word", "king")
+    page.press("#word", "Enter")
+    page.wait_for_selector("#neighbours li")
+    items = page.locator("#neighbours li")
+    assert items.count() == 7  # all other words of the tiny model
+    assert items.first.inner_text().startswith("prince")
+    strips = page.locator("#word-strips g.strip")
+    assert strips.count() == 8  # the word and its 7 neighbours
+    assert strips.first.get_attribute("data-label") == "king"
+    assert strips.first.locator("rect.cell").count() == 6  # one cell per dimension
+    screenshot(page, "web-word")
+
+
+def test_unknown_word_is_reported(page):
+    page.fill("#word", "emperor")
+    page.press("#word", "Enter")
+    page.wait_for_selector("#word-error:not(:empty)")
+    assert "not in the vocabulary" in page.inner_text("#word-error")
+    assert page.locator("#neighbours li").count() == 0
+
+
+def test_analogy(page):
+    for field, word in (("a", "king"), ("b", "man"), ("c", "woman")):
+        page.fill(f"#analogy-{field}", word)
+    page.click("#analogy-form button")
+    page.wait_for_selector("#analogy-strips g.strip")
+    assert "≈ queen" in page.inner_text("#analogy-result")
+    labels = [g.get_attribute("data-label") for g in page.locator("#analogy-strips g.strip").all()]
+    assert labels == ["king", "man", "woman", "king − man + woman", "queen"]
+
+
+def test_translation_heatmap_has_one_row_per_output_word(page):
+    page.fill("#sentence", "the cat sat on the mat")
+    page.press("#sentence", "Enter")
+    page.wait_for_selector("#heatmap g.row")
+    assert page.inner_text("#translation") == "MAT THE ON SAT CAT THE"
+    rows = page.locator("#heatmap g.row")
+    assert rows.count() == 6
+    assert [r.get_attribute("data-word") for r in rows.all()] == "MAT THE ON SAT CAT THE".split()
+    assert all(r.locator("rect.cell").count() == 6 for r in rows.all())
+    assert page.locator("#heatmap text.source").count() == 6
+    screenshot(page, "web-translation")
+
+
+def test_pick_items_and_recommend(page):
+    for item in ("apple", "pear"):
+        page.fill("#item", item)
+        page.press("#item", "Enter")
+    assert page.locator("#picked li").count() == 2
+    page.click("#recommend-button")
+    page.wait_for_selector("#recommendations li")
+    assert page.locator("#recommendations li").count() == 6  # the other items
+    assert page.inner_text("#recommend-reason") == "next items"
+
+
+def test_usable_on_a_phone(browser, url):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(url + "/")
+    page.fill("#sentence", "a b c d e f g h")
+    page.press("#sentence", "Enter")
+    page.wait_for_selector("#heatmap g.row")
+    page.fill("#word", "queen")
+    page.press("#word", "Enter")
+    page.wait_for_selector("#neighbours li")
+    # Nothing wider than the screen: the page never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for selector in ("#word", "#sentence", "#item", "#recommend-button"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, "web-phone")
+    context.close()
+
+
+def test_page_without_models_says_how_to_start(browser):
+    with live_server(create_app()) as base:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(base + "/")
+        page.wait_for_selector("#translate-card.disabled")
+        assert page.locator("#translate-card .missing").is_visible()
+        assert "--translator DIR" in page.inner_text("#translate-card")
+        assert page.locator("#words-card.disabled").count() == 1
+        context.close()

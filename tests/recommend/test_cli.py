@@ -1,0 +1,56 @@
+"""The recommend commands as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "illustrated.cli", "recommend", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def sessions_file(tmp_path_factory, genres):
+    p = tmp_path_factory.mktemp("cli") / "sessions.txt"
+    p.write_text("\n".join(",".join(s) for s in genres.sessions[:300]) + "\n")
+    return p
+
+
+def test_train_similar_evaluate(sessions_file, tmp_path, genres):
+    model = tmp_path / "m.npz"
+    r = run("train", str(sessions_file), "-o", str(model), "--hold-out", "--epochs", "10",
+            "--dim", "16", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    assert model.exists() and "wrote" in r.stdout
+    item = genres.sessions[0][0]
+    r = run("similar", str(model), item, "-k", "3")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 3
+    r = run("evaluate", str(model), "--test", str(sessions_file))
+    assert r.returncode == 0, r.stderr
+    assert "HR@10" in r.stdout and "co-occurrence" in r.stdout
+
+
+def test_tune_writes_settings_that_train_reads(sessions_file, tmp_path):
+    out = tmp_path / "best.json"
+    r = run("tune", str(sessions_file), "-o", str(out), "--trials", "2", "--method", "random",
+            "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    best = json.loads(out.read_text())
+    assert best["metric"] == "HR@10" and len(best["trials"]) == 2
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--config", str(out))
+    assert r.returncode == 0, r.stderr
+
+
+def test_errors_are_one_line(tmp_path, sessions_file):
+    r = run("similar", str(tmp_path / "none.npz"), "x")
+    assert r.returncode == 1 and r.stderr.strip() == f"error: {tmp_path / 'none.npz'}: no such model file"
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    r = run("similar", str(bad), "x")
+    assert r.returncode == 1 and "not a readable .npz" in r.stderr
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--window", "0")
+    assert r.returncode == 1 and "window must be" in r.stderr

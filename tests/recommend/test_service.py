@@ -1,0 +1,82 @@
+"""Every endpoint and every kind of bad request, through the in-process test client."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from illustrated.recommend.service import create_app
+
+
+@pytest.fixture(scope="module")
+def client(model):
+    return TestClient(create_app(model, max_k=50, max_items=20, max_body_bytes=2000))
+
+
+def test_health(client, model):
+    r = client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "items": len(model), "index": "exact", "dim": 24}
+
+
+def test_similar(client, model, genres):
+    item = model.vectors.keys[0]
+    r = client.get(f"/items/{item}/similar", params={"k": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["item"] == item and len(body["items"]) == 5 and body["fallback"] is False
+    assert body["items"] == model.similar(item, 5).items
+    assert client.get(f"/items/{item}/similar").json()["items"] == model.similar(item, 10).items
+
+
+def test_recommend(client, model):
+    session = model.vectors.keys[:3]
+    r = client.post("/recommend", json={"items": session, "k": 4})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["items"] == model.recommend(session, 4).items and not set(body["items"]) & set(session)
+    r = client.post("/recommend", json={"items": ["nope"], "k": 3})
+    assert r.status_code == 200 and r.json()["fallback"] is True and r.json()["unknown"] == ["nope"]
+
+
+def test_unknown_ids_are_404_with_a_message(client):
+    r = client.get("/items/nope/similar")
+    assert r.status_code == 404 and "unknown item 'nope'" in r.json()["detail"]
+    r = client.post("/recommend", json={"items": ["nope"], "fallback": False})
+    assert r.status_code == 404 and "no known item" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("k", [0, -1, 51, 10**9, "ten"])
+def test_k_out_of_bounds_or_wrong_type_is_422(client, model, k):
+    item = model.vectors.keys[0]
+    assert client.get(f"/items/{item}/similar", params={"k": k}).status_code == 422
+    assert client.post("/recommend", json={"items": [item], "k": k}).status_code == 422
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"items": "t0001"}', b'{"items": [1, 2]}', b'{"k": 3}', b"[]",
+    b'{"items": [], "k": 3, "extra": 1}',
+])
+def test_malformed_or_mistyped_bodies_are_422(client, body):
+    r = client.post("/recommend", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_too_many_items_is_422_and_huge_bodies_413(client):
+    assert client.post("/recommend", json={"items": ["a"] * 21}).status_code == 422
+    r = client.post("/recommend", content=b'{"items": ["' + b"x" * 5000 + b'"]}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "larger than 2000 bytes" in r.json()["detail"]
+
+    def chunks():  # no Content-Length: counted while reading
+        yield b'{"items": ["'
+        for _ in range(10):
+            yield b"y" * 500
+        yield b'"]}'
+
+    r = client.post("/recommend", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_good_requests_still_work_after_bad_ones(client, model):
+    client.post("/recommend", content=b"{oops", headers={"content-type": "application/json"})
+    item = model.vectors.keys[1]
+    assert client.get(f"/items/{item}/similar?k=3").status_code == 200

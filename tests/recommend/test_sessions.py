@@ -1,0 +1,103 @@
+"""Reading sessions and event logs, and splits that never leak held-out items into training."""
+
+import gzip
+
+import pytest
+
+from illustrated.errors import CorpusError
+from illustrated.recommend.sessions import (History, leave_last_out, load_histories, read_events,
+                                            read_sessions, sessions_of, time_split)
+from illustrated.recommend.synthetic import genre_sessions
+
+
+def test_sessions_a_line_spaces_commas_and_gzip(tmp_path):
+    p = tmp_path / "s.txt.gz"
+    with gzip.open(p, "wt") as f:
+        f.write("a b c\n\nx,y , z\nspotify:track:1\tItem-2\n")
+    assert read_sessions(p) == [["a", "b", "c"], ["x", "y", "z"], ["spotify:track:1", "Item-2"]]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "no sessions found"),
+    (b"a b\n\xff\n", "s.txt:2: bytes are not valid utf-8"),
+])
+def test_bad_session_files_name_the_line(tmp_path, content, message):
+    p = tmp_path / "s.txt"
+    p.write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        read_sessions(p)
+
+
+def test_missing_file():
+    with pytest.raises(Exception, match="no such sessions file"):
+        read_sessions("/nonexistent/s.txt")
+
+
+def test_event_log_orders_by_time_and_cuts_sessions_at_gaps(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("user,item,timestamp\nu1,b,120\nu1,a,60\nu2,z,2024-01-01T00:00:00\n"
+                 "u1,c,4000\nu1,d,4100\n")
+    hs = {h.user: h for h in read_events(p)}
+    assert hs["u1"].items == ["a", "b", "c", "d"]
+    assert sessions_of(hs["u1"], gap_minutes=30) == [["a", "b"], ["c", "d"]]
+    assert sessions_of(hs["u1"]) == [["a", "b", "c", "d"]]
+
+
+def test_parquet_event_log(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"user": [1, 1, 2], "item": ["x", "y", "z"], "timestamp": [2, 1, 5]}), p)
+    hs = {h.user: h.items for h in load_histories(p)}
+    assert hs == {"1": ["y", "x"], "2": ["z"]}
+
+
+@pytest.mark.parametrize("content,message", [
+    ("user,item\nu,a\n", "e.csv:1: header has no column 'timestamp'"),
+    ("user,item,timestamp\nu,a,soon\n", "e.csv:2: timestamp 'soon'"),
+    ("user,item,timestamp\nu,a,1\nu,b\n", "e.csv:3: expected 3 fields"),
+    ("", "empty event log"),
+])
+def test_bad_event_logs_name_file_and_line(tmp_path, content, message):
+    p = tmp_path / "e.csv"
+    p.write_text(content)
+    with pytest.raises(CorpusError, match=message):
+        read_events(p)
+
+
+def test_leave_last_out_never_leaks_held_out_events():
+    data = genre_sessions(n_sessions=200, seed=3)
+    hs = [History(str(n), s) for n, s in enumerate(data.sessions)]
+    split = leave_last_out(hs)
+    assert len(split.test) == len(split.validation) == len(hs)
+    by_user = {h.user: h.items for h in hs}
+    for n, case in enumerate(split.test):
+        items = by_user[case.user]
+        assert case.target == items[-1] and case.context == items[:-1]
+        assert split.validation[n].target == items[-2] and split.validation[n].context == items[:-2]
+        # training holds exactly the events before the held-out ones, per user
+        assert split.train[n] == items[:-2]
+        assert split.train_full[n] == items[:-1]
+    # multiset of events: training + validation + test = everything, nothing counted twice
+    from collections import Counter
+    everything = Counter(i for h in hs for i in h.items)
+    held = Counter(c.target for c in split.test) + Counter(c.target for c in split.validation)
+    assert Counter(i for s in split.train for i in s) + held == everything
+
+
+def test_leave_last_out_with_gaps_uses_the_current_session_as_context():
+    h = History("u", ["a", "b", "c", "d", "e"], [0, 60, 10_000, 10_060, 10_120])
+    split = leave_last_out([h], gap_minutes=30)
+    assert split.test[0].context == ["c", "d"] and split.test[0].target == "e"
+    assert split.train == [["a", "b"], ["c"]]
+
+
+def test_time_split():
+    hs = [History("u", ["a", "b", "c", "d"], [1, 2, 3, 4]), History("v", ["x", "y"], [1, 2])]
+    split = time_split(hs, cutoff=3)
+    assert [c.target for c in split.test] == ["c"] and split.test[0].context == ["a", "b"]
+    assert split.train_full == [["a", "b"], ["x", "y"]]
+    assert "c" not in {i for s in split.train_full for i in s}
+    with pytest.raises(CorpusError, match="needs timestamps"):
+        time_split([History("u", ["a"])], cutoff=1)

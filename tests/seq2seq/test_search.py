@@ -1,0 +1,53 @@
+"""Search: beam 1 equals greedy, beam results are well formed, beam finds more probable outputs."""
+
+import numpy as np
+import pytest
+import torch
+
+from illustrated.seq2seq import Seq2Seq, TrainConfig, Trainer, beam_search, greedy_search
+
+from .helpers import reverse_data, tiny_config
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    torch.manual_seed(0)
+    m = Seq2Seq(tiny_config())
+    Trainer(m, TrainConfig(epochs=1, batch_size=32, lr=3e-3, patience=0), tmp_path_factory.mktemp("m"),
+            progress=False).fit(reverse_data(1500))
+    return m
+
+
+@pytest.mark.parametrize("trained", [True, False])
+def test_beam_one_equals_greedy(model, trained):
+    if not trained:
+        torch.manual_seed(3)
+        model = Seq2Seq(tiny_config())
+    b = reverse_data(40, seed=2).batches(batch_size=40)[0]
+    greedy = greedy_search(model, b.src, b.src_lengths, 12)
+    beam = beam_search(model, b.src, b.src_lengths, beam=1, max_len=12, alpha=0.0)
+    for g, h in zip(greedy, beam):
+        assert g.ids == h.ids
+        assert g.score == pytest.approx(h.score, abs=1e-4)
+        np.testing.assert_allclose(g.attention, h.attention, atol=1e-6)
+        np.testing.assert_allclose(g.states, h.states, atol=1e-6)
+
+
+def test_beam_hypotheses_are_well_formed_and_at_least_as_probable(model):
+    data = reverse_data(60, seed=4)
+    b = data.batches(batch_size=60)[0]
+    greedy = greedy_search(model, b.src, b.src_lengths, 12)
+    beam = beam_search(model, b.src, b.src_lengths, beam=5, max_len=12, alpha=0.0)
+    for g, h, n in zip(greedy, beam, b.src_lengths.tolist()):
+        assert h.attention.shape == (len(h.ids), n) and h.attention.dtype == np.float32
+        np.testing.assert_allclose(h.attention.sum(1), 1.0, atol=1e-5)
+        assert h.states.shape == (len(h.ids), 64) and h.encoder_states.shape == (n, 128)
+        assert 3 not in h.ids                                   # no </s> inside
+        assert h.score >= g.score - 1e-4                        # beam never does worse than greedy here
+    assert any(h.score > g.score + 1e-3 for g, h in zip(greedy, beam))
+
+
+def test_max_len_caps_the_output(model):
+    b = reverse_data(10, seed=5).batches(batch_size=10)[0]
+    for h in beam_search(model, b.src, b.src_lengths, beam=3, max_len=2) + greedy_search(model, b.src, b.src_lengths, 2):
+        assert len(h.ids) <= 2
