@@ -192,10 +192,11 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, ne
     """
     dim = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
+    first = ctx[0]
     for d in range(dim):
-        h[d] = 0.0
+        h[d] = syn0[first, d]
         neu1e[d] = 0.0
-    for b in range(n_ctx):
+    for b in range(1, n_ctx):
         c = ctx[b]
         for d in range(dim):
             h[d] += syn0[c, d]
@@ -211,10 +212,10 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, ne
         label = labels[k]
         g = np.float32((label - sigmoid[i]) * alpha)
         loss -= log_sigmoid[i] if label > 0.5 else log_sigmoid[TABLE_SIZE - 1 - i]
-        for d in range(dim):
-            neu1e[d] += g * syn1[t, d]
-        for d in range(dim):
-            syn1[t, d] += g * h[d]
+        for d in range(dim):  # error from the old output row, then the row's update
+            w = syn1[t, d]
+            neu1e[d] += g * w
+            syn1[t, d] = w + g * h[d]
     for b in range(n_ctx):
         c = ctx[b]
         for d in range(dim):

@@ -79,7 +79,9 @@ class Word2Vec:
         vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab, specials=())
         rng = np.random.default_rng(c.seed)
         n = len(vocab)
-        vectors = ((rng.random((n, c.dim), dtype=np.float32) - 0.5) / c.dim).astype(np.float32)
+        vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
+        vectors -= 0.5
+        vectors /= c.dim
         self.wv = KeyedVectors(vocab.itos, vectors, vocab.counts)
         self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
         self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
