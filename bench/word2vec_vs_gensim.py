@@ -25,31 +25,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from runner import Report, isolated, peak_rss_mb, ratio, shared_data  # noqa: E402
 
 
-class Head:
-    """The first ``limit`` tokens of a corpus, re-iterable (for quick runs)."""
-
-    def __init__(self, corpus, limit: int | None) -> None:
-        self.corpus, self.limit = corpus, limit
-
-    def __iter__(self):
-        seen = 0
-        for sentence in self.corpus:
-            if self.limit is not None and seen >= self.limit:
-                return
-            seen += len(sentence)
-            yield sentence
-
-
-def _corpus(path: str, limit: int | None):
+def head_file(path: str, limit: int, folder: str) -> str:
+    """Write the first lines of ``path`` holding ``limit`` tokens to a plain file (quick runs)."""
     from illustrated.text import Corpus
 
-    return Head(Corpus(path), limit)
+    out = os.path.join(folder, f"head-{limit}.txt")
+    seen = 0
+    with open(out, "w", encoding="utf-8") as f:
+        for sentence in Corpus(path):
+            if seen >= limit:
+                break
+            f.write(" ".join(sentence) + "\n")
+            seen += len(sentence)
+    return out
+
+
+def _corpus(path: str):
+    from illustrated.text import Corpus
+
+    return Corpus(path)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every kernel once, so no timed run pays for it."""
+    from illustrated.text import Corpus
+    from illustrated.word2vec import Word2Vec, Word2VecConfig
+    from illustrated.word2vec.planted import planted_corpus
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "warm.txt"
+        path.write_text("\n".join(" ".join(s) for s in planted_corpus(50)) + "\n")
+        for sg in (True, False):
+            Word2Vec(Word2VecConfig(sg=sg, dim=8, epochs=1, min_count=1, threads=1)).train(
+                Corpus(path), progress=False)
 
 
 def train_ours(path: str, limit: int | None, sg: bool, params: dict, out: str) -> dict:
     from illustrated.word2vec import Word2Vec, Word2VecConfig
 
-    corpus = _corpus(path, limit)
+    corpus = _corpus(path)
     model = Word2Vec(Word2VecConfig(sg=sg, **params))
     model.build_vocab(corpus)
     start = time.perf_counter()
@@ -67,7 +81,7 @@ def train_gensim(path: str, limit: int | None, sg: bool, params: dict, out: str)
 
     from illustrated.word2vec import KeyedVectors
 
-    corpus = _corpus(path, limit)
+    corpus = _corpus(path)
     model = GensimWord2Vec(sg=int(sg), vector_size=params["dim"], window=params["window"],
                            negative=params["negative"], sample=params["sample"],
                            min_count=params["min_count"], epochs=params["epochs"],
@@ -86,14 +100,24 @@ def train_gensim(path: str, limit: int | None, sg: bool, params: dict, out: str)
 
 def kernel_pairs_per_s(path: str, sg: bool, params: dict, limit: int = 1_000_000) -> float:
     """Pairs/s of the compiled kernel alone on one core (ids prepared beforehand)."""
+    from illustrated.word2vec import Word2Vec, Word2VecConfig
+
+    model = Word2Vec(Word2VecConfig(sg=sg, **{**params, "threads": 1}))
+    model.build_vocab(_corpus(path))
+    chunks, seen = [], 0
+    for chunk in model.chunks(_corpus(path)):
+        chunks.append(chunk)
+        seen += chunk[2]
+        if seen >= limit:
+            break
+    return _time_kernel(model, chunks)
+
+
+def _time_kernel(model, chunks) -> float:
     import numpy as np
 
-    from illustrated.word2vec import Word2Vec, Word2VecConfig, kernels
+    from illustrated.word2vec import kernels
 
-    corpus = _corpus(path, limit)
-    model = Word2Vec(Word2VecConfig(sg=sg, **{**params, "threads": 1}))
-    model.build_vocab(corpus)
-    chunks = list(model.chunks(corpus))
     t, c = model._kernel_tables(), model.config
     empty = np.zeros((0, c.dim), np.float32)
     fixed = (model.wv.vectors, model.syn1neg, empty, t["keep"], t["alias_prob"], t["alias_idx"],
@@ -137,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     report = Report("word2vec_vs_gensim", anchor=f"gensim {gensim.__version__}", corpus=corpus,
                     limit=args.limit, **params)
     tmp = tempfile.mkdtemp(prefix="w2v-bench-")
+    if args.limit:
+        corpus = head_file(corpus, args.limit, tmp)
+    isolated(warm_up)
     for mode in args.modes.split(","):
         sg = mode == "sg"
         speeds = {}

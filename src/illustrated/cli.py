@@ -27,7 +27,7 @@ app.add_typer(translate.app, name="translate")
 app.add_typer(draw.app, name="draw")
 
 # The parts of the demo, in order: (title, module with a demo(out, echo) function).
-DEMO_PARTS = [("text → arrays", text), ("item2vec recommendations", recommend)]
+DEMO_PARTS = [("text → arrays", text), ("word2vec", word2vec), ("item2vec recommendations", recommend)]
 
 
 @app.command("demo")

@@ -1,7 +1,197 @@
-"""``illustrated word2vec``: Train word2vec embeddings and query them."""
+"""``illustrated word2vec``: train word2vec embeddings and query them.
+
+A model path's extension picks its format everywhere: ``.bin`` word2vec binary, ``.txt``/``.vec``
+word2vec text, ``.npz`` native (resumable).
+"""
 
 from __future__ import annotations
 
-from .common import group
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Callable
+
+import typer
+
+from ..errors import IllustratedError
+from ..text import Corpus, Tokenizer
+from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
+from ..word2vec.formats import format_of
+from .common import echo, group
 
 app = group("Train word2vec embeddings and query them.")
+
+_MODEL_HELP = "Model file: .npz (native, resumable), .bin (word2vec binary), .txt/.vec (text)."
+
+
+@app.command("train")
+def train(
+    corpus: Annotated[Path, typer.Argument(help="Text file, one sentence a line (.gz/.bz2/.xz ok).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=_MODEL_HELP)],
+    sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
+    dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
+    window: Annotated[int | None, typer.Option(help="Largest context distance.")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off).")] = None,
+    ns_exponent: Annotated[float | None, typer.Option(help="Noise distribution exponent.")] = None,
+    hs: Annotated[bool | None, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = None,
+    sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
+    min_count: Annotated[int | None, typer.Option(help="Drop rarer words.")] = None,
+    max_vocab: Annotated[int | None, typer.Option(help="Keep the most frequent N words.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Passes over the corpus.")] = None,
+    alpha: Annotated[float | None, typer.Option(help="Initial learning rate.")] = None,
+    threads: Annotated[int | None, typer.Option(help="Worker threads (default: all cores).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = "whitespace",
+    lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue training the .npz model at --output.")] = False,
+    log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
+) -> None:
+    """Train word2vec on CORPUS and write the model (its extension picks the format)."""
+    kind = format_of(output)
+    if resume and kind != "npz":
+        raise IllustratedError(f"{output}: --resume needs a .npz model")
+    stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase))
+    overrides = {k: v for k, v in dict(
+        sg=sg, dim=dim, window=window, negative=negative, ns_exponent=ns_exponent, hs=hs,
+        sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
+        threads=threads, seed=seed).items() if v is not None}
+    if resume and output.exists():
+        model = Word2Vec.load(output)
+        if threads is not None:
+            model.config.threads = threads
+        echo(f"resuming {output}: {model!r}")
+    else:
+        model = Word2Vec(Word2VecConfig(**overrides))
+    start = time.perf_counter()
+    model.train(stream, progress=True, log_path=log,
+                checkpoint=output if kind == "npz" else None)
+    seconds = time.perf_counter() - start
+    if kind == "npz":
+        model.save(output)
+    else:
+        model.wv.save(output)
+    echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
+         f"{model.corpus_words:,} corpus tokens, loss {model.last_loss:.4f}, {seconds:.1f} s")
+
+
+def _vectors(path: Path) -> KeyedVectors:
+    return KeyedVectors.load(path)
+
+
+@app.command("similar")
+def similar(
+    model: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
+    words: Annotated[list[str], typer.Argument(help="Words to find neighbours of.")],
+    topn: Annotated[int, typer.Option("-n", "--topn", help="Neighbours per word.")] = 10,
+    restrict_vocab: Annotated[int | None, typer.Option(help="Search only the N most frequent.")] = None,
+) -> None:
+    """Print the nearest neighbours (cosine) of each WORD."""
+    wv = _vectors(model)
+    for word in words:
+        echo(f"{word}:")
+        for other, score in wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab):
+            echo(f"  {score:.4f}  {other}")
+
+
+@app.command("analogy")
+def analogy(
+    model: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
+    a: Annotated[str, typer.Argument(help="a in a − b + c (king).")],
+    b: Annotated[str, typer.Argument(help="b in a − b + c (man).")],
+    c: Annotated[str, typer.Argument(help="c in a − b + c (woman).")],
+    topn: Annotated[int, typer.Option("-n", "--topn")] = 5,
+    method: Annotated[str, typer.Option(help="'add' (3CosAdd) or 'mul' (3CosMul).")] = "add",
+) -> None:
+    """Print the words nearest to a − b + c (king − man + woman ≈ queen)."""
+    wv = _vectors(model)
+    echo(f"{a} − {b} + {c} ≈")
+    for word, score in wv.analogy(a, b, c, topn=topn, method=method):
+        echo(f"  {score:.4f}  {word}")
+
+
+@app.command("evaluate")
+def evaluate(
+    model: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
+    eval_dir: Annotated[Path | None, typer.Option(help="Folder with questions-words.txt, "
+                                                  "wordsim353.tsv, simlex999.txt, MEN, RW.")] = None,
+    restrict_vocab: Annotated[int, typer.Option(help="Analogies among the N most frequent words.")] = 30_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores as JSON.")] = None,
+) -> None:
+    """Score analogies (per section and total) and word-pair similarity (Spearman)."""
+    from ..word2vec.evaluate import evaluate_all
+
+    wv = _vectors(model)
+    root = eval_dir or _default_eval_dir()
+    if not root.is_dir():
+        raise IllustratedError(f"{root}: evaluation folder not found (use --eval-dir)")
+    scores = evaluate_all(wv, root, restrict_vocab)
+    if not scores:
+        raise IllustratedError(f"{root}: no evaluation files found")
+    if "analogy" in scores:
+        an = scores["analogy"]
+        echo(f"{'analogy section':<32} {'accuracy':>8} {'answered':>8} {'oov':>6}")
+        for name, s in an["sections"].items():
+            echo(f"{name:<32} {100 * s['accuracy']:>7.2f}% {s['answered']:>8} {s['oov']:>6}")
+        echo(f"{'total':<32} {100 * an['accuracy']:>7.2f}% {an['answered']:>8} {an['oov']:>6}")
+    for key in ("ws353", "simlex", "men", "rw"):
+        if key in scores:
+            s = scores[key]
+            echo(f"{key:<8} spearman {s['spearman']:.4f}  pairs {s['pairs']}  oov {s['oov']}")
+    if json_out:
+        json_out.write_text(json.dumps(scores, indent=2) + "\n")
+
+
+def _default_eval_dir() -> Path:
+    import os
+
+    root = os.environ.get("ILLUSTRATED_DATA")
+    if root:
+        return Path(root) / "eval"
+    return Path(__file__).resolve().parents[4] / "shared" / "data" / "eval"
+
+
+@app.command("convert")
+def convert(
+    source: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
+    target: Annotated[Path, typer.Argument(help="Output file; its extension picks the format.")],
+) -> None:
+    """Convert vectors between the .bin, .txt/.vec and .npz formats."""
+    format_of(target)
+    wv = _vectors(source)
+    wv.save(target)
+    echo(f"wrote {target}: {len(wv)} vectors of dim {wv.dim}")
+
+
+def demo(out: Path, echo: Callable[[str], None]) -> dict:
+    """Train on a generated corpus with planted relations and find them again."""
+    from ..word2vec.planted import ANALOGIES, PAIRS, planted_corpus
+
+    sentences = planted_corpus(6000, seed=0)
+    config = Word2VecConfig(dim=32, epochs=8, min_count=1, sample=0, threads=2, seed=1)
+    echo(f"corpus: {len(sentences)} generated sentences, e.g. {' '.join(sentences[0])!r}")
+    model = Word2Vec(config)
+    start = time.perf_counter()
+    model.train(sentences, progress=False)
+    echo(f"skip-gram, negative sampling: {len(model.wv)} words × {config.dim}, "
+         f"{model.corpus_words * config.epochs / (time.perf_counter() - start):,.0f} words/s "
+         f"(first run includes compiling), loss {model.last_loss:.3f}")
+    wv = model.wv
+    nouns = {w for a, b, _, _ in PAIRS for w in (a, b)}
+    found = 0
+    for a, b, _, _ in PAIRS[:4]:
+        near = [w for w, _ in wv.most_similar(a, topn=8)]
+        echo(f"  nearest to {a:<8} {', '.join(near[:6])}")
+    for a, b, _, _ in PAIRS:
+        near_noun = next(w for w, _ in wv.most_similar(a, topn=len(wv)) if w in nouns)
+        found += near_noun == b
+    echo(f"planted partner is the nearest noun for {found}/{len(PAIRS)} nouns")
+    solved = []
+    for a, b, c, d in ANALOGIES:
+        got = wv.analogy(a, b, c, topn=1)[0][0]
+        solved.append(got == d)
+        echo(f"  {a} − {b} + {c} ≈ {got}  {'✓' if got == d else '✗ (' + d + ')'}")
+    path = out / "word2vec.npz"
+    model.save(path)
+    echo(f"saved {path}")
+    return {"words": len(wv), "partners_found": found, "pairs": len(PAIRS),
+            "analogies_solved": sum(solved), "analogies": len(ANALOGIES), "model": str(path)}

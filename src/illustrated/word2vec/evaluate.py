@@ -152,7 +152,8 @@ def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None 
                 continue
             model.append(float(kv.unit[i] @ kv.unit[j]))
             human.append(score)
-    rho = float(spearmanr(model, human).statistic) if len(model) > 1 else float("nan")
+    defined = len(model) > 1 and np.ptp(model) > 0 and np.ptp(human) > 0
+    rho = float(spearmanr(model, human).statistic) if defined else float("nan")
     return SimilarityResult(name or p.stem, rho, len(model), oov)
 
 

@@ -116,7 +116,7 @@ def read_word2vec_binary(path: str | os.PathLike) -> KeyedVectors:
     data = p.read_bytes()
     end = data.find(b"\n")
     if end < 0:
-        raise FormatError(f"{p}: not a word2vec binary file (no header line)")
+        raise FormatError(f"{p}: not a word2vec file (no header line)")
     n, dim = _header(data[: end + 1], p)
     pos = end + 1
     width = 4 * dim

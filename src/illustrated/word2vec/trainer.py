@@ -25,9 +25,10 @@ import numpy as np
 
 from ..errors import FormatError, IllustratedError
 from ..text import Vocab
-from . import kernels, tables
+from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
+from .reader import fast_reader
 from .vectors import KeyedVectors
 
 __all__ = ["Word2Vec"]
@@ -56,6 +57,7 @@ class Word2Vec:
         self.epochs_total = 0
         self.last_loss: float | None = None
         self._tables: dict | None = None
+        self._reader = None
 
     def __repr__(self) -> str:
         c = self.config
@@ -83,7 +85,7 @@ class Word2Vec:
         self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
         self.corpus_words = total[0]
         self.epochs_done = self.epochs_total = 0
-        self._tables = None
+        self._tables = self._reader = None
 
     def _kernel_tables(self) -> dict:
         if self._tables is None:
@@ -111,6 +113,9 @@ class Word2Vec:
         interrupted run can be loaded and resumed. ``log_path`` gets JSON lines
         ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s"}`` about once a second.
         """
+        if iter(sentences) is sentences:
+            raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
+                                   "one-shot iterator: training reads them once per epoch")
         if self.wv is None:
             self.build_vocab(sentences)
         c = self.config
@@ -143,9 +148,15 @@ class Word2Vec:
     def chunks(self, sentences: Iterable[Sequence[str]],
                chunk_words: int = CHUNK_WORDS) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         """Yield ``(ids int32 [n], offsets int64 [s+1], n)`` blocks of about ``chunk_words`` tokens;
-        unknown tokens get id -1 (the kernel skips them)."""
-        get = self.wv.key_to_index.get
+        unknown tokens get id -1 (the kernel skips them). A whitespace-split ``Corpus`` file takes
+        the compiled fast path (:mod:`.reader`), anything else this Python one."""
         limit = self.config.max_sentence_length
+        if self._reader is None or self._reader.corpus is not sentences:
+            self._reader = fast_reader(sentences, self.wv.keys, limit)
+        if self._reader is not None:
+            yield from self._reader.chunks()
+            return
+        get = self.wv.key_to_index.get
         buf: list[str] = []
         lens: list[int] = []
         for sentence in sentences:
@@ -262,6 +273,8 @@ class _Run:
         self.current_epoch = 0
 
     def _work(self) -> None:
+        from . import kernels
+
         while True:
             job = self.jobs.get()
             try:

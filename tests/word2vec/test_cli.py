@@ -1,0 +1,89 @@
+"""The word2vec commands as a user runs them."""
+
+import subprocess
+import sys
+
+import pytest
+
+from illustrated.word2vec.planted import planted_corpus
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "illustrated.cli", "word2vec", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("w2v-cli")
+    corpus = root / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in planted_corpus(2000, seed=1)) + "\n")
+    model = root / "m.npz"
+    r = run("train", str(corpus), "-o", str(model), "--dim", "24", "--epochs", "8",
+            "--min-count", "1", "--sample", "0", "--threads", "2", "--log", str(root / "log.jsonl"))
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stdout
+    return root, corpus, model
+
+
+def test_train_similar_analogy(trained):
+    root, corpus, model = trained
+    r = run("similar", str(model), "king", "-n", "6")
+    assert r.returncode == 0, r.stderr
+    assert "queen" in r.stdout
+    r = run("analogy", str(model), "king", "man", "woman", "-n", "1")
+    assert r.returncode == 0 and "queen" in r.stdout
+    assert (root / "log.jsonl").read_text().count("\n") >= 1
+
+
+def test_convert_between_formats(trained):
+    root, _, model = trained
+    for name in ("v.bin", "v.txt", "v.vec", "v2.npz"):
+        r = run("convert", str(model), str(root / name))
+        assert r.returncode == 0, r.stderr
+    r = run("similar", str(root / "v.bin"), "paris", "-n", "12")
+    assert r.returncode == 0 and "france" in r.stdout
+
+
+def test_resume_and_cbow_hs(trained, tmp_path):
+    root, corpus, model = trained
+    r = run("train", str(corpus), "-o", str(tmp_path / "c.txt"), "--cbow", "--hs",
+            "--negative", "0", "--dim", "16", "--epochs", "1", "--min-count", "1")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "c.txt").read_text().split()[1] == "16"
+    copy = tmp_path / "m.npz"
+    copy.write_bytes(model.read_bytes())
+    r = run("train", str(corpus), "-o", str(copy), "--resume", "--epochs", "1")
+    assert r.returncode == 0 and "resuming" in r.stdout, r.stderr
+
+
+def test_evaluate(trained, tmp_path):
+    _, _, model = trained
+    (tmp_path / "questions-words.txt").write_text(": gender\nman woman king queen\n")
+    (tmp_path / "wordsim353.tsv").write_text("king queen 9\nking w1 1\nking paris 2\nfoo bar 3\n")
+    r = run("evaluate", str(model), "--eval-dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "total" in r.stdout and "ws353" in r.stdout and "oov 1" in r.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["similar", "{model}", "unicorn"], "'unicorn' is not in the vocabulary"),
+    (["similar", "{root}/missing.bin", "king"], "no such vectors file"),
+    (["convert", "{model}", "{root}/out.pkl"], "unknown model format '.pkl'"),
+    (["train", "{corpus}", "-o", "{root}/x.npz", "--dim", "0"], "dim must be positive"),
+    (["train", "{corpus}", "-o", "{root}/x.npz", "--negative", "0"], "enable negative sampling"),
+    (["train", "{corpus}", "-o", "{root}/x.npz", "--min-count", "100000"], "vocabulary is empty"),
+    (["train", "{root}/empty.txt", "-o", "{root}/x.npz"], "empty"),
+    (["similar", "{corpus}", "king"], "not a word2vec file"),
+    (["similar", "{root}/bad.bin", "king"], "not a word2vec file"),
+])
+def test_bad_input_one_line_error(trained, args, message):
+    root, corpus, model = trained
+    (root / "empty.txt").write_text("")
+    (root / "bad.bin").write_bytes(b"\x00\x01garbage")
+    args = [a.format(model=model, root=root, corpus=corpus) for a in args]
+    r = run(*args)
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+    assert not (root / "x.npz").exists()

@@ -1,0 +1,50 @@
+"""Analogy accuracy and word-pair similarity."""
+
+import numpy as np
+import pytest
+
+from illustrated.errors import FormatError
+from illustrated.word2vec import KeyedVectors
+from illustrated.word2vec.evaluate import analogy_accuracy, evaluate_all, pair_similarity
+
+
+@pytest.fixture
+def kv():
+    keys = ["king", "queen", "man", "woman", "prince", "princess", "apple"]
+    royal, person, young, male, female, fruit = np.eye(6, dtype=np.float32)
+    vectors = np.stack([royal + male, royal + female, person + male, person + female,
+                        royal + young + male, royal + young + female, fruit])
+    return KeyedVectors(keys, vectors, np.arange(7, 0, -1))
+
+
+def test_analogy_sections_total_and_oov(kv, tmp_path):
+    path = tmp_path / "q.txt"
+    path.write_text(": gender\nman woman king queen\nMan Woman Prince Princess\n"
+                    "man woman king apple\n: other\nman woman dragon queen\n")
+    r = analogy_accuracy(kv, path)
+    assert r.sections["gender"] == (2, 3, 0)
+    assert r.sections["other"] == (0, 0, 1)
+    assert r.accuracy == pytest.approx(2 / 3) and r.oov == 1
+    # restricted to the 4 most frequent words, the prince and apple questions are out of vocabulary
+    assert analogy_accuracy(kv, path, restrict_vocab=4).sections["gender"] == (1, 1, 2)
+    assert analogy_accuracy(kv, path, method="mul").correct == 2
+
+
+def test_pair_similarity_spearman_and_oov(kv, tmp_path):
+    path = tmp_path / "ws.tsv"
+    path.write_text("# comment\nking\tqueen\t8\nking\tprince\t9\nking\tapple\t1\n"
+                    "queen\tapple\t2\nking\tunicorn\t5\n")
+    r = pair_similarity(kv, path)
+    assert (r.pairs, r.oov) == (4, 1)
+    # cosines 0.5, 0.816, 0, 0 (ranks 3, 4, 1.5, 1.5) against 8, 9, 1, 2 (ranks 3, 4, 1, 2)
+    assert r.spearman == pytest.approx(0.9486833)
+    path.write_text("king queen lots\nking queen eight\n")
+    with pytest.raises(FormatError, match="line 2: score 'eight' is not a number"):
+        pair_similarity(kv, path)
+
+
+def test_shared_evaluation_files_parse(kv, shared_data):
+    scores = evaluate_all(kv, shared_data / "eval")
+    assert scores["analogy"]["oov"] > 19000 and len(scores["analogy"]["sections"]) == 14
+    for key in ("ws353", "simlex", "men", "rw"):
+        assert scores[key]["pairs"] + scores[key]["oov"] > 300
