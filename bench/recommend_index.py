@@ -33,6 +33,20 @@ def random_unit(n: int, dim: int, seed: int) -> np.ndarray:
     return out
 
 
+def low_rank_unit(n: int, dim: int, seed: int, rank: int = 16, noise: float = 0.1) -> np.ndarray:
+    """Unit vectors near a random ``rank``-dimensional subspace, as trained embeddings are
+    (their spectra fall off quickly); shares its subspace across seeds so queries match data."""
+    basis = np.random.default_rng(12345).standard_normal((rank, dim), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, dim), dtype=np.float32)
+    for s in range(0, n, 100_000):
+        m = min(100_000, n - s)
+        z = rng.standard_normal((m, rank), dtype=np.float32) @ basis
+        z += noise * np.sqrt(rank) * rng.standard_normal((m, dim), dtype=np.float32)
+        out[s:s + m] = normalise(z)
+    return out
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as f:
         for line in f:
@@ -60,14 +74,17 @@ def main() -> None:
     parser.add_argument("--ef-construction", type=int, default=200)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--efs", default="32,64,128,256,512")
+    parser.add_argument("--data", choices=["random", "low-rank"], default="random",
+                        help="uniform on the sphere (the target), or near a 16-dim subspace")
     parser.add_argument("--save", default=None, help="Also save a recommender model with this index.")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     k = 10
 
     base = rss_mb()
-    unit = random_unit(args.n, args.dim, seed=0)
-    queries = random_unit(args.queries, args.dim, seed=1)
+    make = random_unit if args.data == "random" else low_rank_unit
+    unit = make(args.n, args.dim, seed=0)
+    queries = make(args.queries, args.dim, seed=1)
     exact = ExactIndex(unit)
     exact_mb = rss_mb() - base
     print(f"vectors ready: {unit.nbytes / 2**20:.0f} MiB", flush=True)
@@ -88,7 +105,7 @@ def main() -> None:
     print(f"hnsw built in {build_s:.0f} s, +{hnsw_mb:.0f} MiB resident", flush=True)
 
     report = Report("recommend_index", anchor="exact NumPy search (matrix product)",
-                    n=args.n, dim=args.dim, k=k, queries=len(queries), M=args.M,
+                    data=args.data, n=args.n, dim=args.dim, k=k, queries=len(queries), M=args.M,
                     ef_construction=args.ef_construction)
     report.add(index="exact", ef=None, build_s=0.0, memory_mb=round(exact_mb), recall_at_10=1.0,
                qps_single=round(exact_single_qps, 1), qps_batch=round(exact_batch_qps, 1),

@@ -54,3 +54,15 @@ def test_errors_are_one_line(tmp_path, sessions_file):
     assert r.returncode == 1 and "not a readable .npz" in r.stderr
     r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--window", "0")
     assert r.returncode == 1 and "window must be" in r.stderr
+
+
+def test_demo_checks_recommendations_against_the_hidden_genre(tmp_path):
+    from illustrated.commands import recommend
+    from illustrated.recommend import Recommender
+
+    lines = []
+    summary = recommend.demo(tmp_path, lines.append)
+    assert summary["same_genre_similar"] >= 0.9
+    assert summary["hr10_item2vec"] > 2 * summary["hr10_popular"]
+    rec = Recommender.load(summary["model"])
+    assert len(rec) == 240 and any("hidden genre" in line for line in lines)
