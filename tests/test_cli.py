@@ -63,3 +63,8 @@ def test_demo_shows_the_posts_arrays(tmp_path):
     assert "['have', 'the', 'bards'" in r.stdout
     assert "[batch, seq, emb] = [3, 11, 4]" in r.stdout
     assert (tmp_path / "out" / "summary.json").exists()
+    out = tmp_path / "out"
+    for name in ("word2vec.npz", "recommender.npz", "recommender-genres.tsv", "translator",
+                 "index.html", "figures/items-map.png", "figures/attention.png"):
+        assert (out / name).exists(), name
+    assert "je suis étudiant → i am a student" in r.stdout

@@ -151,9 +151,10 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
     translator = _first(out, ("translator",))
     if translator and translator.is_dir():
         gallery.translation(load_translator(translator), _demo_sentence(out, translator))
-    rec = _first(out, ("recommender*",))
+    rec = _first(out, ("recommender*.npz", "recommender*"))
     if rec:
-        gallery.items(load_recommender(rec).vectors)
+        genres = out / "recommender-genres.tsv"
+        gallery.items(load_recommender(rec).vectors, _read_groups(genres) if genres.exists() else None)
     for log in sorted(set(out.glob("*.jsonl")) | set(out.glob("*/metrics.jsonl"))):
         gallery.curves(log.parent.name if log.name == "metrics.jsonl" else log.stem, log)
     index = gallery.write_index(out / "index.html")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
+from ..files import atomic_write
 from .common import echo, group
 
 app = group("Recommend items from sessions with item2vec.")
@@ -189,6 +190,9 @@ def demo(out: Path, echo) -> dict:
     echo("session:   " + ", ".join(f"{t} ({genre(t)})" for t in session))
     echo("next:      " + ", ".join(f"{t} ({genre(t)})" for t in answer.items))
     path = rec.save(out / "recommender.npz")
-    echo(f"model saved to {path}")
+    genres = out / "recommender-genres.tsv"
+    with atomic_write(genres, "w") as f:
+        f.writelines(f"{t}\t{g}\n" for t, g in sorted(data.genre_of.items()))
+    echo(f"model saved to {path}; hidden genres in {genres}")
     return {"hr10_item2vec": round(ours["HR@10"], 4), "hr10_popular": round(pop["HR@10"], 4),
             "same_genre_similar": round(same, 4), "model": str(path)}
