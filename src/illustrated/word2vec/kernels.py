@@ -40,7 +40,6 @@ _X = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / TABLE_SIZE * 2 * MAX_EXP 
 SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
 LOG_SIGMOID = (-np.log1p(np.exp(-_X))).astype(np.float32)
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
-CBOW_SHARE = 1  # CBOW windows in a row that share one draw of noise words
 
 _MUL = np.uint64(25214903917)
 _ADD = np.uint64(11)
@@ -249,7 +248,7 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, ne
 
 @numba.njit(**_JIT)
 def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
-                code_lens, sg, hs, negative, window, shrink, alpha_start, alpha_end, seed,
+                code_lens, sg, hs, negative, window, shrink, share, alpha_start, alpha_end, seed,
                 sigmoid, log_sigmoid) -> tuple:
     """Train on one chunk of sentences; the driver of :func:`sg_window` / :func:`cbow_window`.
 
@@ -262,6 +261,8 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
         codes, points: uint8/int32 ``[vocab, max_code]`` Huffman codes and inner-node ids;
             ``code_lens`` int32 ``[vocab]``.
         sg, hs, shrink: flags; negative, window: ints.
+        share: CBOW only, this many windows in a row train against one draw of noise words
+            (the centre word of each is its own positive; 1 = a fresh draw per window).
         alpha_start, alpha_end: learning rate at the chunk's first and last token (linear).
         seed: uint64 state of the random generator for this chunk.
 
@@ -321,7 +322,7 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
                     targets[k] = next_targets[k]
                     labels[k] = next_labels[k]
                 if i + 1 < n:
-                    if sg or (i + 1) % CBOW_SHARE == 0:
+                    if sg or (i + 1) % share == 0:
                         state, n_next = draw_negatives(state, sent[i + 1], negative, noise,
                                                        next_targets, next_labels, syn1neg)
                     else:

@@ -254,7 +254,7 @@ class _Run:
         self.fixed = (model.wv.vectors, model.syn1neg if model.syn1neg is not None else empty,
                       model.syn1 if model.syn1 is not None else empty, t["keep"], t["noise"],
                       t["codes"], t["points"], t["code_lens"], c.sg, c.hs,
-                      c.negative, c.window, c.shrink_windows)
+                      c.negative, c.window, c.shrink_windows, c.cbow_noise_share)
         self.old_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
