@@ -66,7 +66,7 @@ def test_cbow_window_matches_reference(arrays):
     before = syn0.copy()
     want0, want1, want_loss = reference_cbow(syn0, syn1, ctx, targets, labels, 0.5)
     loss = kernels.cbow_window(syn0, syn1, ctx, 4, targets, labels, 3, np.float32(0.5),
-                               np.zeros(5, np.float32), np.zeros(5, np.float32),
+                               np.zeros(5, np.float32), np.zeros(5, np.float32), np.zeros(3, np.float32),
                                kernels.SIGMOID, kernels.LOG_SIGMOID)
     np.testing.assert_allclose(syn0, want0, atol=2e-3)
     np.testing.assert_allclose(syn1, want1, atol=2e-3)
@@ -134,7 +134,7 @@ def test_train_chunk_is_deterministic_and_skips_unknown_ids():
         syn1neg = np.zeros((n, dim), np.float32)
         syn1 = np.zeros((n - 1, dim), np.float32)
         res = kernels.train_chunk(ids, offsets, syn0, syn1neg, syn1, np.ones(n, np.float32),
-                                  prob, alias, codes, points, lens, True, True, 3, 2, True,
+                                  tables.alias_pack(prob, alias), codes, points, lens, True, True, 3, 2, True, 1,
                                   0.05, 0.01, np.uint64(7), kernels.SIGMOID, kernels.LOG_SIGMOID)
         outs.append((res, syn0.copy(), syn1neg.copy(), syn1.copy()))
     (r1, *a1), (r2, *a2) = outs

@@ -23,9 +23,11 @@ def partner_ranks(wv):
     return ranks
 
 
-@pytest.mark.parametrize("sg,hs", [(True, False), (False, False), (True, True), (False, True)])
-def test_planted_partners_and_analogies_are_found(sentences, sg, hs):
-    config = small_config(sg=sg, hs=hs, negative=0 if hs else 5, alpha=0.025 if sg else 0.05)
+@pytest.mark.parametrize("sg,hs,share", [(True, False, 2), (False, False, 2), (False, False, 1),
+                                         (True, True, 2), (False, True, 2)])
+def test_planted_partners_and_analogies_are_found(sentences, sg, hs, share):
+    config = small_config(sg=sg, hs=hs, negative=0 if hs else 5, alpha=0.025 if sg else 0.05,
+                          cbow_noise_share=share)
     wv = Word2Vec(config).train(sentences, progress=False).wv
     ranks = partner_ranks(wv)
     if not hs:
@@ -101,6 +103,7 @@ def test_item_ids_and_negative_exponent(sentences):
     (dict(dim=0), "dim must be positive"),
     (dict(window=0), "window must be positive"),
     (dict(negative=-1), "negative must be 0 or more"),
+    (dict(cbow_noise_share=0), "cbow_noise_share must be at least 1"),
     (dict(negative=0, hs=False), "neither|enable negative sampling"),
     (dict(min_count=0), "min_count"),
     (dict(epochs=0), "epochs"),

@@ -23,6 +23,10 @@ class Word2VecConfig:
         negative: negative samples per centre word (0 turns negative sampling off).
         ns_exponent: exponent of the unigram counts in the noise distribution (0.75 in the paper;
             any float, negative values favour rare items, which helps recommendation).
+        cbow_noise_share: CBOW only: this many consecutive windows share one draw of noise words
+            (each keeps its own centre word as the positive), which saves noise draws and cache
+            misses, as sharing negatives across a window does for skip-gram (Ji et al. 2016);
+            1 draws afresh for every window, as the C tool and gensim do.
         hs: hierarchical softmax over a Huffman tree of the vocabulary.
         sample: frequent-word subsampling threshold (0 turns it off).
         min_count: drop tokens seen fewer times.
@@ -41,6 +45,7 @@ class Word2VecConfig:
     shrink_windows: bool = True
     negative: int = 5
     ns_exponent: float = 0.75
+    cbow_noise_share: int = 2
     hs: bool = False
     sample: float = 1e-3
     min_count: int = 5
@@ -61,14 +66,15 @@ class Word2VecConfig:
             if not ok:
                 raise ConfigError(f"{name} must be {what}, got {getattr(self, name)!r}")
 
-        for name in ("dim", "window", "negative", "min_count", "epochs", "threads",
-                     "max_sentence_length", "seed"):
+        for name in ("dim", "window", "negative", "cbow_noise_share", "min_count", "epochs",
+                     "threads", "max_sentence_length", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
         need(self.dim > 0, "dim", "positive")
         need(self.window > 0, "window", "positive")
         need(self.negative >= 0, "negative", "0 or more")
+        need(self.cbow_noise_share >= 1, "cbow_noise_share", "at least 1")
         if self.negative == 0 and not self.hs:
             raise ConfigError("negative is 0 and hs is off: enable negative sampling "
                               "(negative > 0) or hierarchical softmax (hs)")

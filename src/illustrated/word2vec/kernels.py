@@ -48,7 +48,7 @@ _MASK24 = np.uint64(0xFFFFFF)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
 
-_JIT = dict(nogil=True, cache=True, fastmath=True)
+_JIT = dict(nogil=True, cache=True, fastmath=True, error_model="numpy", boundscheck=False)
 
 
 @intrinsic
@@ -78,7 +78,7 @@ def prefetch_row(arr, row) -> None:
 
 
 @numba.njit(inline="always", **_JIT)
-def draw_negatives(state, word, negative, alias_prob, alias_idx, targets, labels, syn1neg):
+def draw_negatives(state, word, negative, noise, targets, labels, syn1neg):
     """Fill ``targets``/``labels`` with ``word`` (label 1) and ``negative`` noise words (label 0,
     ``word`` itself skipped), prefetching their output rows. Returns ``(state, n_targets)``."""
     targets[0] = word
@@ -86,13 +86,30 @@ def draw_negatives(state, word, negative, alias_prob, alias_idx, targets, labels
     prefetch_row(syn1neg, word)
     n_t = 1
     for _ in range(negative):
-        state, t = alias_draw(state, alias_prob, alias_idx)
+        state, t = alias_draw(state, noise)
         if t != word:
             targets[n_t] = t
             labels[n_t] = 0.0
             prefetch_row(syn1neg, t)
             n_t += 1
     return state, n_t
+
+
+@numba.njit(inline="always", **_JIT)
+def reuse_negatives(word, targets, n_t, next_targets, next_labels, syn1neg) -> int:
+    """Fill ``next_targets``/``next_labels`` with ``word`` (label 1) and the noise words of
+    ``targets[1:n_t]`` (those equal to ``word`` dropped). Returns the number of targets."""
+    next_targets[0] = word
+    next_labels[0] = 1.0
+    prefetch_row(syn1neg, word)
+    n_next = 1
+    for k in range(1, n_t):
+        t = targets[k]
+        if t != word:
+            next_targets[n_next] = t
+            next_labels[n_next] = 0.0
+            n_next += 1
+    return n_next
 
 
 @numba.njit(inline="always", **_JIT)
@@ -124,14 +141,15 @@ def _table_index(f: float) -> int:
 
 
 @numba.njit(inline="always", **_JIT)
-def alias_draw(state: np.uint64, prob: np.ndarray, alias: np.ndarray) -> tuple:
-    """One draw from Walker's alias table; returns ``(new_state, id)``."""
+def alias_draw(state: np.uint64, noise: np.ndarray) -> tuple:
+    """One draw from Walker's alias table packed as uint32 ``[n, 2]`` rows ``(threshold, alias)``
+    (:func:`tables.alias_pack`: both halves of a column in one cache line, one miss per draw).
+    Returns ``(new_state, id)``."""
     state = lcg(state)
-    n = prob.shape[0]
-    i = _below(state, n)
+    i = _below(state, noise.shape[0])
     state = lcg(state)
-    if _uniform(state) >= prob[i]:
-        i = alias[i]
+    if ((state >> _SHIFT) & _MASK32) >= noise[i, 0]:
+        i = int(noise[i, 1])
     return state, i
 
 
@@ -182,13 +200,15 @@ def sg_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, neu1e, 
 
 
 @numba.njit(**_JIT)
-def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, neu1e,
+def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, neu1e, g,
                 sigmoid, log_sigmoid) -> float:
     """One CBOW step: the mean ``h`` of the context rows predicts the target rows.
 
     As in the C tool and gensim (``cbow_mean=1``): ``Y[k] += g_k · h`` one target after the other,
     and the summed error ``Σ g_k · Y[k]`` is added to every context row. ``h`` and ``neu1e`` are
-    float32 ``[dim]`` scratch space. Returns the summed loss over the targets.
+    float32 ``[dim]`` and ``g`` float32 ``[≥n_targets]`` scratch space. The scores are all taken
+    from the output rows before any of them is updated (the C tool updates row by row; they differ
+    only when a noise word is drawn twice in one window). Returns the summed loss over the targets.
     """
     dim = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
@@ -203,19 +223,22 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, ne
     for d in range(dim):
         h[d] *= inv
     loss = 0.0
-    for k in range(n_targets):
+    for k in range(n_targets):  # all scores first: independent dot products overlap in the CPU
         t = targets[k]
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * syn1[t, d]
         i = _table_index(f)
         label = labels[k]
-        g = np.float32((label - sigmoid[i]) * alpha)
+        g[k] = np.float32((label - sigmoid[i]) * alpha)
         loss -= log_sigmoid[i] if label > 0.5 else log_sigmoid[TABLE_SIZE - 1 - i]
+    for k in range(n_targets):
+        t = targets[k]
+        gk = g[k]
         for d in range(dim):  # error from the old output row, then the row's update
             w = syn1[t, d]
-            neu1e[d] += g * w
-            syn1[t, d] = w + g * h[d]
+            neu1e[d] += gk * w
+            syn1[t, d] = w + gk * h[d]
     for b in range(n_ctx):
         c = ctx[b]
         for d in range(dim):
@@ -224,8 +247,8 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, alpha, h, ne
 
 
 @numba.njit(**_JIT)
-def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, codes, points,
-                code_lens, sg, hs, negative, window, shrink, alpha_start, alpha_end, seed,
+def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
+                code_lens, sg, hs, negative, window, shrink, share, alpha_start, alpha_end, seed,
                 sigmoid, log_sigmoid) -> tuple:
     """Train on one chunk of sentences; the driver of :func:`sg_window` / :func:`cbow_window`.
 
@@ -234,10 +257,12 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
         offsets: int64 ``[n_sentences + 1]``, sentence ``s`` is ``ids[offsets[s]:offsets[s+1]]``.
         syn0, syn1neg, syn1: float32 weights (``syn1neg``/``syn1`` may be ``[0, dim]`` when unused).
         keep: float32 ``[vocab]``, probability of keeping each word (frequent-word subsampling).
-        alias_prob, alias_idx: float32/int32 ``[vocab]``, the noise distribution's alias table.
+        noise: uint32 ``[vocab, 2]``, the noise distribution's packed alias table.
         codes, points: uint8/int32 ``[vocab, max_code]`` Huffman codes and inner-node ids;
             ``code_lens`` int32 ``[vocab]``.
         sg, hs, shrink: flags; negative, window: ints.
+        share: CBOW only, this many windows in a row train against one draw of noise words
+            (the centre word of each is its own positive; 1 = a fresh draw per window).
         alpha_start, alpha_end: learning rate at the chunk's first and last token (linear).
         seed: uint64 state of the random generator for this chunk.
 
@@ -257,6 +282,8 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
     neu1e = np.empty((2 * window, dim), dtype=np.float32)
     grad = np.empty((2 * window, n_out), dtype=np.float32)
     h = np.empty(dim, dtype=np.float32)
+    e = np.empty(dim, dtype=np.float32)  # CBOW's error (not neu1e[0]: a view costs refcounting)
+    gk = np.empty(n_out, dtype=np.float32)
     targets = np.empty(n_out, dtype=np.int32)
     labels = np.empty(n_out, dtype=np.float32)
     next_targets = np.empty(n_out, dtype=np.int32)
@@ -285,8 +312,8 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
             n += 1
         words += n
         if negative > 0 and n > 0:
-            state, n_next = draw_negatives(state, sent[0], negative, alias_prob, alias_idx,
-                                           next_targets, next_labels, syn1neg)
+            state, n_next = draw_negatives(state, sent[0], negative, noise, next_targets,
+                                           next_labels, syn1neg)
         for i in range(n):
             word = sent[i]
             if negative > 0:  # this word's noise was drawn (and prefetched) one step ahead
@@ -295,8 +322,12 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
                     targets[k] = next_targets[k]
                     labels[k] = next_labels[k]
                 if i + 1 < n:
-                    state, n_next = draw_negatives(state, sent[i + 1], negative, alias_prob,
-                                                   alias_idx, next_targets, next_labels, syn1neg)
+                    if sg or (i + 1) % share == 0:
+                        state, n_next = draw_negatives(state, sent[i + 1], negative, noise,
+                                                       next_targets, next_labels, syn1neg)
+                    else:
+                        n_next = reuse_negatives(sent[i + 1], targets, n_t, next_targets,
+                                                 next_labels, syn1neg)
             if i + window + 1 < n:
                 prefetch_row(syn0, sent[i + window + 1])
             reduce = 0
@@ -323,7 +354,7 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
                     loss_n += n_ctx * n_h
                 else:
                     loss += cbow_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h,
-                                        alpha, h, neu1e[0], sigmoid, log_sigmoid)
+                                        alpha, h, e, gk, sigmoid, log_sigmoid)
                     loss_n += n_h
             if negative > 0:
                 if sg:
@@ -332,7 +363,7 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, alias_prob, alias_idx, 
                     loss_n += n_ctx * n_t
                 else:
                     loss += cbow_window(syn0, syn1neg, ctx, n_ctx, targets, labels, n_t, alpha,
-                                        h, neu1e[0], sigmoid, log_sigmoid)
+                                        h, e, gk, sigmoid, log_sigmoid)
                     loss_n += n_t
             pairs += n_ctx if sg else 1
     return words, pairs, loss, loss_n

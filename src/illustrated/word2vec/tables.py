@@ -9,7 +9,7 @@ import heapq
 
 import numpy as np
 
-__all__ = ["keep_probabilities", "alias_table", "noise_distribution", "huffman"]
+__all__ = ["keep_probabilities", "alias_table", "alias_pack", "noise_distribution", "huffman"]
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
@@ -53,6 +53,17 @@ def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scaled[g] -= 1.0 - scaled[s]
         (small if scaled[g] < 1.0 else large).append(g)
     return prob.astype(np.float32), alias
+
+
+def alias_pack(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The alias table as uint32 ``[n, 2]`` rows ``(threshold, alias)`` for the kernel: column
+    ``i`` is kept when 32 random bits fall below ``threshold = prob[i] · 2**32``. Full columns
+    (``prob = 1``) alias to themselves, so capping their threshold at ``2**32 − 1`` changes nothing.
+    """
+    out = np.empty((len(prob), 2), dtype=np.uint32)
+    out[:, 0] = np.minimum(np.round(np.asarray(prob, np.float64) * 2.0**32), 2.0**32 - 1)
+    out[:, 1] = alias
+    return out
 
 
 def huffman(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -99,8 +99,8 @@ class Word2Vec:
             else:
                 codes, points, lens = (np.zeros((1, 0), np.uint8), np.zeros((1, 0), np.int32),
                                        np.zeros(1, np.int32))
-            self._tables = dict(keep=tables.keep_probabilities(counts, c.sample), alias_prob=prob,
-                                alias_idx=alias, codes=codes, points=points, code_lens=lens)
+            self._tables = dict(keep=tables.keep_probabilities(counts, c.sample),
+                                noise=tables.alias_pack(prob, alias), codes=codes, points=points, code_lens=lens)
         return self._tables
 
     # ---- training ---------------------------------------------------------------------------
@@ -252,9 +252,9 @@ class _Run:
         t = model._kernel_tables()
         empty = np.zeros((0, c.dim), np.float32)
         self.fixed = (model.wv.vectors, model.syn1neg if model.syn1neg is not None else empty,
-                      model.syn1 if model.syn1 is not None else empty, t["keep"], t["alias_prob"],
-                      t["alias_idx"], t["codes"], t["points"], t["code_lens"], c.sg, c.hs,
-                      c.negative, c.window, c.shrink_windows)
+                      model.syn1 if model.syn1 is not None else empty, t["keep"], t["noise"],
+                      t["codes"], t["points"], t["code_lens"], c.sg, c.hs,
+                      c.negative, c.window, c.shrink_windows, c.cbow_noise_share)
         self.old_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
