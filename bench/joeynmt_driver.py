@@ -1,8 +1,9 @@
 """Run JoeyNMT 2.3 training + beam test decoding and print its figures as one JSON line.
 
 Runs inside JoeyNMT's own virtualenv (it pins other versions than ours):
-    /work/venv-joey/bin/python bench/joeynmt_driver.py CONFIG.yaml
+    /work/venv-joey/bin/python bench/joeynmt_driver.py CONFIG.json THREADS [test]
 Training time excludes validation; decoding time is JoeyNMT's own generation loop on the test set.
+With ``test`` only the trained model (MODEL_DIR/best.ckpt) decodes the test set.
 """
 
 import json
@@ -68,7 +69,12 @@ with open(sys.argv[1]) as f:
     # JSON is read as JSON: PyYAML would take a float such as 1e-08 for a string
     cfg = json.load(f) if sys.argv[1].endswith(".json") else yaml.safe_load(f)
 Path(cfg["model_dir"]).mkdir(parents=True, exist_ok=True)
-T.train(rank=0, world_size=1, cfg=cfg)
+if len(sys.argv) > 3 and sys.argv[3] == "test":
+    cfg["testing"]["load_model"] = str(Path(cfg["model_dir"]) / "best.ckpt")
+    P.test(cfg)
+    facts.update(train_s=None, train_tokens=None, steps=None)
+else:
+    T.train(rank=0, world_size=1, cfg=cfg)
 test = facts["decodes"][-1]   # dev, then test
 print("JOEY_RESULT " + json.dumps({
     "train_s": facts["train_s"], "train_tokens": facts["train_tokens"], "steps": facts["steps"],

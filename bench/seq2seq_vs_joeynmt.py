@@ -70,6 +70,19 @@ def run_ours(data: str, out: str, epochs: int, threads: int, beam: int, input_fe
             "steps": result["steps"], "decode_s": time.perf_counter() - start, "hypotheses": hyps}
 
 
+def decode_ours(model_dir: str, data: str, threads: int, beam: int) -> dict:
+    import torch
+
+    from illustrated.seq2seq import Translator
+
+    torch.set_num_threads(threads)
+    translator = Translator.load(model_dir)
+    test = Path(f"{data}/test.de").read_text(encoding="utf-8").splitlines()
+    start = time.perf_counter()
+    hyps = [t.text for t in translator.translate(test, beam=beam)]
+    return {"decode_s": time.perf_counter() - start, "hypotheses": hyps}
+
+
 def joey_config(data: Path, model_dir: Path, epochs: int, beam: int, input_feeding: bool) -> dict:
     side = {"level": "word", "lowercase": False, "max_length": 80, "voc_min_freq": 2}
     return {
@@ -97,12 +110,12 @@ def joey_config(data: Path, model_dir: Path, epochs: int, beam: int, input_feedi
 
 
 def run_joey(python: str, data: Path, work: Path, epochs: int, threads: int, beam: int,
-             input_feeding: bool) -> dict:
+             input_feeding: bool, test_only: bool = False) -> dict:
     cfg_path = work / "joey.json"
     cfg = joey_config(data, work / "joey-model", epochs, beam, input_feeding)
     cfg_path.write_text(json.dumps(cfg, indent=2))
     proc = subprocess.run([python, str(Path(__file__).with_name("joeynmt_driver.py")), str(cfg_path),
-                           str(threads)], capture_output=True, text=True)
+                           str(threads)] + (["test"] if test_only else []), capture_output=True, text=True)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("JOEY_RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise SystemExit(f"JoeyNMT failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -123,6 +136,8 @@ def main() -> None:
     ap.add_argument("--joey-python", default="/work/venv-joey/bin/python")
     ap.add_argument("--skip-joey", action="store_true")
     ap.add_argument("--skip-ours", action="store_true")
+    ap.add_argument("--redecode", action="store_true",
+                    help="Keep the saved training figures and models; measure decoding again.")
     ap.add_argument("--reuse", action="store_true",
                     help="Reuse a side's saved result (WORK/SYSTEM.result.json) from an earlier run.")
     ap.add_argument("--json", type=Path, default=None)
@@ -150,6 +165,15 @@ def main() -> None:
         m = isolated(run_ours, str(data), str(args.work / "ours"), args.epochs, args.threads, args.beam, feed)
         return {**m.value, "peak_mb": m.peak_mb}
 
+    if args.redecode:
+        for system in ("illustrated", "joeynmt"):
+            rows[system] = json.loads((args.work / f"{system}.result.json").read_text())
+        m = isolated(decode_ours, str(args.work / "ours"), str(data), args.threads, args.beam)
+        rows["illustrated"].update(m.value)
+        rows["joeynmt"].update({k: v for k, v in run_joey(
+            args.joey_python, data, args.work, args.epochs, args.threads, args.beam, feed, True).items()
+            if k in ("decode_s", "hypotheses")})
+        args.skip_ours = args.skip_joey = True
     if not args.skip_ours:
         side("illustrated", ours)
     if not args.skip_joey:
@@ -161,7 +185,9 @@ def main() -> None:
         r.update(scores)
         report.add(system=system, epochs=args.epochs, steps=r["steps"], train_tokens=r["train_tokens"],
                    train_s=round(r["train_s"], 1), train_tok_per_s=round(r["train_tokens"] / r["train_s"], 1),
-                   beam_sent_per_s=round(len(r["hypotheses"]) / r["decode_s"], 2), bleu=r["bleu"],
+                   beam_sent_per_s=round(len(r["hypotheses"]) / r["decode_s"], 2),
+                   out_words=round(sum(len(h.split()) for h in r["hypotheses"]) / len(r["hypotheses"]), 1),
+                   bleu=r["bleu"],
                    chrf=r["chrf"], peak_mb=round(r["peak_mb"]))
     if len(rows) == 2:
         a, b = report.rows

@@ -88,8 +88,10 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
     """Batched beam search: ``beam`` hypotheses per sentence advance together as one batch.
 
     A hypothesis that produces ``</s>`` is set aside with its score divided by
-    :func:`length_penalty`; a sentence is done once ``beam`` hypotheses are set aside (or at
-    ``max_len``, when the open hypotheses join them). The best by penalised score is returned.
+    :func:`length_penalty`. A sentence is done when the best-scoring candidate of a step ends
+    with ``</s>`` or ``beam`` hypotheses are set aside (or at ``max_len``, when the open ones
+    join them); done sentences leave the batch, so the remaining steps are cheaper. The best
+    hypothesis by penalised score is returned.
     """
     if beam < 1:
         raise ConfigError(f"beam must be at least 1, got {beam}")
@@ -97,8 +99,7 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
     eos = model.cfg.eos_id
     batch = src.shape[0]
     enc = model.encode(src, src_lengths)
-    rows = torch.arange(batch).repeat_interleave(beam)
-    enc_k = enc.index_select(rows)
+    enc_k = enc.index_select(torch.arange(batch).repeat_interleave(beam))
     state = model.decoder.init_state(enc_k)
     scores = torch.full((batch, beam), float("-inf"))
     scores[:, 0] = 0.0
@@ -106,39 +107,48 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
     hist_tok = torch.empty(batch * beam, 0, dtype=torch.long)
     hist_att = torch.empty(batch * beam, 0, enc.states.shape[1])
     hist_top = torch.empty(batch * beam, 0, model.cfg.hidden_dim)
-    finished: list[list[tuple[float, int, int, Tensor, Tensor, Tensor]]] = [[] for _ in range(batch)]
-    done = [False] * batch
-    base = (torch.arange(batch) * beam).unsqueeze(1)                         # [B, 1]
+    finished: list[list[tuple]] = [[] for _ in range(batch)]
+    alive = list(range(batch))          # sentence of each row group still in the batch
     for t in range(max_len):
-        logp, state, w, top = model.step_logits(prev, enc_k, state)         # [B*k, V]
+        n = len(alive)
+        logp, state, w, top = model.step_logits(prev, enc_k, state)         # [n*k, V]
         vocab = logp.shape[1]
-        cand = (scores.view(-1, 1) + logp).view(batch, beam * vocab)
-        scores, idx = cand.topk(beam, dim=1)                                 # [B, k]
+        cand = (scores.view(-1, 1) + logp).view(n, beam * vocab)
+        scores, idx = cand.topk(beam, dim=1)                                 # [n, k]
         tok = idx % vocab
-        flat = (base + idx // vocab).view(-1)                                # chosen parents
-        state = model.decoder.select_state(state, flat)
+        flat = ((torch.arange(n) * beam).unsqueeze(1) + idx // vocab).view(-1)
         hist_tok = torch.cat([hist_tok[flat], tok.view(-1, 1)], 1)
         hist_att = torch.cat([hist_att[flat], w[flat].unsqueeze(1)], 1)
         hist_top = torch.cat([hist_top[flat], top[flat].unsqueeze(1)], 1)
         is_eos = tok == eos
         last = t == max_len - 1
+        keep = list(range(n))
         if bool(is_eos.any()) or last:
-            for b, j in (torch.nonzero(is_eos | last, as_tuple=False).tolist()):
-                if done[b] or scores[b, j] == float("-inf"):
+            for i, j in torch.nonzero(is_eos | last, as_tuple=False).tolist():
+                s = float(scores[i, j])
+                if s == float("-inf"):
                     continue
-                n = t if bool(is_eos[b, j]) else t + 1
-                s = float(scores[b, j])
-                finished[b].append((s / length_penalty(n + 1, alpha), s, n, hist_tok[b * beam + j],
-                                    hist_att[b * beam + j], hist_top[b * beam + j]))
+                length = t if bool(is_eos[i, j]) else t + 1
+                finished[alive[i]].append((s / length_penalty(length + 1, alpha), length,
+                                           hist_tok[i * beam + j], hist_att[i * beam + j],
+                                           hist_top[i * beam + j]))
             scores = scores.masked_fill(is_eos, float("-inf"))
-            for b in range(batch):
-                if len(finished[b]) >= beam:
-                    done[b] = True
-            if all(done):
+            keep = [i for i in range(n) if not (last or bool(is_eos[i, 0]) or len(finished[alive[i]]) >= beam)]
+            if not keep:
                 break
         prev = tok.view(-1)
+        if len(keep) < n:                # drop the finished sentences from the batch
+            rows = (torch.tensor(keep).unsqueeze(1) * beam + torch.arange(beam)).view(-1)
+            alive = [alive[i] for i in keep]
+            scores, prev = scores[keep], prev[rows]
+            flat = flat.index_select(0, rows)
+            enc_k = enc_k.index_select(rows)
+            hist_tok, hist_att, hist_top = hist_tok[rows], hist_att[rows], hist_top[rows]
+            state = model.decoder.select_state(state, flat)
+        else:
+            state = model.decoder.select_state(state, flat)
     out = []
     for b in range(batch):
         best = max(finished[b], key=lambda h: h[0])
-        out.append(_finish(best[3], best[4], best[5], best[2], int(src_lengths[b]), best[0], enc.states[b]))
+        out.append(_finish(best[2], best[3], best[4], best[1], int(src_lengths[b]), best[0], enc.states[b]))
     return out
