@@ -137,10 +137,8 @@ def run(
         if show_tokens:
             echo(f"  source: {' '.join(t.source)}\n  output: {' '.join(t.target)}  (score {t.score:.3f})")
     if plot_attention is not None:
-        from ..seq2seq.plot import plot_attention as plot
-
         t = results[0]
-        plot(t.source, t.target, t.attention, plot_attention, title=t.text)
+        _plot_attention(t, plot_attention)
         typer.echo(f"attention plot: {plot_attention}", err=True)
 
 
@@ -181,12 +179,18 @@ def evaluate(
                      "sentences_per_s": round(len(hyps) / seconds, 1)}))
 
 
+def _plot_attention(t, path: Path) -> Path:
+    """Draw one translation's attention heatmap (source across, output down) to ``path``."""
+    from ..illustrate import attention_heatmap, save_figure
+
+    return save_figure(attention_heatmap(t.attention, t.source, t.target, title=t.text), path)
+
+
 def demo(out: Path, say: Callable[[str], None]) -> dict:
     """Train a tiny French→English translator on sentences the project writes, and show attention."""
     import torch
 
     from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
-    from ..seq2seq.plot import plot_attention
     from ..seq2seq.toy import french_english
 
     threads = torch.get_num_threads()
@@ -209,7 +213,7 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
             TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
         seconds = time.perf_counter() - start
         [t] = translator.translate(["je suis étudiant"], beam=5)
-        plot = plot_attention(t.source, t.target, t.attention, out / "translator-attention.png", title=t.text)
+        plot = _plot_attention(t, out / "translator-attention.png")
     finally:
         torch.set_num_threads(threads)
     last = result["history"][-1]
