@@ -177,7 +177,7 @@ def main() -> None:
         try:
             run_wrk(port, args.n, 3, args.connections)  # warm-up
             clean = run_wrk(port, args.n, args.duration, args.connections)
-            report.add(ef=ef, load=f"good only", startup_s=round(load_s, 1), **clean)
+            report.add(ef=ef, load="good only", startup_s=round(load_s, 1), **clean)
             stop, tally = threading.Event(), {}
             thread = threading.Thread(target=fire_bad, args=(port, stop, tally))
             thread.start()

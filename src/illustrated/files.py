@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from .errors import IllustratedError
+from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "atomic_write"]
+__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
@@ -85,3 +85,20 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
+    """Every array of an ``.npz`` file as a dict, refusing pickled objects.
+
+    A missing, truncated or corrupted file raises a :class:`FormatError` naming it.
+    """
+    import zipfile
+
+    import numpy as np
+
+    p = check_readable(path, what)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            return {name: z[name] for name in z.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise FormatError(f"{p}: not a readable .npz {what} ({e})") from None

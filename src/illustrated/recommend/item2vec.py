@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, FormatError
-from ..files import atomic_write, check_readable
+from ..files import atomic_write, read_npz_arrays
 from .index import build_index, index_from_arrays
 
 __all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
@@ -288,12 +288,8 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
 
 def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` (pickles refused), checking the ``required`` names are there."""
-    p = check_readable(path, "model file")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in z.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise FormatError(f"{p}: not a readable .npz model file ({e})") from None
+    p = Path(path)
+    arrays = read_npz_arrays(p)
     missing = [r for r in required if r not in arrays]
     if missing:
         raise FormatError(f"{p}: missing array(s) {', '.join(missing)}")

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError
-from ..files import atomic_write, check_readable
+from ..files import atomic_write, check_readable, read_npz_arrays
 from .vectors import KeyedVectors
 
 __all__ = ["save_vectors", "load_vectors", "write_npz", "read_npz", "format_of",
@@ -177,12 +176,8 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict
 
 def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file from :func:`write_npz`: ``(arrays, meta)``; never unpickles."""
-    p = check_readable(path, "model file")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise FormatError(f"{p}: not a readable .npz model file ({e})") from None
+    p = Path(path)
+    arrays = read_npz_arrays(p)
     if "meta" not in arrays:
         raise FormatError(f"{p}: not an illustrated word2vec file (no 'meta' entry)")
     try:
