@@ -1,7 +1,7 @@
 """Run JoeyNMT 2.3 training + beam test decoding and print its figures as one JSON line.
 
 Runs inside JoeyNMT's own virtualenv (it pins other versions than ours):
-    /work/venv-joey/bin/python bench/joeynmt_driver.py CONFIG.json THREADS [test]
+    .venv-joey/bin/python bench/joeynmt_driver.py CONFIG.json THREADS [test]
 Training time excludes validation; decoding time is JoeyNMT's own generation loop on the test set.
 With ``test`` only the trained model (MODEL_DIR/best.ckpt) decodes the test set.
 """

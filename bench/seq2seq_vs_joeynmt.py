@@ -8,11 +8,12 @@ dropped, the same number of epochs. Reported: training target tokens/s (validati
 beam-5 decoding sentences/s on test2016, BLEU (sacrebleu 13a, lowercased) and chrF on test2016,
 and peak memory. JoeyNMT runs in its own virtualenv (``--joey-python``).
 
-    flock /tmp/illustrated-bench.lock python bench/seq2seq_vs_joeynmt.py --epochs 1
+    python bench/seq2seq_vs_joeynmt.py --epochs 1
 """
 
 from __future__ import annotations
 
+import os
 import argparse
 import gzip
 import json
@@ -133,7 +134,8 @@ def main() -> None:
     ap.add_argument("--beam", type=int, default=5)
     ap.add_argument("--no-input-feeding", action="store_true")
     ap.add_argument("--work", type=Path, default=Path("/tmp/seq2seq-bench"))
-    ap.add_argument("--joey-python", default="/work/venv-joey/bin/python")
+    ap.add_argument("--joey-python", default=os.environ.get("JOEYNMT_PYTHON", ".venv-joey/bin/python"),
+                    help="Python of the virtual environment JoeyNMT is installed in.")
     ap.add_argument("--skip-joey", action="store_true")
     ap.add_argument("--skip-ours", action="store_true")
     ap.add_argument("--redecode", action="store_true",

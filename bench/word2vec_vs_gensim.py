@@ -7,7 +7,7 @@ Both sets of vectors are then scored by the same evaluation code (analogies on t
 frequent words, Spearman on WS353/SimLex/MEN/RW). Also reported: the kernel alone, pairs/s on one
 core.
 
-    flock /tmp/illustrated-bench.lock python bench/word2vec_vs_gensim.py [CORPUS] [--epochs 5]
+    python bench/word2vec_vs_gensim.py [CORPUS] [--epochs 5]
 """
 
 from __future__ import annotations
