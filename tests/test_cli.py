@@ -65,6 +65,7 @@ def test_demo_shows_the_posts_arrays(tmp_path):
     assert (tmp_path / "out" / "summary.json").exists()
     out = tmp_path / "out"
     for name in ("word2vec.npz", "recommender.npz", "recommender-genres.tsv", "translator",
-                 "index.html", "figures/items-map.png", "figures/attention.png"):
+                 "index.html", "figures/items-map.png", "figures/attention.png",
+                 "figures/word2vec-curves.png"):
         assert (out / name).exists(), name
     assert "je suis étudiant → i am a student" in r.stdout

@@ -170,8 +170,10 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
     config = Word2VecConfig(dim=32, epochs=8, min_count=1, sample=0, threads=2, seed=1)
     echo(f"corpus: {len(sentences)} generated sentences, e.g. {' '.join(sentences[0])!r}")
     model = Word2Vec(config)
+    log = out / "word2vec.jsonl"
+    log.unlink(missing_ok=True)
     start = time.perf_counter()
-    model.train(sentences, progress=False)
+    model.train(sentences, progress=False, log_path=log)
     echo(f"skip-gram, negative sampling: {len(model.wv)} words × {config.dim}, "
          f"{model.corpus_words * config.epochs / (time.perf_counter() - start):,.0f} words/s "
          f"(first run includes compiling), loss {model.last_loss:.3f}")
