@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
 
 from ..errors import FormatError, IllustratedError
 from ..files import open_binary
@@ -76,6 +77,7 @@ def training_curves(records: Sequence[dict], title: str | None = None) -> Figure
         xs, ys = _series(train, x_key, "loss")
         ax.plot(xs, ys, color="#4c72b0", label="training loss", marker="." if len(xs) < 40 else None)
         ax.set_xlabel(x_key or "record")
+        ax.xaxis.set_major_formatter(EngFormatter(sep=""))  # 450k, not 450000
         ax.set_ylabel("loss")
         ax.grid(alpha=0.3)
         if rate_key:
