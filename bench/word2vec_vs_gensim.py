@@ -118,11 +118,7 @@ def _time_kernel(model, chunks) -> float:
 
     from illustrated.word2vec import kernels
 
-    t, c = model._kernel_tables(), model.config
-    empty = np.zeros((0, c.dim), np.float32)
-    fixed = (model.wv.vectors, model.syn1neg, empty, t["keep"], t["noise"],
-             t["codes"], t["points"], t["code_lens"], c.sg, c.hs, c.negative, c.window,
-             c.shrink_windows, c.cbow_noise_share)
+    fixed = model._kernel_arrays()
     kernels.train_chunk(*chunks[0][:2], *fixed, 0.025, 0.025, np.uint64(1), kernels.SIGMOID,
                         kernels.LOG_SIGMOID)  # load the compiled code first
     start = time.thread_time()

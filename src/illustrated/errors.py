@@ -7,7 +7,8 @@ prints that message on one line and exits non-zero instead of showing a tracebac
 
 from __future__ import annotations
 
-__all__ = ["IllustratedError", "CorpusError", "VocabError", "FormatError", "ConfigError"]
+__all__ = ["IllustratedError", "CorpusError", "VocabError", "FormatError", "ConfigError",
+           "TrainingError"]
 
 
 class IllustratedError(Exception):
@@ -28,3 +29,7 @@ class FormatError(IllustratedError):
 
 class ConfigError(IllustratedError, ValueError):
     """A configuration value is out of range."""
+
+
+class TrainingError(IllustratedError):
+    """Training went wrong (weights or loss no longer finite) and was stopped before saving."""

@@ -27,6 +27,11 @@ class Word2VecConfig:
             (each keeps its own centre word as the positive), which saves noise draws and cache
             misses, as sharing negatives across a window does for skip-gram (Ji et al. 2016);
             1 draws afresh for every window, as the C tool and gensim do.
+        context_budget: a window with more context words than this trains each of its pairs at
+            ``alpha · context_budget / n_context``, so that one centre word's pairs together
+            weigh at most ``context_budget`` pairs. Ordinary windows (up to 16 each side) are not
+            affected; for windows spanning long sessions it keeps every update bounded, and it
+            stops the longest sessions from outweighing the rest quadratically.
         hs: hierarchical softmax over a Huffman tree of the vocabulary.
         sample: frequent-word subsampling threshold (0 turns it off).
         min_count: drop tokens seen fewer times.
@@ -46,6 +51,7 @@ class Word2VecConfig:
     negative: int = 5
     ns_exponent: float = 0.75
     cbow_noise_share: int = 2
+    context_budget: int = 32
     hs: bool = False
     sample: float = 1e-3
     min_count: int = 5
@@ -66,7 +72,8 @@ class Word2VecConfig:
             if not ok:
                 raise ConfigError(f"{name} must be {what}, got {getattr(self, name)!r}")
 
-        for name in ("dim", "window", "negative", "cbow_noise_share", "min_count", "epochs",
+        for name in ("dim", "window", "negative", "cbow_noise_share", "context_budget", "min_count",
+                     "epochs",
                      "threads", "max_sentence_length", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -75,6 +82,7 @@ class Word2VecConfig:
         need(self.window > 0, "window", "positive")
         need(self.negative >= 0, "negative", "0 or more")
         need(self.cbow_noise_share >= 1, "cbow_noise_share", "at least 1")
+        need(self.context_budget >= 1, "context_budget", "at least 1")
         if self.negative == 0 and not self.hs:
             raise ConfigError("negative is 0 and hs is off: enable negative sampling "
                               "(negative > 0) or hierarchical softmax (hs)")

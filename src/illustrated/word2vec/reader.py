@@ -2,7 +2,7 @@
 
 For an :class:`illustrated.text.Corpus` that splits on whitespace (the default, and what the CLI
 uses), the trainer reads the file in blocks of bytes and lets the compiled
-:func:`kernels.encode_block` split and look up the tokens, so no Python string is made per
+:func:`reader_kernels.encode_block` split and look up the tokens, so no Python string is made per
 token: reading stops being the bottleneck of a fast kernel. Blocks are cut at line ends, so the
 sentences are exactly those the ``Corpus`` would yield (a line longer than a block, such as
 text8's single line, is also cut at a block boundary). Any other corpus goes through the plain
@@ -50,10 +50,10 @@ class FastReader:
         self.starts = np.zeros(len(encoded), dtype=np.int64)
         np.cumsum(self.lengths[:-1], out=self.starts[1:])
         self.blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        from . import kernels  # numba loads after the vocabulary is built: a lower memory peak
+        from . import reader_kernels  # numba loads after the vocabulary is built: a lower memory peak
 
-        self.encode_block = kernels.encode_block
-        self.table = kernels.build_hash_table(self.blob, self.starts, self.lengths)
+        self.encode_block = reader_kernels.encode_block
+        self.table = reader_kernels.build_hash_table(self.blob, self.starts, self.lengths)
         self.get = {k: i for i, k in enumerate(keys)}.get
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
@@ -92,7 +92,7 @@ class FastReader:
                     break
 
     def _python(self, text: str, line_tokens: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """The same split as :func:`kernels.encode_block`, in Python, for text with Unicode spaces."""
+        """The same split as :func:`reader_kernels.encode_block`, in Python, for text with Unicode spaces."""
         ids: list[int] = []
         lens: list[int] = []
         lines = text.split("\n")

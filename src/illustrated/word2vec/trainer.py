@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import FormatError, IllustratedError
+from ..errors import FormatError, IllustratedError, TrainingError
 from ..text import Vocab
 from . import tables
 from .config import Word2VecConfig
@@ -129,6 +129,7 @@ class Word2Vec:
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, sentences)
+                self._check_finite(epoch)
                 if words != self.corpus_words and epoch == self.epochs_done:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
                 self.epochs_done = epoch + 1
@@ -140,6 +141,55 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def loss(self, sentences: Iterable[Sequence[str]], seed: int = 0) -> float:
+        """Mean loss per prediction of the current weights on ``sentences``, without training.
+
+        The same predictions training makes (subsampling, windows, noise words drawn with
+        ``seed``), scored at learning rate 0, so two calls with one seed score the same pairs.
+        The running loss of training is measured while the weights move; this one is not, so it
+        is the figure to compare between epochs or against held-out sentences.
+        """
+        from . import kernels
+
+        if self.wv is None:
+            raise IllustratedError("the model has no vocabulary yet: train it first")
+        total, count = 0.0, 0
+        fixed = self._kernel_arrays()
+        for i, (ids, offsets, _) in enumerate(self.chunks(sentences)):
+            out = kernels.train_chunk(ids, offsets, *fixed, 0.0, 0.0, np.uint64(chunk_seed(seed, 0, i)),
+                                      kernels.SIGMOID, kernels.LOG_SIGMOID)
+            total += out[2]
+            count += out[3]
+        if not count:
+            raise IllustratedError("no predictions to score: the sentences hold no known word pairs")
+        return total / count
+
+    def _kernel_arrays(self) -> tuple:
+        """The arguments of :func:`kernels.train_chunk` that stay fixed over a run."""
+        c = self.config
+        t = self._kernel_tables()
+        empty = np.zeros((0, c.dim), np.float32)
+        return (self.wv.vectors, self.syn1neg if self.syn1neg is not None else empty,
+                self.syn1 if self.syn1 is not None else empty, t["keep"], t["noise"], t["codes"],
+                t["points"], t["code_lens"], c.sg, c.hs, c.negative, c.window, c.shrink_windows,
+                c.cbow_noise_share, c.context_budget)
+
+    def _check_finite(self, epoch: int, where: str = "") -> None:
+        """Raise :class:`TrainingError` if any weight is NaN or infinite (one pass over them)."""
+        for name, w in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg), ("syn1", self.syn1)):
+            if w is not None and not np.isfinite(w).all():
+                bad = int((~np.isfinite(w).all(axis=1)).sum())
+                raise TrainingError(f"training diverged in epoch {epoch + 1}{where}: {bad:,} rows of "
+                                    f"{name} are not finite ({self.settings()}); nothing was saved — "
+                                    "lower alpha or the window")
+
+    def settings(self) -> str:
+        """The settings that shape the size of each update, for error messages."""
+        c = self.config
+        return (f"{'skip-gram' if c.sg else 'CBOW'}, dim {c.dim}, window {c.window}, negative "
+                f"{c.negative}, hs {c.hs}, alpha {c.alpha}, ns_exponent {c.ns_exponent}, "
+                f"epochs {c.epochs}")
 
     def _alpha(self, epoch: int, words: int) -> float:
         c = self.config
@@ -248,12 +298,7 @@ class _Run:
         self.jobs: queue.Queue = queue.Queue(maxsize=2 * c.threads)
         self.results: deque = deque()
         self.error: list[BaseException] = []
-        t = model._kernel_tables()
-        empty = np.zeros((0, c.dim), np.float32)
-        self.fixed = (model.wv.vectors, model.syn1neg if model.syn1neg is not None else empty,
-                      model.syn1 if model.syn1 is not None else empty, t["keep"], t["noise"],
-                      t["codes"], t["points"], t["code_lens"], c.sg, c.hs,
-                      c.negative, c.window, c.shrink_windows, c.cbow_noise_share)
+        self.fixed = model._kernel_arrays()
         self.old_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
@@ -313,7 +358,13 @@ class _Run:
             raise self.error[0]
         done = 0
         while self.results:
-            raw, alpha, (words, pairs, loss, n_loss) = self.results.popleft()
+            raw, alpha, (words, pairs, loss, n_loss, check) = self.results.popleft()
+            if not (np.isfinite(check) and np.isfinite(loss)):
+                self.error.append(TrainingError("stopped"))  # workers skip the queued chunks
+                raise TrainingError(
+                    f"training diverged in epoch {self.current_epoch + 1}: scores are no longer "
+                    f"finite after {self.words + done:,} words ({self.model.settings()}); "
+                    "nothing was saved — lower alpha or the window")
             done += raw
             self.alpha = alpha
             self.loss[0] += loss
