@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from runner import Report, ratio, shared_data  # noqa: E402
 
-from illustrated.recommend.evaluate import (CooccurrenceScorer, PopularityScorer,  # noqa: E402
-                                            VectorScorer, evaluate)
+from illustrated.recommend.baselines import CooccurrenceScorer, PopularityScorer  # noqa: E402
+from illustrated.recommend.evaluate import VectorScorer, evaluate  # noqa: E402
 from illustrated.recommend.item2vec import Item2VecConfig, Recommender, train_item2vec  # noqa: E402
 from illustrated.recommend.sessions import History, leave_last_out  # noqa: E402
 from illustrated.recommend.tune import tune  # noqa: E402

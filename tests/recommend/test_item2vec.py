@@ -5,7 +5,8 @@ import pytest
 
 from illustrated.errors import ConfigError, FormatError
 from illustrated.recommend import Recommendation, Recommender
-from illustrated.recommend.evaluate import PopularityScorer, VectorScorer, evaluate
+from illustrated.recommend.baselines import PopularityScorer
+from illustrated.recommend.evaluate import VectorScorer, evaluate
 from illustrated.recommend.item2vec import Item2VecConfig, read_npz, write_npz
 
 

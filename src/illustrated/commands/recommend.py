@@ -107,6 +107,7 @@ def evaluate(
     gap_minutes: Gap = None,
 ) -> None:
     """HR, NDCG and MRR at 10 and 20 on each user's last item, ranking the whole catalogue."""
+    from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Recommender
     from ..recommend.sessions import leave_last_out, load_histories
@@ -116,8 +117,8 @@ def evaluate(
     cat = split.catalogue
     rows = {"item2vec": ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)}
     if baselines:
-        rows["most popular"] = ev.evaluate(ev.PopularityScorer(split.train_full, cat), split.test, cat)
-        rows["co-occurrence"] = ev.evaluate(ev.CooccurrenceScorer(split.train_full, cat), split.test, cat)
+        rows["most popular"] = ev.evaluate(bl.PopularityScorer(split.train_full, cat), split.test, cat)
+        rows["co-occurrence"] = ev.evaluate(bl.CooccurrenceScorer(split.train_full, cat), split.test, cat)
     names = [k for k in next(iter(rows.values())) if k != "cases"]
     echo(f"{len(split.test)} held-out items, {len(cat)} items in the catalogue")
     echo(f"{'':16}" + "".join(f"{n:>9}" for n in names))
@@ -163,6 +164,7 @@ def serve(
 
 def demo(out: Path, echo) -> dict:
     """Generated playlists with hidden genres → item2vec → recommendations checked by genre."""
+    from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Item2VecConfig, train_item2vec
     from ..recommend.sessions import History, leave_last_out
@@ -176,7 +178,7 @@ def demo(out: Path, echo) -> dict:
     rec = train_item2vec(split.train_full, cfg)
     cat = split.catalogue
     ours = ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)
-    pop = ev.evaluate(ev.PopularityScorer(split.train_full, cat), split.test, cat)
+    pop = ev.evaluate(bl.PopularityScorer(split.train_full, cat), split.test, cat)
     echo(f"next-item HR@10 on held-out last tracks: item2vec {ours['HR@10']:.3f}, "
          f"most popular {pop['HR@10']:.3f}")
     same = sum(data.genre_of[t] == data.genre_of[q] for q in rec.vectors.keys

@@ -7,7 +7,9 @@
 """
 
 from . import evaluate as evaluate_module
-from .evaluate import CooccurrenceScorer, PopularityScorer, VectorScorer, evaluate
+from .baselines import (CooccurrenceScorer, PopularityScorer, SequentialRulesScorer,
+                        SessionKNNScorer)
+from .evaluate import VectorScorer, evaluate
 from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
 from .item2vec import Item2VecConfig, Recommendation, Recommender, train_item2vec
 from .sessions import Case, History, Split, leave_last_out, load_histories, read_sessions, time_split
@@ -15,5 +17,6 @@ from .synthetic import genre_sessions
 
 __all__ = ["Recommender", "Recommendation", "Item2VecConfig", "train_item2vec", "ExactIndex",
            "HnswIndex", "ShardedIndex", "build_index", "recall_at_k", "evaluate",
-           "PopularityScorer", "CooccurrenceScorer", "VectorScorer", "Case", "History", "Split",
+           "PopularityScorer", "CooccurrenceScorer", "SequentialRulesScorer", "SessionKNNScorer",
+           "VectorScorer", "Case", "History", "Split",
            "leave_last_out", "time_split", "load_histories", "read_sessions", "genre_sessions"]

@@ -1,4 +1,4 @@
-"""Next-item evaluation with full ranking, and the baselines every recommender must beat.
+"""Next-item evaluation with full ranking: HR, NDCG and MRR at k over held-out cases.
 
 For each held-out :class:`~illustrated.recommend.sessions.Case` a scorer gives a score to every
 item of the catalogue (no sampled negatives); items of the user's own context are excluded, as a
@@ -11,9 +11,8 @@ score higher (ties are broken by catalogue order), and
 
 each averaged over cases. A target the scorer cannot score (an item it never saw) is a miss.
 
-Scorers: :class:`PopularityScorer` (most popular), :class:`CooccurrenceScorer` ("also watched":
-items that shared sessions with the latest items), :class:`VectorScorer` (any item vectors,
-through a :class:`~illustrated.recommend.item2vec.Recommender`).
+Scorers: :class:`VectorScorer` (any item vectors, through a
+:class:`~illustrated.recommend.item2vec.Recommender`) and the baselines of :mod:`.baselines`.
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ import numpy as np
 
 from .sessions import Case
 
-__all__ = ["Scorer", "PopularityScorer", "CooccurrenceScorer", "VectorScorer", "rank_of",
-           "metrics_from_ranks", "evaluate", "KS"]
+__all__ = ["Scorer", "VectorScorer", "rank_of", "metrics_from_ranks", "evaluate", "KS"]
 
 KS = (10, 20)
 
@@ -74,66 +72,6 @@ def evaluate(scorer: Scorer, cases: Sequence[Case], catalogue: Sequence[str],
     return result
 
 
-def _exclude(scores: np.ndarray, context: Sequence[str], pos: dict[str, int]) -> np.ndarray:
-    seen = [pos[i] for i in context if i in pos]
-    scores[seen] = -np.inf
-    return scores
-
-
-class PopularityScorer:
-    """The most popular items in training, the same list for everyone."""
-
-    def __init__(self, sessions: Sequence[Sequence[str]], catalogue: Sequence[str]) -> None:
-        self.pos = {item: i for i, item in enumerate(catalogue)}
-        self.counts = np.zeros(len(catalogue), dtype=np.float64)
-        for s in sessions:
-            for i in s:
-                j = self.pos.get(i)
-                if j is not None:
-                    self.counts[j] += 1
-
-    def scores(self, context: Sequence[str]) -> np.ndarray:
-        return _exclude(self.counts.copy(), context, self.pos)
-
-
-class CooccurrenceScorer:
-    """"Also watched": items that shared a training session with the latest context items.
-
-    ``C[i, j]`` counts sessions holding both ``i`` and ``j`` (a sparse ``X.T @ X`` over the
-    session × item incidence matrix). A context scores ``sum_j decay**j * C[item_j]`` over its
-    ``last`` latest items (``last=1``: the classic "people who watched this also watched"); ties
-    are broken by popularity.
-    """
-
-    def __init__(self, sessions: Sequence[Sequence[str]], catalogue: Sequence[str], last: int = 1,
-                 decay: float = 0.8) -> None:
-        from scipy import sparse
-
-        self.pos = {item: i for i, item in enumerate(catalogue)}
-        rows, cols = [], []
-        for r, s in enumerate(sessions):
-            ids = {self.pos[i] for i in s if i in self.pos}
-            rows.extend([r] * len(ids))
-            cols.extend(ids)
-        x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                              shape=(len(sessions), len(catalogue)))
-        c = (x.T @ x).tocsr()
-        c.setdiag(0)
-        c.eliminate_zeros()
-        self.cooc = c
-        pop = np.asarray(x.sum(axis=0)).ravel()
-        self.tiebreak = pop / (pop.max() + 1.0) * 1e-3  # never outweighs one shared session
-        self.last, self.decay = last, decay
-
-    def scores(self, context: Sequence[str]) -> np.ndarray:
-        known = [self.pos[i] for i in context if i in self.pos][-self.last:]
-        s = self.tiebreak.copy()
-        for j, idx in enumerate(reversed(known)):
-            row = self.cooc.getrow(idx)
-            s[row.indices] += (self.decay ** j) * row.data
-        return _exclude(s, context, self.pos)
-
-
 class VectorScorer:
     """A :class:`~illustrated.recommend.item2vec.Recommender`'s session scores on the catalogue."""
 
@@ -148,4 +86,5 @@ class VectorScorer:
         inner = self.recommender.score_all(context)
         s = np.full(len(self.map), -np.inf, dtype=np.float32)
         s[self.has] = inner[self.map[self.has]]
-        return _exclude(s, context, self.pos)
+        s[[self.pos[i] for i in context if i in self.pos]] = -np.inf
+        return s
