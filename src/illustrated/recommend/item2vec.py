@@ -259,10 +259,11 @@ class Recommender:
         return self._result(ids, scores, False, f"nearest items to {item!r} by cosine{note}", [], 1)
 
     def session_vector(self, items: Sequence[str]) -> tuple[np.ndarray | None, list[int], list[str]]:
-        """Recency-weighted mean of the known items' unit vectors (latest weighs most).
+        """Recency-weighted mean of the latest ``max_context`` known items' unit vectors (latest
+        weighs most; items with a zero vector are skipped).
 
-        Returns the unit query vector ``[dim]`` float32 (None when no item is known), the indices of
-        the known items, and the unknown items.
+        Returns the unit query vector ``[dim]`` float32 (None when no known item has a vector, or
+        their directions cancel out), the indices of all known items, and the unknown items.
         """
         k2i = self.vectors.key_to_index
         known = [k2i[i] for i in items if i in k2i]
