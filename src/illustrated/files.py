@@ -1,7 +1,9 @@
-"""Opening compressed files and writing files atomically.
+"""Opening compressed files, writing files atomically, and what a model file may hold.
 
 Every model, vocabulary and checkpoint is written through :func:`atomic_write` (a temporary file
 in the same folder, then ``os.replace``), so a crash never leaves a half-written file behind.
+:func:`check_finite` keeps NaN and infinite weights out of model files in both directions: a
+model that went wrong is neither saved nor loaded.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays"]
+__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays", "check_finite",
+           "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+COMPRESSED = tuple(_OPENERS)
 
 
 def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
@@ -102,3 +106,28 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
             return {name: z[name] for name in z.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise FormatError(f"{p}: not a readable .npz {what} ({e})") from None
+    except MemoryError:  # an array header promising more than memory holds
+        raise FormatError(f"{p}: not a readable .npz {what} (an array is larger than "
+                          "memory; the file is damaged or not a model)") from None
+
+
+def check_finite(array, where: str | os.PathLike, what: str = "vectors", action: str = "load",
+                 keys=None) -> None:
+    """Raise a :class:`FormatError` if ``array`` (float, any shape) holds NaN or infinity.
+
+    The message names ``where`` (usually the file), ``what`` the array is, how many rows
+    (entries of the first axis) are not finite, and the first of them (with its key when ``keys``
+    is given). Integer arrays always pass.
+    """
+    import numpy as np
+
+    a = np.asarray(array)
+    if a.dtype.kind not in "fc" or a.size == 0 or np.isfinite(a).all():
+        return
+    rows = ~np.isfinite(a.reshape(len(a), -1)).all(axis=1) if a.ndim else np.array([True])
+    bad = np.flatnonzero(rows)
+    first = int(bad[0])
+    name = f" ({keys[first]!r})" if keys is not None and first < len(keys) else ""
+    raise FormatError(f"{where}: {len(bad):,} of {len(rows):,} rows of {what} are not finite "
+                      f"(NaN or infinity; first: row {first}{name}); refusing to {action} a model "
+                      "that went wrong in training")

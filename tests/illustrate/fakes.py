@@ -71,6 +71,18 @@ def royal_vectors() -> ArrayVectors:
     return ArrayVectors(list(base), np.stack(list(base.values())))
 
 
+FRUIT_NAMES = {"apple": "Golden Delicious", "pear": "Conference Pear"}
+
+
+def named_recommender():
+    """A real Recommender over :func:`royal_vectors`' words as items, two of them with names."""
+    from illustrated.recommend import Recommender
+    from illustrated.word2vec import KeyedVectors
+
+    kv = royal_vectors()
+    return Recommender(KeyedVectors(kv.keys, kv.vectors, kv.counts), names=FRUIT_NAMES)
+
+
 @dataclass
 class FakeTranslation:
     source: list[str]
@@ -104,32 +116,3 @@ class ReversingTranslator:
             out.append(FakeTranslation(src, tgt, att, rng.normal(size=(n, self.hidden)).astype(np.float32),
                                        rng.normal(size=(n, self.hidden)).astype(np.float32)))
         return out
-
-
-@dataclass
-class FakeRecommendation:
-    items: list[str]
-    scores: list[float]
-    fallback: bool
-    reason: str
-
-
-class NeighbourRecommender:
-    """Recommends the nearest items to the mean of the given items' vectors."""
-
-    def __init__(self, vectors: ArrayVectors):
-        self.vectors = vectors
-
-    def similar(self, item, k=10):
-        if item not in self.vectors:
-            return FakeRecommendation([], [], True, f"unknown item {item!r}")
-        pairs = self.vectors.most_similar([item], topn=k)
-        return FakeRecommendation([p[0] for p in pairs], [p[1] for p in pairs], False, "similar items")
-
-    def recommend(self, items, k=10):
-        known = [i for i in items if i in self.vectors]
-        if not known:
-            return FakeRecommendation(self.vectors.keys[:k], [1.0] * min(k, len(self.vectors)), True,
-                                      "no known items: most popular")
-        pairs = self.vectors.most_similar(known, topn=k)
-        return FakeRecommendation([p[0] for p in pairs], [p[1] for p in pairs], False, "next items")

@@ -5,7 +5,7 @@ import pytest
 from illustrated.illustrate.web import create_app
 
 from .browser import chromium, live_server, screenshot
-from .fakes import NeighbourRecommender, ReversingTranslator, royal_vectors
+from .fakes import ReversingTranslator, named_recommender, royal_vectors
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def url():
     kv = royal_vectors()
-    app = create_app(word2vec=kv, translator=ReversingTranslator(), recommender=NeighbourRecommender(kv))
+    app = create_app(word2vec=kv, translator=ReversingTranslator(), recommender=named_recommender())
     with live_server(app) as base:
         yield base
 
@@ -84,15 +84,26 @@ def test_translation_heatmap_has_one_row_per_output_word(page):
     screenshot(page, "web-translation")
 
 
-def test_pick_items_and_recommend(page):
-    for item in ("apple", "pear"):
-        page.fill("#item", item)
-        page.press("#item", "Enter")
-    assert page.locator("#picked li").count() == 2
+def test_pick_items_by_id_or_name_and_recommend_with_names(page):
+    page.fill("#item", "conf")  # typing suggests items by id or name, names as labels
+    page.wait_for_selector('#item-options option[value="pear"]', state="attached")
+    assert page.locator('#item-options option[value="pear"]').get_attribute("label") == "Conference Pear"
+    page.fill("#item", "golden delicious")  # a name, any case
+    page.press("#item", "Enter")
+    page.wait_for_selector("#picked li")
+    page.fill("#item", "king")  # an id
+    page.press("#item", "Enter")
+    page.wait_for_selector("#picked li:nth-child(2)")
+    chips = page.locator("#picked li")
+    assert [li.get_attribute("data-item") for li in chips.all()] == ["apple", "king"]
+    assert chips.first.inner_text().startswith("Golden Delicious")
     page.click("#recommend-button")
     page.wait_for_selector("#recommendations li")
     assert page.locator("#recommendations li").count() == 6  # the other items
-    assert page.inner_text("#recommend-reason") == "next items"
+    pear = page.locator("#recommendations li", has_text="Conference Pear")
+    assert pear.count() == 1 and pear.locator(".id").inner_text() == "pear"
+    assert page.inner_text("#recommend-reason") == "recency-weighted mix of 2 session item(s)"
+    screenshot(page, "web-recommend-names")
 
 
 def test_usable_on_a_phone(browser, url):

@@ -6,14 +6,14 @@ from fastapi.testclient import TestClient
 
 from illustrated.illustrate.web import create_app
 
-from .fakes import NeighbourRecommender, ReversingTranslator, royal_vectors
+from .fakes import ReversingTranslator, named_recommender, royal_vectors
 
 
 @pytest.fixture(scope="module")
 def client():
     kv = royal_vectors()
     return TestClient(create_app(word2vec=kv, translator=ReversingTranslator(),
-                                 recommender=NeighbourRecommender(kv)))
+                                 recommender=named_recommender()))
 
 
 def test_page_and_static_files_are_served(client):
@@ -55,8 +55,12 @@ def test_translate_returns_attention_rows_per_output_word(client):
 
 def test_items_and_recommendations(client):
     assert client.get("/api/items", params={"q": "PRIN"}).json()["items"] == ["prince", "princess"]
+    found = client.get("/api/items", params={"q": "conference"}).json()
+    assert found["items"] == ["pear"] and found["names"] == ["Conference Pear"]
     data = client.post("/api/recommend", json={"items": ["apple"], "k": 2}).json()
     assert data["items"][0] == "pear" and len(data["scores"]) == 2 and data["fallback"] is False
+    assert data["names"][0] == "Conference Pear" and len(data["names"]) == 2
+    assert client.get("/api/info").json()["recommender"]["names"] is True
 
 
 @pytest.mark.parametrize("method,path,kwargs,status,message", [

@@ -28,7 +28,8 @@ def test_train_similar_evaluate(sessions_file, tmp_path, genres):
     item = genres.sessions[0][0]
     r = run("similar", str(model), item, "-k", "3")
     assert r.returncode == 0, r.stderr
-    assert len(r.stdout.strip().splitlines()) == 3
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 4 and lines[-1] == f"(nearest items to {item!r} by cosine)"
     r = run("evaluate", str(model), "--test", str(sessions_file))
     assert r.returncode == 0, r.stderr
     assert "HR@10" in r.stdout and "co-occurrence" in r.stdout
@@ -54,6 +55,13 @@ def test_errors_are_one_line(tmp_path, sessions_file):
     assert r.returncode == 1 and "not a readable .npz" in r.stderr
     r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--window", "0")
     assert r.returncode == 1 and "window must be" in r.stderr
+    log = tmp_path / "ratings.csv"
+    log.write_text("userId,movieId,rating,timestamp\n1,10,4,100\n1,11,four,101\n")
+    r = run("train", str(log), "-o", str(tmp_path / "m.npz"), "--min-rating", "3")
+    assert r.returncode == 1
+    assert r.stderr == f"error: {log}:3: column 'rating': rating 'four' is not a number\n"
+    r = run("train", str(log), "-o", str(tmp_path / "m.npz"), "--user-col", "visitor")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "no column 'visitor' (--user-col)" in r.stderr
 
 
 def test_demo_checks_recommendations_against_the_hidden_genre(tmp_path):

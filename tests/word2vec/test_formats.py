@@ -52,6 +52,10 @@ def test_truncated_and_corrupted_files(kv, tmp_path):
     kv.save(tmp_path / "v.bin")
     data = (tmp_path / "v.bin").read_bytes()
     (tmp_path / "cut.bin").write_bytes(data[: len(data) // 2])
+    with pytest.raises(FormatError, match=r"cut\.bin: truncated or corrupted: the header promises "
+                                          r"412 vectors of dim 32"):
+        KeyedVectors.load(tmp_path / "cut.bin")
+    (tmp_path / "cut.bin").write_bytes(data[:-200])
     with pytest.raises(FormatError, match=r"cut\.bin: truncated or corrupted at byte offset \d+"):
         KeyedVectors.load(tmp_path / "cut.bin")
     (tmp_path / "bad.bin").write_bytes(b"not a header\n" + data[20:])
@@ -60,7 +64,10 @@ def test_truncated_and_corrupted_files(kv, tmp_path):
     kv.save(tmp_path / "v.txt")
     lines = (tmp_path / "v.txt").read_text().splitlines()
     (tmp_path / "cut.txt").write_text("\n".join(lines[:10]) + "\n")
-    with pytest.raises(FormatError, match="truncated at line 11"):
+    with pytest.raises(FormatError, match="truncated or corrupted: the header promises 412 vectors"):
+        KeyedVectors.load(tmp_path / "cut.txt")
+    (tmp_path / "cut.txt").write_text("\n".join(lines[:-1]) + "\n")
+    with pytest.raises(FormatError, match="truncated at line 413"):
         KeyedVectors.load(tmp_path / "cut.txt")
     lines[3] = lines[3].rsplit(" ", 1)[0]
     (tmp_path / "short.txt").write_text("\n".join(lines) + "\n")

@@ -17,8 +17,23 @@ app = group("Recommend items from sessions with item2vec.")
 
 Sessions = Annotated[Path, typer.Argument(
     help="Sessions: one a line (ids separated by spaces or commas; .gz ok), or an event log "
-         ".csv/.parquet with user,item,timestamp columns.")]
+         "(.csv/.tsv/.dat/.data/.parquet) whose user (or session), item and time columns go by "
+         "their usual names (userId, user_id, session_id, movieId, item_id, product_id, "
+         "timestamp, time, …) or are named with the options below.")]
 Gap = Annotated[float | None, typer.Option(help="Event logs: minutes of silence that start a new session.")]
+UserCol = Annotated[str | None, typer.Option(help="Event logs: the user or session column (default: found by name).")]
+ItemCol = Annotated[str | None, typer.Option(help="Event logs: the item column (default: found by name).")]
+TimeCol = Annotated[str | None, typer.Option(help="Event logs: the time column (default: found by name).")]
+RatingCol = Annotated[str | None, typer.Option(help="Event logs: the rating column (default: rating, score, stars…).")]
+MinRating = Annotated[float | None, typer.Option(help="Event logs: keep only events rated at least this (explicit feedback).")]
+
+
+def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
+    """Histories from a sessions file or an event log read with the given columns."""
+    from ..recommend.sessions import EventColumns, load_histories
+
+    return load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
+                                             rating=rating_col, min_rating=min_rating))
 
 
 def _config(config_file: Path | None, overrides: dict):
@@ -50,23 +65,38 @@ def train(
     index: Annotated[str, typer.Option(help="'auto', 'exact' or 'hnsw'.")] = "auto",
     hold_out: Annotated[bool, typer.Option(help="Leave each user's last item out (to evaluate on it later).")] = False,
     gap_minutes: Gap = None,
+    names: Annotated[Path | None, typer.Option(help="Item names to store in the model: id<TAB>name, "
+                                                    "id,name, movies.csv or MovieLens u.item.")] = None,
+    names_id_col: Annotated[str | None, typer.Option(help="--names file: its id column.")] = None,
+    names_col: Annotated[str | None, typer.Option(help="--names file: its name column.")] = None,
+    user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
+    rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
     """Train item vectors on SESSIONS and write a recommender model."""
     from ..recommend.item2vec import train_item2vec
-    from ..recommend.sessions import leave_last_out, load_histories, sessions_of
+    from ..recommend.names import read_names
+    from ..recommend.sessions import leave_last_out, sessions_of
 
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
-    histories = load_histories(sessions)
+    id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
+    echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
+         f"users or sessions from {sessions}")
     if hold_out:
         data = leave_last_out(histories, gap_minutes).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
     start = time.perf_counter()
     rec = train_item2vec(data, cfg, index=index, progress=True)
+    named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
-    echo(f"wrote {output}: {len(rec)} items, dim {cfg.dim}, {rec.index.kind} index, "
-         f"trained on {len(data)} sessions in {time.perf_counter() - start:.1f} s")
+    echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
+         f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
+    top = rec.vectors.keys[int(rec.popularity.argmax())]
+    echo(f"most popular: {rec.label(top)}; similar: "
+         + "; ".join(rec.label(i) for i in rec.similar(top, 5).items))
 
 
 @app.command("tune")
@@ -78,12 +108,15 @@ def tune(
     seed: Annotated[int, typer.Option(help="Seed of the search.")] = 0,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
     gap_minutes: Gap = None,
+    user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
+    rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
     """Search item2vec settings by HR@10 on each user's second-to-last item."""
-    from ..recommend.sessions import leave_last_out, load_histories
+    from ..recommend.sessions import leave_last_out
     from ..recommend.tune import tune as run_tune
 
-    split = leave_last_out(load_histories(sessions), gap_minutes)
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    split = leave_last_out(histories, gap_minutes)
     base = _config(None, dict(threads=threads))
 
     def report(t) -> None:
@@ -105,15 +138,18 @@ def evaluate(
     test: Annotated[Path, typer.Option(help="Sessions whose last items are held out (as in `train --hold-out`).")],
     baselines: Annotated[bool, typer.Option(help="Also score most-popular and co-occurrence.")] = True,
     gap_minutes: Gap = None,
+    user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
+    rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
     """HR, NDCG and MRR at 10 and 20 on each user's last item, ranking the whole catalogue."""
     from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Recommender
-    from ..recommend.sessions import leave_last_out, load_histories
+    from ..recommend.sessions import leave_last_out
 
     rec = Recommender.load(model)
-    split = leave_last_out(load_histories(test), gap_minutes)
+    histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
+    split = leave_last_out(histories, gap_minutes)
     cat = split.catalogue
     rows = {"item2vec": ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)}
     if baselines:
@@ -126,21 +162,61 @@ def evaluate(
         echo(f"{system:16}" + "".join(f"{m[n]:9.4f}" for n in names))
 
 
+def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:
+    """The item id for ``query``: an id, or a name (whole, any case) or the one name containing it.
+
+    Unknown queries are an error when ``strict``, else passed on (a session ignores them).
+    """
+    if query in rec:
+        return query
+    if rec.names is not None:
+        q = query.casefold()
+        exact = [k for k, n in zip(rec.vectors.keys, rec.names) if n and n.casefold() == q]
+        partial = exact or [k for k, n in zip(rec.vectors.keys, rec.names) if n and q in n.casefold()]
+        if len(partial) == 1:
+            return partial[0]
+        if partial:
+            shown = "; ".join(rec.label(k) for k in partial[:5])
+            raise ConfigError(f"{query!r} matches {len(partial)} item names in {model}: {shown}"
+                              f"{'; …' if len(partial) > 5 else ''} (give an id or a longer name)")
+    if not strict:
+        return query
+    raise ConfigError(f"unknown item {query!r} (no such id{' or name' if rec.names else ''} in {model})")
+
+
+def _print_answer(rec, answer) -> None:
+    for it, s in zip(answer.items, answer.scores):
+        echo(f"{s:8.4f}  {rec.label(it)}")
+    echo(f"({'fallback: ' if answer.fallback else ''}{answer.reason})")
+
+
 @app.command("similar")
 def similar(
     model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
-    item: Annotated[str, typer.Argument(help="An item id.")],
+    item: Annotated[str, typer.Argument(help="An item id, or a name if the model carries names.")],
     k: Annotated[int, typer.Option("-k", help="How many items.")] = 10,
 ) -> None:
-    """List the items nearest to ITEM."""
+    """List the items nearest to ITEM, with their names when the model has them."""
     from ..recommend.item2vec import Recommender
 
     rec = Recommender.load(model)
-    if item not in rec:
-        raise ConfigError(f"unknown item {item!r} (not in {model})")
-    answer = rec.similar(item, k)
-    for it, s in zip(answer.items, answer.scores):
-        echo(f"{s:8.4f}  {it}")
+    item = _resolve(rec, model, item)
+    _print_answer(rec, rec.similar(item, k))
+
+
+@app.command("next")
+def next_items(
+    model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
+    items: Annotated[list[str], typer.Argument(help="The session, oldest first: ids, or names "
+                                                    "if the model carries names.")],
+    k: Annotated[int, typer.Option("-k", help="How many items.")] = 10,
+) -> None:
+    """Recommend the next items for a session (the latest items weigh most)."""
+    from ..recommend.item2vec import Recommender
+
+    rec = Recommender.load(model)
+    session = [_resolve(rec, model, i, strict=False) for i in items]
+    _print_answer(rec, rec.recommend(session, k))
 
 
 @app.command("serve")

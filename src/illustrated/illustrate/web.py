@@ -107,20 +107,35 @@ def _translate_routes(app: FastAPI, translator) -> None:
         return _translation_json(t)
 
 
+def _names_of(rec, items) -> list:
+    """Names parallel to ``items`` (None where the recommender has none, or no names at all)."""
+    name = getattr(rec, "name", None)
+    return [name(i) if name is not None else None for i in items]
+
+
 def _recommend_routes(app: FastAPI, recommender) -> None:
     @app.get("/api/items")
     def items(q: str = "", limit: int = 20) -> dict:
+        """Items whose id or name contains ``q`` (any case); whole matches first."""
         rec = _require(recommender, "recommender", "--recommender MODEL")
         q = q.strip().lower()
-        keys = list(rec.vectors.keys)
-        hits = [k for k in keys if q in str(k).lower()] if q else keys
-        return {"items": [str(k) for k in hits[:max(1, min(limit, 200))]], "total": len(keys)}
+        keys = [str(k) for k in rec.vectors.keys]
+        names = getattr(rec, "names", None) or [""] * len(keys)
+        if q:
+            hits = [i for i, (k, n) in enumerate(zip(keys, names)) if q in k.lower() or q in n.lower()]
+            hits.sort(key=lambda i: (keys[i].lower() != q and names[i].lower() != q))
+        else:
+            hits = range(len(keys))
+        hits = hits[:max(1, min(limit, 200))]
+        return {"items": [keys[i] for i in hits], "names": [names[i] or None for i in hits],
+                "total": len(keys)}
 
     @app.post("/api/recommend")
     def recommend(request: RecommendRequest) -> dict:
         rec = _require(recommender, "recommender", "--recommender MODEL")
         r = rec.recommend(request.items, k=request.k)
-        return {"items": [str(i) for i in r.items], "scores": [round(float(s), 4) for s in r.scores],
+        return {"items": [str(i) for i in r.items], "names": _names_of(rec, r.items),
+                "scores": [round(float(s), 4) for s in r.scores],
                 "fallback": bool(r.fallback), "reason": r.reason,
                 "unknown": [str(i) for i in getattr(r, "unknown", [])]}
 
@@ -145,7 +160,8 @@ def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
                 "examples": _examples(word2vec)},
             "translator": None if translator is None else {"loaded": True},
             "recommender": None if recommender is None else {
-                "items": len(recommender.vectors.keys), "examples": _examples(recommender.vectors)},
+                "items": len(recommender.vectors.keys), "examples": _examples(recommender.vectors),
+                "names": getattr(recommender, "names", None) is not None},
         }
 
     _word_routes(app, word2vec)

@@ -2,7 +2,7 @@
 
     from illustrated.recommend import Recommender
     rec = Recommender.load("recommender.npz")
-    rec.similar("t0042", k=10)          # Recommendation(items, scores, fallback, reason)
+    rec.similar("t0042", k=10)          # Recommendation(items, scores, fallback, reason, …, names, used)
     rec.recommend(["t0042", "t0007"])   # next items for a session, never one already in it
 """
 
@@ -11,12 +11,15 @@ from .baselines import (CooccurrenceScorer, PopularityScorer, SequentialRulesSco
                         SessionKNNScorer)
 from .evaluate import VectorScorer, evaluate
 from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
+from .events import EventColumns, read_events
 from .item2vec import Item2VecConfig, Recommendation, Recommender, train_item2vec
+from .names import read_names
 from .sessions import Case, History, Split, leave_last_out, load_histories, read_sessions, time_split
 from .synthetic import genre_sessions
 
 __all__ = ["Recommender", "Recommendation", "Item2VecConfig", "train_item2vec", "ExactIndex",
            "HnswIndex", "ShardedIndex", "build_index", "recall_at_k", "evaluate",
            "PopularityScorer", "CooccurrenceScorer", "SequentialRulesScorer", "SessionKNNScorer",
-           "VectorScorer", "Case", "History", "Split",
-           "leave_last_out", "time_split", "load_histories", "read_sessions", "genre_sessions"]
+           "VectorScorer", "Case", "History", "Split", "leave_last_out", "time_split",
+           "load_histories", "read_sessions", "genre_sessions", "EventColumns", "read_events",
+           "read_names"]

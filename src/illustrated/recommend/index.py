@@ -167,7 +167,12 @@ class HnswIndex:
     def search(self, queries: np.ndarray, k: int,
                exclude: list[set[int]] | None = None, threads: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` ids and scores per query, leaving out ``exclude[i]`` for query ``i``."""
+        """Top-``k`` ids and scores per query, leaving out ``exclude[i]`` for query ``i``.
+
+        Where the graph yields fewer than ``k`` items (hnswlib then refuses the whole batch) the
+        rows are ``-1`` with score ``-inf``, like any missing result; a Recommender completes them
+        by exact search.
+        """
         _check_k(k)
         q = _as_queries(queries, self.dim)
         n = len(self.unit)
@@ -181,6 +186,8 @@ class HnswIndex:
             if threads is None:  # one query: no thread pool to start
                 threads = 1 if len(q) == 1 else self.threads
             labels, dist = self._index.knn_query(q, k=kk, num_threads=threads)
+        except RuntimeError:  # hnswlib found fewer than kk items: report none, callers complete
+            return np.full((len(q), k), -1, np.int64), np.full((len(q), k), -np.inf, np.float32)
         finally:
             if kk > self.ef:
                 self._index.set_ef(self.ef)
@@ -213,15 +220,27 @@ class HnswIndex:
     @classmethod
     def from_arrays(cls, unit: np.ndarray, arrays: dict[str, np.ndarray],
                     threads: int = -1) -> "HnswIndex":
+        """The stored graph, after :func:`~.hnsw_file.check_hnsw_bytes` has verified every byte
+        hnswlib will trust against ``unit`` (float32 ``[n, dim]``, the model's unit vectors)."""
         import hnswlib
+
+        from .hnsw_file import check_hnsw_bytes
 
         if "hnsw_bytes" not in arrays or "hnsw_settings" not in arrays:
             raise FormatError("model file has no hnsw index arrays")
-        M, efc, ef = (int(x) for x in arrays["hnsw_settings"])
+        settings, raw = arrays["hnsw_settings"], arrays["hnsw_bytes"]
+        if settings.shape != (3,) or settings.dtype.kind not in "iu" or raw.dtype != np.uint8 \
+                or raw.ndim != 1:
+            raise FormatError("stored hnsw index is damaged: settings or bytes of the wrong kind")
+        M, efc, ef = (int(x) for x in settings)
+        if not (2 <= M <= 4096 and 1 <= efc <= 1_000_000 and 1 <= ef <= 1_000_000):
+            raise FormatError(f"stored hnsw settings out of range: M {M}, ef_construction {efc}, "
+                              f"ef {ef}")
+        check_hnsw_bytes(raw, unit, M)
         fd, tmp = tempfile.mkstemp(suffix=".hnsw")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(np.asarray(arrays["hnsw_bytes"], dtype=np.uint8).tobytes())
+                f.write(raw.tobytes())
             index = hnswlib.Index(space="ip", dim=unit.shape[1])
             try:
                 index.load_index(tmp, max_elements=len(unit))

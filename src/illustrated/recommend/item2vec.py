@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, FormatError
-from ..files import atomic_write, read_npz_arrays
-from .index import build_index, index_from_arrays
+from ..files import atomic_write, check_finite, read_npz_arrays
+from .index import ExactIndex, build_index, index_from_arrays
+from .names import pack_names, unpack_names
 
 __all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
 
@@ -109,7 +110,9 @@ class Recommendation:
     """An answer: items best first with their scores, and how it was reached.
 
     ``fallback`` is True when the most popular items were returned because nothing in the query
-    was known to the model; ``unknown`` lists the query items the model has never seen.
+    was known to the model (or had a vector); ``unknown`` lists the query items the model has
+    never seen; ``names`` is parallel to ``items`` (None where the model has no name); ``used`` is
+    how many query items the answer was computed from (at most ``max_context`` of a session).
     """
 
     items: list[str]
@@ -117,10 +120,13 @@ class Recommendation:
     fallback: bool
     reason: str
     unknown: list[str] = field(default_factory=list)
+    names: list[str | None] = field(default_factory=list)
+    used: int = 0
 
     def to_dict(self) -> dict:
-        return {"items": self.items, "scores": self.scores, "fallback": self.fallback,
-                "reason": self.reason, "unknown": self.unknown}
+        return {"items": self.items, "names": self.names, "scores": self.scores,
+                "fallback": self.fallback, "reason": self.reason, "unknown": self.unknown,
+                "used": self.used}
 
 
 def _keyed_vectors(keys: list[str], vectors: np.ndarray, counts: np.ndarray):
@@ -138,15 +144,23 @@ class Recommender:
             ``vectors.counts``); used for the fallback.
         index: 'exact', 'hnsw', 'auto' (exact below 50,000 items), or a built index.
         decay, max_context: recency weighting of a session (see :class:`Item2VecConfig`).
+        names: item names, a dict id → name or a list aligned with ``vectors.keys`` ("" or None
+            for none); shown beside the ids in every answer.
+
+    Vectors with NaN or infinity are refused (a model that went wrong is never served). Answers
+    hold ``k`` items whenever the catalogue has that many to offer: when the index finds fewer
+    (an approximate index, many excluded session items) exact search completes the list, and
+    items whose vectors are zero fall back to popularity; the ``reason`` says which.
     """
 
     def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto",
                  decay: float = 0.8, max_context: int = 50, config: Item2VecConfig | None = None,
-                 **index_options) -> None:
+                 names=None, **index_options) -> None:
         self.vectors = vectors
         n = len(vectors.keys)
         if n == 0:
             raise ConfigError("a recommender needs at least one item vector")
+        check_finite(vectors.vectors, "recommender", "item vectors", "serve", vectors.keys)
         pop = vectors.counts if popularity is None else popularity
         self.popularity = np.asarray(pop, dtype=np.int64)
         if self.popularity.shape != (n,):
@@ -154,8 +168,14 @@ class Recommender:
         self.decay, self.max_context = float(decay), int(max_context)
         self.config = config
         self.unit = np.ascontiguousarray(vectors.unit, dtype=np.float32)
+        # rows whose vector is zero (or vanishing) carry no direction to search with
+        self._has_vector = np.einsum("ij,ij->i", self.unit, self.unit) > 0.5
         self.index = build_index(self.unit, index, **index_options) if isinstance(index, str) else index
         self._popular = np.argsort(-self.popularity, kind="stable")
+        self._exact: ExactIndex | None = None
+        self.names: list[str] | None = None
+        if names is not None:
+            self.set_names(names)
 
     def __len__(self) -> int:
         return len(self.vectors.keys)
@@ -163,46 +183,100 @@ class Recommender:
     def __contains__(self, item: str) -> bool:
         return item in self.vectors.key_to_index
 
-    # ---- queries -------------------------------------------------------------------------------
-    def _popular_answer(self, k: int, exclude: set[int], reason: str, unknown: list[str]) -> Recommendation:
+    # ---- names ---------------------------------------------------------------------------------
+    def set_names(self, names) -> int:
+        """Attach item names (dict id → name, or a list aligned with the keys); returns how many
+        items have a name. Names of ids the model does not hold are ignored."""
         keys = self.vectors.keys
-        top = self.popularity.max() or 1
-        chosen = [int(i) for i in self._popular[:k + len(exclude)] if int(i) not in exclude][:k]
-        return Recommendation([keys[i] for i in chosen],
-                              [float(self.popularity[i] / top) for i in chosen], True, reason, unknown)
+        if isinstance(names, dict):
+            aligned = [str(names.get(k) or "") for k in keys]
+        else:
+            aligned = ["" if x is None else str(x) for x in names]
+            if len(aligned) != len(keys):
+                raise ConfigError(f"names must be one per item ({len(keys)}), got {len(aligned)}")
+        self.names = aligned if any(aligned) else None
+        return sum(1 for x in aligned if x)
 
-    def _answer(self, query: np.ndarray, k: int, exclude: set[int]) -> tuple[list[str], list[float]]:
-        ids, scores = self.index.search(query[None, :], k, [exclude])
+    def name(self, item: str) -> str | None:
+        """The name of ``item``, or None when it has none (or is unknown)."""
+        idx = self.vectors.key_to_index.get(item)
+        return self.names[idx] or None if self.names is not None and idx is not None else None
+
+    def label(self, item: str) -> str:
+        """``name (id)`` for an item with a name, else the id: for people reading a list."""
+        name = self.name(item)
+        return f"{name} ({item})" if name else item
+
+    # ---- queries -------------------------------------------------------------------------------
+    def _result(self, ids: list[int], scores: list[float], fallback: bool, reason: str,
+                unknown: list[str], used: int) -> Recommendation:
         keys = self.vectors.keys
+        names = [self.names[i] or None for i in ids] if self.names is not None else [None] * len(ids)
+        return Recommendation([keys[i] for i in ids], scores, fallback, reason, unknown, names, used)
+
+    def _popular_ids(self, k: int, exclude: set[int]) -> list[int]:
+        return [int(i) for i in self._popular[:k + len(exclude)] if int(i) not in exclude][:k]
+
+    def _popular_answer(self, k: int, exclude: set[int], reason: str, unknown: list[str]) -> Recommendation:
+        top = self.popularity.max() or 1
+        chosen = self._popular_ids(k, exclude)
+        return self._result(chosen, [float(self.popularity[i] / top) for i in chosen], True, reason,
+                            unknown, 0)
+
+    def _answer(self, query: np.ndarray, k: int, exclude: set[int]) -> tuple[list[int], list[float], str]:
+        """Ids and scores of the best ``k`` items for a unit ``query`` (float32 ``[dim]``), never
+        one of ``exclude``, and a note for the reason when the index alone fell short."""
+        want = min(k, len(self) - len(exclude))
+        ids, scores = self.index.search(query[None, :], k, [exclude])
         keep = ids[0] >= 0
-        return [keys[int(i)] for i in ids[0][keep]], [round(float(s), 6) for s in scores[0][keep]]
+        ids, scores, note = ids[0][keep], scores[0][keep], ""
+        if len(ids) < want and self.index.kind != "exact":
+            if self._exact is None:
+                self._exact = ExactIndex(self.unit)
+            note = f"; the {self.index.kind} index found {len(ids)} of {want}, exact search the rest"
+            ids, scores = self._exact.search(query[None, :], k, [exclude])
+            keep = ids[0] >= 0
+            ids, scores = ids[0][keep], scores[0][keep]
+        out, sc = [int(i) for i in ids], [round(float(s), 6) for s in scores]
+        if len(out) < want:  # only if scores were not finite: complete by popularity
+            more = self._popular_ids(want - len(out), exclude | set(out))
+            note += f"; {len(more)} most popular item(s) added"
+            out, sc = out + more, sc + [0.0] * len(more)
+        return out, sc, note
 
     def similar(self, item: str, k: int = 10) -> Recommendation:
-        """The ``k`` items nearest to ``item`` (cosine), or the most popular ones if it is unknown."""
+        """The ``k`` items nearest to ``item`` (cosine), or the most popular ones if it is unknown
+        or its vector is zero."""
         _check_k(k)
         idx = self.vectors.key_to_index.get(item)
         if idx is None:
             return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
                                         [item])
-        items, scores = self._answer(self.unit[idx], k, {idx})
-        return Recommendation(items, scores, False, f"nearest items to {item!r} by cosine")
+        if not self._has_vector[idx]:
+            return self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
+                                        "learned about it): most popular items instead", [])
+        ids, scores, note = self._answer(self.unit[idx], k, {idx})
+        return self._result(ids, scores, False, f"nearest items to {item!r} by cosine{note}", [], 1)
 
     def session_vector(self, items: Sequence[str]) -> tuple[np.ndarray | None, list[int], list[str]]:
-        """Recency-weighted mean of the known items' unit vectors (latest weighs most).
+        """Recency-weighted mean of the latest ``max_context`` known items' unit vectors (latest
+        weighs most; items with a zero vector are skipped).
 
-        Returns the unit query vector ``[dim]`` float32 (None when no item is known), the indices of
-        the known items, and the unknown items.
+        Returns the unit query vector ``[dim]`` float32 (None when no known item has a vector, or
+        their directions cancel out), the indices of all known items, and the unknown items.
         """
         k2i = self.vectors.key_to_index
         known = [k2i[i] for i in items if i in k2i]
         unknown = [i for i in items if i not in k2i]
-        if not known:
+        recent = [i for i in known if self._has_vector[i]][-self.max_context:]
+        if not recent:
             return None, known, unknown
-        recent = known[-self.max_context:]
         weights = self.decay ** np.arange(len(recent) - 1, -1, -1, dtype=np.float32)
         q = weights @ self.unit[recent]
         norm = float(np.linalg.norm(q))
-        return (q / norm if norm > 0 else q).astype(np.float32), known, unknown
+        if not norm > 1e-6:  # the items' directions cancel out: nothing to search with
+            return None, known, unknown
+        return (q / norm).astype(np.float32), known, unknown
 
     def recommend(self, items: Sequence[str], k: int = 10) -> Recommendation:
         """Next items for a session, never one already in it; popularity when none is known."""
@@ -210,13 +284,18 @@ class Recommender:
         query, known, unknown = self.session_vector(list(items))
         exclude = set(known)
         if query is None:
-            what = "empty session" if not items else "no item of the session is known"
+            what = ("empty session" if not items else "no item of the session is known" if not known
+                    else "no session item has a usable vector")
             return self._popular_answer(k, exclude, f"{what}: most popular items instead", unknown)
-        out, scores = self._answer(query, k, exclude)
-        reason = f"recency-weighted mix of {min(len(known), self.max_context)} session item(s)"
+        out, scores, note = self._answer(query, k, exclude)
+        with_vector = sum(1 for i in known if self._has_vector[i])
+        used = min(with_vector, self.max_context)
+        reason = f"recency-weighted mix of {used} session item(s)"
+        if with_vector > used:
+            reason += f" (the latest {used} of {with_vector}; max_context {self.max_context})"
         if unknown:
             reason += f"; {len(unknown)} unknown item(s) ignored"
-        return Recommendation(out, scores, False, reason, unknown)
+        return self._result(out, scores, False, reason + note, unknown, used)
 
     def score_all(self, items: Sequence[str]) -> np.ndarray:
         """Cosine of the session's query against every item, float32 ``[n]``; session items -inf.
@@ -234,7 +313,11 @@ class Recommender:
 
     # ---- files ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write one ``.npz`` (no pickle) atomically; the same model always gives the same bytes."""
+        """Write one ``.npz`` (no pickle) atomically; the same model always gives the same bytes.
+
+        Vectors with NaN or infinity are refused with a :class:`FormatError` naming the file.
+        """
+        check_finite(self.vectors.vectors, path, "item vectors", "save", self.vectors.keys)
         meta = {"format": FORMAT, "index": self.index.kind, "decay": self.decay,
                 "max_context": self.max_context,
                 "config": asdict(self.config) if self.config is not None else None}
@@ -243,13 +326,20 @@ class Recommender:
                   "vectors": np.asarray(self.vectors.vectors, dtype=np.float32),
                   "counts": np.asarray(self.vectors.counts, dtype=np.int64),
                   "popularity": self.popularity}
+        if self.names is not None:
+            arrays["names_utf8"], arrays["names_offsets"] = pack_names(self.names)
         arrays.update({f"index_{k}": v for k, v in self.index.to_arrays().items()})
         write_npz(path, arrays)
         return Path(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recommender":
-        """Read a model written by :meth:`save`; loading never runs code."""
+        """Read a model written by :meth:`save`; loading never runs code and trusts nothing.
+
+        Vectors with NaN or infinity, damaged names and an hnsw index that does not match the
+        vectors byte for byte (see :mod:`.hnsw_file`) are each a :class:`FormatError` naming
+        the file.
+        """
         arrays = read_npz(path, required=("meta", "keys", "vectors", "counts", "popularity"))
         try:
             meta = json.loads(arrays["meta"].tobytes().decode())
@@ -262,13 +352,21 @@ class Recommender:
         vectors = arrays["vectors"]
         if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
             raise FormatError(f"{path}: keys, vectors and counts disagree in length")
+        check_finite(vectors, path, "item vectors", "load", keys)
+        names = None
+        if "names_utf8" in arrays or "names_offsets" in arrays:
+            names = unpack_names(arrays.get("names_utf8", np.zeros(0, np.uint8)),
+                                 arrays.get("names_offsets", np.zeros(0, np.int64)), len(keys), str(path))
         kv = _keyed_vectors(keys, vectors, arrays["counts"])
         unit = np.ascontiguousarray(kv.unit, dtype=np.float32)
         index_arrays = {k[len("index_"):]: v for k, v in arrays.items() if k.startswith("index_")}
-        index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
+        try:
+            index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
+        except FormatError as e:
+            raise FormatError(f"{path}: {e}") from None
         config = Item2VecConfig(**meta["config"]) if meta.get("config") else None
         return cls(kv, arrays["popularity"], index=index, decay=meta.get("decay", 0.8),
-                   max_context=meta.get("max_context", 50), config=config)
+                   max_context=meta.get("max_context", 50), config=config, names=names)
 
 
 def _check_k(k: int) -> None:

@@ -6,15 +6,22 @@ tested in-process with ``fastapi.testclient.TestClient``.
 
 Endpoints:
 
-* ``GET /health`` — status, number of items, index kind, vector size.
+* ``GET /health`` — status, number of items, index kind, vector size, ``max_context``, whether
+  the model carries item names.
 * ``GET /items/{id}/similar?k=10`` — nearest items; an unknown id is a 404 with a message.
-* ``POST /recommend`` with ``{"items": [...], "k": 10}`` — next items for a session. Unknown items
-  are ignored and listed in ``unknown``; when none is known the most popular items come back with
-  ``"fallback": true``, or a 404 if the request says ``"fallback": false``.
+* ``POST /recommend`` with ``{"items": [...], "k": 10}`` — next items for a session of any length
+  that fits the body limit. The latest ``max_context`` known items are mixed into the query
+  (``used`` says how many, ``reason`` says so when the session was longer); every session item is
+  excluded from the answer. Unknown items are ignored and listed in ``unknown``; when none is
+  known the most popular items come back with ``"fallback": true``, or a 404 if the request says
+  ``"fallback": false``.
 
-Bad requests are refused before any work: ``k`` outside ``[1, max_k]`` and wrong types are 422
-(FastAPI's validation), malformed JSON is 422, a body over ``max_body_bytes`` is 413 (checked
-against Content-Length first, and counted while reading for chunked bodies).
+Every answer carries ``items``, ``names`` (parallel to ``items``; null where the model has no
+name), ``scores``, ``fallback``, ``reason``, ``unknown`` and ``used``; an answer is never an
+empty list while the catalogue has items to offer. Bad requests are refused before any work:
+``k`` outside ``[1, max_k]`` and wrong types are 422 (FastAPI's validation), malformed JSON is 422,
+a body over ``max_body_bytes`` is 413 (checked against Content-Length first, and counted while
+reading for chunked bodies).
 """
 
 
@@ -68,39 +75,62 @@ def _too_large(limit: int) -> Response:
     return JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
 
 
-def create_app(recommender: Recommender, max_k: int = 1000, max_items: int = 1000,
+class Answer(BaseModel):
+    """What every answer holds (documentation of the JSON the endpoints write)."""
+
+    items: list[str] = Field(description="Item ids, best first; never empty while the catalogue "
+                                         "has items to offer.")
+    names: list[str | None] = Field(description="Item names parallel to `items` (null: none).")
+    scores: list[float] = Field(description="Cosine scores (popularity in [0, 1] on fallback).")
+    fallback: bool = Field(description="True when the most popular items were returned.")
+    reason: str = Field(description="How the answer was reached, including how many session "
+                                    "items were used and any completion by exact search.")
+    unknown: list[str] = Field(description="Query items the model has never seen.")
+    used: int = Field(description="How many query items the answer was computed from: the "
+                                  "latest `max_context` known items of a session at most.")
+
+
+def create_app(recommender: Recommender, max_k: int = 1000,
                max_body_bytes: int = 64 * 1024) -> FastAPI:
     """A FastAPI app answering from ``recommender`` (already loaded, with its index)."""
+    max_context = recommender.max_context
 
     class RecommendRequest(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        items: list[str] = Field(max_length=max_items, description="The session, oldest first.")
+        items: list[str] = Field(description=(
+            f"The session, oldest first, of any length within the {max_body_bytes:,}-byte body "
+            f"limit. The latest {max_context} known items are mixed into the query (`used` in "
+            "the answer says how many); every session item is left out of the answer."))
         k: int = Field(10, ge=1, le=max_k, description="How many items to return.")
         fallback: bool = Field(True, description="Most popular items when no item is known.")
 
     app = FastAPI(title="illustrated recommendations",
-                  description="item2vec: similar items and next items for a session.")
+                  description=("item2vec: similar items and next items for a session. Sessions "
+                               f"of any length fit within the {max_body_bytes:,}-byte body limit; "
+                               f"the latest {max_context} known items of a session are used."))
     app.state.recommender = recommender
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     health = {"status": "ok", "items": len(recommender), "index": recommender.index.kind,
-              "dim": int(recommender.unit.shape[1])}
+              "dim": int(recommender.unit.shape[1]), "max_context": max_context,
+              "names": recommender.names is not None}
 
     @app.get("/health")
     async def get_health() -> dict:
         """Liveness and what is loaded."""
         return health
 
-    @app.get("/items/{item_id:path}/similar")
+    @app.get("/items/{item_id:path}/similar", responses={200: {"model": Answer}})
     async def similar(item_id: str, k: int = Query(10, ge=1, le=max_k)) -> Response:
-        """The ``k`` items nearest to ``item_id``."""
+        """The ``k`` items nearest to ``item_id`` (also ``item`` and its ``name``)."""
         if item_id not in recommender:
             raise HTTPException(404, f"unknown item {item_id!r}")
         rec = recommender.similar(item_id, k)
-        return _json({"item": item_id, **rec.to_dict()})
+        return _json({"item": item_id, "name": recommender.name(item_id), **rec.to_dict()})
 
-    @app.post("/recommend")
+    @app.post("/recommend", responses={200: {"model": Answer}})
     async def recommend(request: RecommendRequest) -> Response:
-        """Next items for a session, never one already in it."""
+        """Next items for a session of any length, never one already in it; the latest
+        ``max_context`` known items are mixed into the query."""
         rec = recommender.recommend(request.items, request.k)
         if rec.fallback and not request.fallback:
             raise HTTPException(404, f"no known item in the session (unknown: {rec.unknown[:10]})")

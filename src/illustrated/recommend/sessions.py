@@ -4,9 +4,10 @@ Two inputs are understood:
 
 * **sessions a line** — each non-empty line is one session (or one user's sequence), its item ids
   separated by spaces or commas (``.gz``/``.bz2``/``.xz`` allowed);
-* **event logs** — CSV (with a header) or Parquet with ``user``, ``item`` and ``timestamp`` columns.
-  Each user's events are ordered by time; an optional gap in minutes cuts a user's history into
-  sessions wherever two consecutive events are further apart than the gap.
+* **event logs** — CSV/TSV or Parquet with user (or session), item and time columns under any of
+  their usual names, or the names given (:mod:`.events`). Each user's events are ordered by
+  time; an optional gap in minutes cuts a user's history into sessions wherever two consecutive
+  events are further apart than the gap.
 
 Items are opaque strings: ``"42"``, ``"spotify:track:…"`` and ``"Toy Story (1995)"`` are all fine.
 
@@ -17,31 +18,19 @@ holds out everything after a cut-off time instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from ..errors import CorpusError
-from ..files import check_readable, open_binary
+from ..files import COMPRESSED, check_readable, open_binary
+from .events import EVENT_SUFFIXES, EventColumns, History, read_events
 
-__all__ = ["History", "Case", "Split", "read_sessions", "read_events", "load_histories",
-           "leave_last_out", "time_split", "sessions_of"]
+__all__ = ["History", "Case", "Split", "EventColumns", "read_sessions", "read_events",
+           "load_histories", "is_event_log", "leave_last_out", "time_split", "sessions_of"]
 
 _SEPARATORS = re.compile(r"[\s,]+")
-
-
-@dataclass
-class History:
-    """One user's items in time order; ``times`` (seconds) is None for sessions-a-line input."""
-
-    user: str
-    items: list[str]
-    times: list[float] | None = None
 
 
 @dataclass
@@ -93,95 +82,27 @@ def read_sessions(path: str | os.PathLike) -> list[list[str]]:
     return sessions
 
 
-def _parse_time(value: str, where: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value).timestamp()
-    except ValueError:
-        raise CorpusError(f"{where}: timestamp {value!r} is neither a number nor an ISO 8601 "
-                          "date") from None
+def is_event_log(path: str | os.PathLike) -> bool:
+    """True for an event log by extension (``.csv``, ``.tsv``, ``.dat``, ``.data``, ``.parquet``,
+    ``.pq``, compressed or not); anything else holds sessions, one a line."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in EVENT_SUFFIXES
 
 
-def _csv_rows(p: Path, columns: tuple[str, str, str]) -> Iterator[tuple[str, str, float]]:
-    with open_binary(p) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        reader = csv.reader(text)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise CorpusError(f"{p}: empty event log (expected a header line)") from None
-        except UnicodeDecodeError:
-            raise CorpusError(f"{p}:1: bytes are not valid utf-8") from None
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise CorpusError(f"{p}:1: header has no column {', '.join(map(repr, missing))} "
-                              f"(found {', '.join(header)}; expected {', '.join(columns)})")
-        iu, ii, it = (header.index(c) for c in columns)
-        width = max(iu, ii, it)
-        try:
-            for row in reader:
-                n = reader.line_num
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if len(row) <= width:
-                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}")
-                user, item = row[iu].strip(), row[ii].strip()
-                if not user or not item:
-                    raise CorpusError(f"{p}:{n}: empty user or item")
-                yield user, item, _parse_time(row[it].strip(), f"{p}:{n}")
-        except UnicodeDecodeError:
-            raise CorpusError(f"{p}:{reader.line_num + 1}: bytes are not valid utf-8") from None
+def load_histories(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
+    """Sessions-a-line text or an event log (see :func:`is_event_log`), as histories.
 
-
-def _parquet_rows(p: Path, columns: tuple[str, str, str]) -> Iterator[tuple[str, str, float]]:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(p)
-    except Exception as e:  # pyarrow raises several kinds for a damaged file
-        raise CorpusError(f"{p}: not a readable Parquet file ({e})") from None
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise CorpusError(f"{p}: no column {', '.join(map(repr, missing))} "
-                          f"(found {', '.join(table.column_names)})")
-    users, items, times = (table.column(c).to_pylist() for c in columns)
-    for row, (u, i, t) in enumerate(zip(users, items, times)):
-        if u is None or i is None or t is None:
-            raise CorpusError(f"{p}: row {row}: missing user, item or timestamp")
-        t = t.timestamp() if isinstance(t, datetime) else _parse_time(str(t), f"{p}: row {row}")
-        yield str(u), str(i), t
-
-
-def read_events(path: str | os.PathLike, user: str = "user", item: str = "item",
-                timestamp: str = "timestamp") -> list[History]:
-    """Read a CSV or Parquet event log into one time-ordered :class:`History` per user.
-
-    Ties in time keep the file's order (a stable sort), so logs written in order stay in order.
+    ``columns`` names the event log's columns and rating filter; sessions-a-line files have none,
+    so naming columns for them is an error rather than silently ignored.
     """
-    p = check_readable(path, "event log")
-    columns = (user, item, timestamp)
-    rows = _parquet_rows(p, columns) if p.suffix.lower() in (".parquet", ".pq") else _csv_rows(p, columns)
-    by_user: dict[str, list[tuple[float, str]]] = {}
-    for u, i, t in rows:
-        by_user.setdefault(u, []).append((t, i))
-    if not by_user:
-        raise CorpusError(f"{p}: no events found")
-    out = []
-    for u, events in by_user.items():
-        events.sort(key=lambda e: e[0])
-        out.append(History(u, [i for _, i in events], [t for t, _ in events]))
-    return out
-
-
-def load_histories(path: str | os.PathLike) -> list[History]:
-    """Sessions-a-line text or an event log (by extension: ``.csv``, ``.parquet``), as histories."""
     p = Path(path)
-    suffixes = [s.lower() for s in p.suffixes]
-    if ".csv" in suffixes or ".parquet" in suffixes or ".pq" in suffixes:
-        return read_events(p)
+    if is_event_log(p):
+        return read_events(p, columns)
+    if columns is not None and columns != EventColumns():
+        raise CorpusError(f"{p}: column and rating options apply to event logs (.csv, .tsv, .dat, "
+                          ".parquet); this file is read as sessions, one a line")
     return [History(str(n), s) for n, s in enumerate(read_sessions(p))]
 
 

@@ -1,10 +1,17 @@
 """Vector and model files: word2vec text and binary (the C tool's and gensim's), and native .npz.
 
 The extension picks the format everywhere: ``.bin`` word2vec binary, ``.txt``/``.vec`` word2vec
-text, ``.npz`` native. Native files hold arrays plus one JSON document (keys, counts, config,
-training state) stored as bytes, and are read with ``allow_pickle=False``: loading never runs code.
-Every file is written atomically. A truncated or corrupted file gives a :class:`FormatError`
-naming the file and the byte offset (binary) or line (text) where reading failed.
+text, ``.npz`` native; the word2vec formats may be read compressed (``.txt.gz``, ``.bin.bz2``,
+``.vec.xz``) and written as ``.gz``. Native files hold arrays plus one JSON document (keys, counts,
+config, training state) stored as bytes, and are read with ``allow_pickle=False``: loading never
+runs code. Every file is written atomically. A truncated or corrupted file gives a
+:class:`FormatError` naming the file and the byte offset (binary) or line (text) where reading
+failed.
+
+Nothing read is trusted: the header's ``count dim`` is checked against the bytes the file holds
+before anything is allocated (a compressed file, whose size is unknown until read, grows its
+matrix block by block instead), and vectors with NaN or infinity are refused on reading and on
+writing, in every format.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FormatError
-from ..files import atomic_write, check_readable, read_npz_arrays
+from ..files import COMPRESSED, atomic_write, check_finite, check_readable, open_binary, read_npz_arrays
 from .vectors import KeyedVectors
 
 __all__ = ["save_vectors", "load_vectors", "write_npz", "read_npz", "format_of",
@@ -28,17 +35,29 @@ MAGIC = "illustrated.word2vec"
 
 
 def format_of(path: str | os.PathLike) -> str:
-    """``"binary"``, ``"text"`` or ``"npz"`` from the extension, or a FormatError."""
-    suffix = Path(path).suffix.lower()
+    """``"binary"``, ``"text"`` or ``"npz"`` from the extension, or a FormatError.
+
+    A compression suffix (``.gz``, ``.bz2``, ``.xz``) after ``.bin``/``.txt``/``.vec`` is allowed.
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix in COMPRESSED and len(suffixes) > 1 and FORMATS.get(suffixes[-2]) in ("binary", "text"):
+        suffix = suffixes[-2]
     if suffix not in FORMATS:
         raise FormatError(f"{path}: unknown model format {suffix or '(no extension)'!r}; "
                           "use .bin (word2vec binary), .txt/.vec (word2vec text) or .npz (native)")
     return FORMATS[suffix]
 
 
+def _compressed(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in COMPRESSED
+
+
 def save_vectors(kv: KeyedVectors, path: str | os.PathLike) -> None:
     """Write ``kv`` in the format its extension names."""
     kind = format_of(path)
+    if _compressed(path) and Path(path).suffix.lower() != ".gz":
+        raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
     if kind == "binary":
         write_word2vec_binary(kv, path)
     elif kind == "text":
@@ -62,6 +81,7 @@ def load_vectors(path: str | os.PathLike) -> KeyedVectors:
 # ---- word2vec text ----------------------------------------------------------------------------
 def write_word2vec_text(kv: KeyedVectors, path: str | os.PathLike) -> None:
     """``"n dim"`` then ``"key v1 … vdim"`` a line; ``%.9g`` keeps every float32 exactly."""
+    check_finite(kv.vectors, path, "vectors", "save", kv.keys)
     fmt = " ".join(["%.9g"] * kv.dim)
     with atomic_write(path, "w") as f:
         f.write(f"{len(kv)} {kv.dim}\n")
@@ -71,11 +91,16 @@ def write_word2vec_text(kv: KeyedVectors, path: str | os.PathLike) -> None:
 
 
 def read_word2vec_text(path: str | os.PathLike) -> KeyedVectors:
+    """Read the text layout, plain or compressed; the header is checked against the file's size."""
     p = check_readable(path, "vectors file")
-    with open(p, "rb") as f:
-        n, dim = _header(f.readline(), p)
+    with open_binary(p) as f:
+        header = f.readline()
+        n, dim = _header(header, p)
+        if not _compressed(p):
+            # a row is at least a one-byte key and dim times " " and a digit
+            _check_promise(p, n, dim, 2 * dim + 1, p.stat().st_size - len(header))
+        rows = _Rows(n, dim, grow=_compressed(p))
         keys: list[str] = []
-        vectors = np.empty((n, dim), dtype=np.float32)
         for i in range(n):
             raw = f.readline()
             line_no = i + 2
@@ -90,17 +115,18 @@ def read_word2vec_text(path: str | os.PathLike) -> KeyedVectors:
                 raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
                                   f"got {len(parts) - 1} fields after the key")
             try:
-                vectors[i] = np.array(parts[1:], dtype=np.float32)
+                rows.add(np.array(parts[1:], dtype=np.float32))
             except ValueError:
                 raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
             keys.append(parts[0])
-    return _make(keys, vectors, p)
+    return _make(keys, rows.matrix(), p)
 
 
 # ---- word2vec binary --------------------------------------------------------------------------
 def write_word2vec_binary(kv: KeyedVectors, path: str | os.PathLike) -> None:
     """The C tool's layout: ``"n dim\\n"``, then ``key``, a space, ``dim`` little-endian float32
     and a newline for each key."""
+    check_finite(kv.vectors, path, "vectors", "save", kv.keys)
     vectors = kv.vectors.astype("<f4", copy=False)
     with atomic_write(path, "wb") as f:
         f.write(f"{len(kv)} {kv.dim}\n".encode())
@@ -110,14 +136,25 @@ def write_word2vec_binary(kv: KeyedVectors, path: str | os.PathLike) -> None:
 
 
 def read_word2vec_binary(path: str | os.PathLike) -> KeyedVectors:
-    """Read the binary layout (with or without the newline after each vector, as gensim writes)."""
+    """Read the binary layout (with or without the newline after each vector, as gensim writes).
+
+    The header's promise is checked against the bytes there are before the matrix is allocated;
+    a compressed file is read no further than the longest file the header allows.
+    """
     p = check_readable(path, "vectors file")
-    data = p.read_bytes()
-    end = data.find(b"\n")
-    if end < 0:
-        raise FormatError(f"{p}: not a word2vec file (no header line)")
-    n, dim = _header(data[: end + 1], p)
-    pos = end + 1
+    with open_binary(p) as f:
+        first = f.readline(4096)
+        if not first.endswith(b"\n"):
+            raise FormatError(f"{p}: not a word2vec file (no header line)")
+        n, dim = _header(first, p)
+        if _compressed(p):
+            # keys are at most 4096 bytes, each vector is followed by at most "\r\n"
+            data = first + _read_at_most(f, n * (4096 + 1 + 4 * dim + 2) + 1)
+        else:
+            _check_promise(p, n, dim, 4 * dim + 2, p.stat().st_size - len(first))
+            data = first + f.read()
+    _check_promise(p, n, dim, 4 * dim + 2, len(data) - len(first))
+    pos = len(first)
     width = 4 * dim
     keys: list[str] = []
     vectors = np.empty((n, dim), dtype=np.float32)
@@ -152,6 +189,48 @@ def _header(line: bytes, p: Path) -> tuple[int, int]:
     return n, dim
 
 
+def _check_promise(p: Path, n: int, dim: int, row_bytes: int, have: int) -> None:
+    """A FormatError when ``n`` rows of at least ``row_bytes`` each cannot fit in ``have`` bytes."""
+    need = n * row_bytes
+    if need > have:
+        raise FormatError(f"{p}: truncated or corrupted: the header promises {n:,} vectors of "
+                          f"dim {dim:,} (at least "
+                          f"{need:,} bytes) but the file holds {max(have, 0):,} bytes after it")
+
+
+def _read_at_most(f, limit: int, block: int = 1 << 20) -> bytes:
+    """Up to ``limit`` bytes of a stream, read in blocks (a huge ``limit`` allocates nothing)."""
+    parts, size = [], 0
+    while size < limit:
+        part = f.read(min(block, limit - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
+class _Rows:
+    """The ``[n, dim]`` float32 matrix being read: allocated at once when the file's size has
+    vouched for ``n``, else grown block by block (doubling, at most ``n``) as rows arrive."""
+
+    def __init__(self, n: int, dim: int, grow: bool) -> None:
+        self.n, self.count = n, 0
+        start = min(n, max(1, (1 << 22) // dim)) if grow else n
+        self.data = np.empty((start, dim), dtype=np.float32)
+
+    def add(self, row: np.ndarray) -> None:
+        if self.count == len(self.data):
+            bigger = np.empty((min(self.n, 2 * len(self.data)), self.data.shape[1]), np.float32)
+            bigger[: self.count] = self.data
+            self.data = bigger
+        self.data[self.count] = row
+        self.count += 1
+
+    def matrix(self) -> np.ndarray:
+        return self.data[: self.count]
+
+
 def _check_key(key: str, path) -> None:
     if not key or any(ch.isspace() for ch in key):
         raise FormatError(f"{path}: key {key!r} is empty or contains whitespace; "
@@ -161,6 +240,7 @@ def _check_key(key: str, path) -> None:
 def _make(keys: list[str], vectors: np.ndarray, p: Path) -> KeyedVectors:
     if len(set(keys)) != len(keys):
         raise FormatError(f"{p}: a key appears more than once")
+    check_finite(vectors, p, "vectors", "load", keys)
     return KeyedVectors(keys, vectors)
 
 
@@ -169,6 +249,8 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict
     """Write named arrays and a JSON document (``meta``) to an uncompressed ``.npz``, atomically."""
     doc = json.dumps({"format": MAGIC, "version": 1, **meta}, ensure_ascii=False)
     payload = {k: np.asarray(v) for k, v in arrays.items()}
+    for name, array in payload.items():
+        check_finite(array, path, f"'{name}'", "save", meta.get("keys"))
     payload["meta"] = np.frombuffer(doc.encode("utf-8"), dtype=np.uint8)
     with atomic_write(path, "wb") as f:
         np.savez(f, **payload)
@@ -188,4 +270,6 @@ def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
         raise FormatError(f"{p}: not an illustrated word2vec file")
     if "vectors" not in arrays or len(meta.get("keys", ())) != len(arrays["vectors"]):
         raise FormatError(f"{p}: corrupted: keys and vectors disagree")
+    for name, array in arrays.items():
+        check_finite(array, p, f"'{name}'", "load", meta.get("keys"))
     return arrays, meta

@@ -99,10 +99,17 @@ function showError(id, error) {
   $(id).textContent = error ? error.message || String(error) : "";
 }
 
+// entries: [label, score] or [label, score, id] (an item's id shown small beside its name)
 function listItems(list, entries) {
-  list.replaceChildren(...entries.map(([word, score]) => {
+  list.replaceChildren(...entries.map(([word, score, id]) => {
     const li = document.createElement("li");
     li.textContent = word;
+    if (id !== undefined && id !== word) {
+      const small = document.createElement("span");
+      small.className = "id";
+      small.textContent = id;
+      li.appendChild(small);
+    }
     const s = document.createElement("span");
     s.className = "score";
     s.textContent = score.toFixed(3);
@@ -157,14 +164,25 @@ async function translate() {
 }
 
 const picked = [];
+const itemNames = new Map();  // item id → name, from every answer the page has seen
+
+function remember(items, names) {
+  (names || []).forEach((name, i) => { if (name) itemNames.set(items[i], name); });
+}
+
+function itemLabel(item) {
+  return itemNames.get(item) || item;
+}
 
 function drawPicked() {
   $("picked").replaceChildren(...picked.map((item, i) => {
     const li = document.createElement("li");
-    li.textContent = item;
+    li.textContent = itemLabel(item);
+    li.title = item;
+    li.dataset.item = item;
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.setAttribute("aria-label", `remove ${item}`);
+    remove.setAttribute("aria-label", `remove ${itemLabel(item)}`);
     remove.textContent = "×";
     remove.onclick = () => { picked.splice(i, 1); drawPicked(); };
     li.appendChild(remove);
@@ -176,19 +194,35 @@ function drawPicked() {
 async function suggestItems(query) {
   try {
     const data = await api(`/api/items?q=${encodeURIComponent(query)}&limit=20`);
-    $("item-options").replaceChildren(...data.items.map((item) => {
+    remember(data.items, data.names);
+    $("item-options").replaceChildren(...data.items.map((item, i) => {
       const option = document.createElement("option");
       option.value = item;
+      if (data.names && data.names[i]) option.label = data.names[i];
       return option;
     }));
   } catch (e) { /* suggestions are optional */ }
+}
+
+// What the user typed: an id, or an item's name (the server finds it); unknown text stays as typed.
+async function resolveItem(text) {
+  try {
+    const data = await api(`/api/items?q=${encodeURIComponent(text)}&limit=2`);
+    remember(data.items, data.names);
+    const lower = text.toLowerCase();
+    const whole = data.items.findIndex((item, i) =>
+      item === text || (data.names && (data.names[i] || "").toLowerCase() === lower));
+    if (whole >= 0) return data.items[whole];
+  } catch (e) { /* fall through: the recommendation will say the item is unknown */ }
+  return text;
 }
 
 async function recommend() {
   showError("recommend-error");
   try {
     const r = await api("/api/recommend", {items: picked, k: 10});
-    listItems($("recommendations"), r.items.map((item, i) => [item, r.scores[i]]));
+    remember(r.items, r.names);
+    listItems($("recommendations"), r.items.map((item, i) => [itemLabel(item), r.scores[i], item]));
     $("recommend-reason").textContent = r.fallback ? `fallback: ${r.reason}` : r.reason;
   } catch (e) {
     $("recommendations").replaceChildren();
@@ -222,11 +256,12 @@ async function start() {
 $("word-form").addEventListener("submit", (e) => { e.preventDefault(); lookUpWord($("word").value.trim()); });
 $("analogy-form").addEventListener("submit", (e) => { e.preventDefault(); solveAnalogy(); });
 $("translate-form").addEventListener("submit", (e) => { e.preventDefault(); translate(); });
-$("item-form").addEventListener("submit", (e) => {
+$("item-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const item = $("item").value.trim();
-  if (item && !picked.includes(item)) picked.push(item);
+  const text = $("item").value.trim();
   $("item").value = "";
+  const item = text ? await resolveItem(text) : "";
+  if (item && !picked.includes(item)) picked.push(item);
   drawPicked();
 });
 $("item").addEventListener("input", (e) => suggestItems(e.target.value));

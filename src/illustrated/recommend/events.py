@@ -1,0 +1,178 @@
+"""Event logs with their own column names: CSV/TSV or Parquet → one time-ordered history per user.
+
+Real logs name their columns in many ways (MovieLens ``ratings.csv``: ``userId,movieId,rating,
+timestamp``; others ``user_id``, ``session_id``, ``product_id``, ``time``). :class:`EventColumns`
+finds the user (or session), item, time and rating columns by their common names
+(:mod:`.columns`), or takes the names the user gives. A header-less file of numbers is read in
+MovieLens order: ``user item timestamp`` or ``user item rating timestamp`` (``u.data``,
+``ratings.dat``). Explicit feedback can be filtered by rating (``min_rating``). Any bad value is a
+one-line :class:`CorpusError` naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import CorpusError
+from ..files import check_readable, open_binary
+from . import columns as col
+
+__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES"]
+
+EVENT_SUFFIXES = (".csv", ".tsv", ".dat", ".data", ".parquet", ".pq")
+
+
+@dataclass
+class History:
+    """One user's items in time order; ``times`` (seconds) is None for sessions-a-line input."""
+
+    user: str
+    items: list[str]
+    times: list[float] | None = None
+
+
+@dataclass
+class EventColumns:
+    """Which columns of an event log to read (None: find them by their usual names).
+
+    Args:
+        user, item, time: column names; ``user`` may be a session id.
+        rating: the rating column (found by its usual names when ``min_rating`` is set).
+        min_rating: keep only events rated at least this (explicit feedback); None keeps all.
+    """
+
+    user: str | None = None
+    item: str | None = None
+    time: str | None = None
+    rating: str | None = None
+    min_rating: float | None = None
+
+    def positions(self, header: list[str], where: str) -> tuple[int, int, int, int | None]:
+        """Positions of the user, item, time and (when needed) rating columns in ``header``."""
+        u = col.find_column(header, col.USER, self.user, "user (or session)", where, "--user-col")
+        i = col.find_column(header, col.ITEM, self.item, "item", where, "--item-col")
+        t = col.find_column(header, col.TIME, self.time, "timestamp", where, "--time-col")
+        r = None
+        if self.min_rating is not None or self.rating is not None:
+            r = col.find_column(header, col.RATING, self.rating, "rating", where, "--rating-col")
+        return u, i, t, r
+
+
+def _parse_time(value: str, where: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        raise CorpusError(f"{where}: timestamp {value!r} is neither a number nor an ISO 8601 "
+                          "date") from None
+
+
+def _rating(value: str, where: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise CorpusError(f"{where}: rating {value!r} is not a number") from None
+
+
+def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int, int, int | None]:
+    """MovieLens order for a header-less file of numbers (``u.data``, ``ratings.dat``)."""
+    named = [o for o, v in (("--user-col", cols.user), ("--item-col", cols.item),
+                            ("--time-col", cols.time), ("--rating-col", cols.rating)) if v]
+    if named:
+        raise CorpusError(f"{p}:1: the file has no header line, so {', '.join(named)} cannot name "
+                          "a column (add a header, or leave the columns in MovieLens order)")
+    if len(first) == 3:
+        return 0, 1, 2, None
+    if len(first) == 4:
+        return 0, 1, 3, 2 if cols.min_rating is not None else None
+    raise CorpusError(f"{p}:1: no header line and {len(first)} columns; expected a header, or "
+                      "user,item,timestamp or user,item,rating,timestamp in that order")
+
+
+def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
+    with open_binary(p) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            first_line = text.readline()
+            if not first_line.strip():
+                raise CorpusError(f"{p}: empty event log (expected a header line)")
+            delimiter = col.sniff_delimiter(first_line)
+            rows = col.split_rows(itertools.chain([first_line], text), delimiter)
+            _, first = next(rows)
+            header = [h.strip() for h in first]
+            if col.looks_numeric(header):
+                iu, ii, it, ir = _headerless(header, cols, p)
+                rows = itertools.chain([(1, first)], rows)
+                header = ["user", "item", "rating", "timestamp"] if len(header) == 4 else \
+                    ["user", "item", "timestamp"]
+            else:
+                iu, ii, it, ir = cols.positions(header, f"{p}:1")
+            width = max(x for x in (iu, ii, it, ir) if x is not None)
+            for n, row in rows:
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) <= width:
+                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}")
+                user, item = row[iu].strip(), row[ii].strip()
+                if not user or not item:
+                    raise CorpusError(f"{p}:{n}: empty {header[iu] if not user else header[ii]!r}")
+                if ir is not None and \
+                        _rating(row[ir].strip(), f"{p}:{n}: column {header[ir]!r}") < cols.min_rating:
+                    continue
+                yield user, item, _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
+        except UnicodeDecodeError:
+            raise CorpusError(f"{p}: bytes are not valid utf-8") from None
+
+
+def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p)
+    except Exception as e:  # pyarrow raises several kinds for a damaged file
+        raise CorpusError(f"{p}: not a readable Parquet file ({e})") from None
+    header = list(table.column_names)
+    positions = cols.positions(header, str(p))
+    names = [header[i] if i is not None else None for i in positions]
+    users, items, times = (table.column(c).to_pylist() for c in names[:3])
+    ratings = table.column(names[3]).to_pylist() if names[3] else itertools.repeat(None)
+    for row, (u, i, t, r) in enumerate(zip(users, items, times, ratings)):
+        if u is None or i is None or t is None:
+            raise CorpusError(f"{p}: row {row}: missing {names[0]!r}, {names[1]!r} or {names[2]!r}")
+        if names[3] is not None:
+            if _rating(str(r), f"{p}: row {row}: column {names[3]!r}") < cols.min_rating:
+                continue
+        t = t.timestamp() if isinstance(t, datetime) else \
+            _parse_time(str(t), f"{p}: row {row}: column {names[2]!r}")
+        yield str(u), str(i), t
+
+
+def read_events(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
+    """Read a CSV/TSV or Parquet event log into one time-ordered :class:`History` per user.
+
+    Ties in time keep the file's order (a stable sort), so logs written in order stay in order.
+    """
+    p = check_readable(path, "event log")
+    cols = columns or EventColumns()
+    parquet = any(s.lower() in (".parquet", ".pq") for s in p.suffixes)
+    rows = _parquet_rows(p, cols) if parquet else _csv_rows(p, cols)
+    by_user: dict[str, list[tuple[float, str]]] = {}
+    for u, i, t in rows:
+        by_user.setdefault(u, []).append((t, i))
+    if not by_user:
+        kept = f" rated at least {cols.min_rating:g}" if cols.min_rating is not None else ""
+        raise CorpusError(f"{p}: no events{kept} found")
+    out = []
+    for u, events in by_user.items():
+        events.sort(key=lambda e: e[0])
+        out.append(History(u, [i for _, i in events], [t for t, _ in events]))
+    return out

@@ -1,0 +1,86 @@
+"""Item names from catalogue files, stored inside the model and returned beside the ids."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from illustrated.errors import CorpusError, FormatError
+from illustrated.recommend import Recommender
+from illustrated.recommend.item2vec import read_npz, write_npz
+from illustrated.recommend.names import pack_names, read_names, unpack_names
+from illustrated.word2vec import KeyedVectors
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("names.tsv", "t1\tSo What\nt2\tBlue in Green\textra\n", {"t1": "So What", "t2": "Blue in Green"}),
+    ("movies.csv", 'movieId,title,genres\n1,Toy Story (1995),Animation|Comedy\n'
+                   '11,"American President, The (1995)",Comedy|Drama|Romance\n',
+     {"1": "Toy Story (1995)", "11": "American President, The (1995)"}),
+    ("items.csv", "42,The Answer\n7,Seven\n", {"42": "The Answer", "7": "Seven"}),
+    ("catalogue.csv", "sku,price,product_name\nA1,3.5,Mug\nB2,9,Teapot\n", {"A1": "Mug", "B2": "Teapot"}),
+])
+def test_catalogue_files(tmp_path, name, content, expected):
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    assert read_names(p) == expected
+
+
+def test_movielens_u_item_in_latin1(tmp_path):
+    p = tmp_path / "u.item"
+    p.write_bytes("1|Toy Story (1995)|01-Jan-1995||http://x|0|0\n"
+                  "1300|Misérables, Les (1995)|01-Jan-1995||http://y|0|1\n".encode("latin-1"))
+    assert read_names(p) == {"1": "Toy Story (1995)", "1300": "Misérables, Les (1995)"}
+
+
+def test_given_columns_and_errors(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("code,label,caption\nx,ignored,Ex\n")
+    assert read_names(p, id_col="code", name_col="caption") == {"x": "Ex"}
+    with pytest.raises(CorpusError, match=r"c\.csv:1: no column 'titel' \(--names-col\)"):
+        read_names(p, id_col="code", name_col="titel")
+    p.write_text("a\tOne\nb\tTwo\na\tUno\n")
+    with pytest.raises(CorpusError, match=r"c\.csv:3: id 'a' already named 'One' on line 1"):
+        read_names(p)
+    p.write_text("")
+    with pytest.raises(CorpusError, match="empty names file"):
+        read_names(p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=40))
+def test_packed_names_round_trip(names):
+    data, offsets = pack_names(names)
+    assert unpack_names(data, offsets, len(names), "m.npz") == names
+
+
+def _model(names=None):
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors([f"m{i}" for i in range(12)], rng.normal(size=(12, 4)).astype(np.float32))
+    return Recommender(kv, names=names)
+
+
+def test_names_travel_in_the_model_file_and_in_every_answer(tmp_path):
+    rec = _model({"m0": "Amélie (2001)", "m1": "Heat (1995)", "other": "not in the model"})
+    assert rec.name("m0") == "Amélie (2001)" and rec.name("m5") is None and rec.label("m1") == "Heat (1995) (m1)"
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    rec.save(a)
+    back = Recommender.load(a)
+    back.save(b)
+    assert a.read_bytes() == b.read_bytes() and back.names == rec.names
+    answer = back.similar("m3", k=11)
+    assert len(answer.names) == 11
+    assert {n for i, n in zip(answer.items, answer.names) if i in ("m0", "m1")} == {"Amélie (2001)", "Heat (1995)"}
+    assert all(n is None for i, n in zip(answer.items, answer.names) if i not in ("m0", "m1"))
+    assert back.recommend(["unknown"], k=3).names == [back.name(i) for i in back.recommend(["unknown"], 3).items]
+
+
+def test_a_model_without_names_still_loads_and_damaged_names_are_refused(tmp_path):
+    _model().save(tmp_path / "plain.npz")
+    assert Recommender.load(tmp_path / "plain.npz").names is None
+    _model({"m0": "x"}).save(tmp_path / "n.npz")
+    arrays = read_npz(tmp_path / "n.npz")
+    arrays["names_offsets"] = arrays["names_offsets"][::-1].copy()
+    write_npz(tmp_path / "bad.npz", arrays)
+    with pytest.raises(FormatError, match=r"bad\.npz: item names are damaged"):
+        Recommender.load(tmp_path / "bad.npz")

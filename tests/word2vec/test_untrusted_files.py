@@ -1,0 +1,137 @@
+"""Vector files are data from outside: NaN weights and lying headers are one-line errors."""
+
+import bz2
+import gzip
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from illustrated.errors import FormatError
+from illustrated.word2vec import KeyedVectors, Word2Vec
+
+KEYS = ["alpha", "beta", "gamma", "delta"]
+
+
+def poisoned(rows=(2,), value=np.nan) -> KeyedVectors:
+    vectors = np.arange(len(KEYS) * 3, dtype=np.float32).reshape(len(KEYS), 3)
+    vectors[list(rows), 1] = value
+    return KeyedVectors(KEYS, vectors)
+
+
+@pytest.mark.parametrize("ext", [".bin", ".txt", ".npz", ".txt.gz"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_saving_non_finite_vectors_is_refused_and_writes_nothing(tmp_path, ext, value):
+    target = tmp_path / f"v{ext}"
+    with pytest.raises(FormatError, match=r"v\.\S+: 2 of 4 rows of .*vectors.* are not finite "
+                                          r"\(NaN or infinity; first: row 1 \('beta'\)\)"):
+        poisoned(rows=(1, 3), value=value).save(target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_a_model_with_non_finite_output_weights_is_refused(model, tmp_path):
+    broken = Word2Vec.load(_saved(model, tmp_path / "m.npz"))
+    broken.syn1neg[5] = np.inf
+    with pytest.raises(FormatError, match=r"b\.npz: 1 of \d+ rows of 'syn1neg' are not finite"):
+        broken.save(tmp_path / "b.npz")
+    assert not (tmp_path / "b.npz").exists()
+
+
+def _saved(model, path):
+    model.save(path)
+    return path
+
+
+def _write_text(path, rows):
+    path.write_text(f"{len(rows)} 3\n" + "".join(f"{k} {' '.join(v)}\n" for k, v in rows))
+
+
+def test_loading_non_finite_vectors_is_refused_in_every_format(model, tmp_path):
+    _write_text(tmp_path / "v.txt", [("a", ["1", "2", "3"]), ("b", ["nan", "0", "1"])])
+    with pytest.raises(FormatError, match=r"v\.txt: 1 of 2 rows of vectors are not finite .*'b'"):
+        KeyedVectors.load(tmp_path / "v.txt")
+    row = np.array([0, np.inf, 0], "<f4").tobytes()
+    (tmp_path / "v.bin").write_bytes(b"1 3\nx " + row + b"\n")
+    with pytest.raises(FormatError, match=r"v\.bin: 1 of 1 rows of vectors are not finite"):
+        KeyedVectors.load(tmp_path / "v.bin")
+    # a native model whose weights were damaged after it was written (bypassing save's check)
+    path = _saved(model, tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as z:
+        arrays = {n[:-4]: np.load(z.open(n)) for n in z.namelist()}
+    arrays["vectors"][7, 0] = np.nan
+    np.savez(tmp_path / "bad.npz", **arrays)
+    for load in (Word2Vec.load, KeyedVectors.load):
+        with pytest.raises(FormatError, match=r"bad\.npz: 1 of \d+ rows of 'vectors' are not finite"
+                                              r" \(NaN or infinity; first: row 7"):
+            load(tmp_path / "bad.npz")
+
+
+def _lying_file(path, claimed: int, dim: int, real: int) -> None:
+    """A word2vec file of ``real`` rows whose header claims ``claimed``, in the path's format."""
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(real, dim)).astype("<f4")
+    head = f"{claimed} {dim}\n".encode()
+    if ".bin" in path.name:
+        body = b"".join(f"w{i} ".encode() + v.tobytes() + b"\n" for i, v in enumerate(vectors))
+    else:
+        body = "".join(f"w{i} " + " ".join(f"{x:.3f}" for x in v) + "\n"
+                       for i, v in enumerate(vectors)).encode()
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
+    with opener(path, "wb") as f:
+        f.write(head + body)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.bin", "v.txt.gz", "v.bin.gz", "v.vec.bz2"])
+def test_a_header_promising_a_billion_rows_is_one_line_error(tmp_path, name):
+    path = tmp_path / name
+    _lying_file(path, 10**9, 300, 3)
+    with pytest.raises(FormatError, match=r"truncated") as err:
+        KeyedVectors.load(path)
+    assert "\n" not in str(err.value) and name in str(err.value)
+
+
+def test_the_command_line_reports_the_lying_header_in_one_line(tmp_path):
+    path = tmp_path / "huge.bin"
+    _lying_file(path, 10**9, 300, 3)
+    r = subprocess.run([sys.executable, "-m", "illustrated.cli", "word2vec", "similar", str(path),
+                        "w0"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "header promises 1,000,000,000 vectors" in r.stderr
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(real=st.integers(0, 5), extra=st.integers(1, 10**15), dim=st.integers(1, 400),
+       ext=st.sampled_from([".txt", ".bin", ".txt.gz", ".bin.gz"]))
+def test_any_overstated_row_count_is_refused_without_allocating_it(tmp_path, real, extra, dim, ext):
+    path = tmp_path / f"p{ext}"
+    _lying_file(path, real + extra, dim, real)
+    with pytest.raises(FormatError, match="truncated"):
+        KeyedVectors.load(path)
+
+
+@pytest.mark.parametrize("ext", [".txt.gz", ".bin.gz"])
+def test_compressed_vectors_round_trip(model, tmp_path, ext):
+    model.wv.save(tmp_path / f"v{ext}")
+    back = KeyedVectors.load(tmp_path / f"v{ext}")
+    assert back.keys == model.wv.keys
+    np.testing.assert_array_equal(back.vectors, model.wv.vectors)
+    with pytest.raises(FormatError, match="written plain or as .gz"):
+        model.wv.save(tmp_path / "v.txt.xz")
+
+
+def test_an_npz_array_header_larger_than_memory_is_a_format_error(tmp_path):
+    path = tmp_path / "big.npz"
+    meta = json.dumps({"format": "illustrated.word2vec", "keys": ["a"]}).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (10**13, 64)}
+        with z.open("vectors.npy", "w") as f:
+            np.lib.format.write_array_header_2_0(f, header)
+        with z.open("meta.npy", "w") as f:
+            np.lib.format.write_array(f, np.frombuffer(meta, np.uint8))
+    with pytest.raises(FormatError, match=r"big\.npz: not a readable \.npz"):
+        KeyedVectors.load(path)
