@@ -86,6 +86,19 @@ def test_leave_last_out_never_leaks_held_out_events():
     assert Counter(i for s in split.train for i in s) + held == everything
 
 
+def test_leave_last_n_out_holds_out_every_last_position():
+    h = History("u", list("abcdefgh"))
+    split = leave_last_out([h, History("v", list("xyz"))], n=3)
+    assert [(c.context, c.target) for c in split.test] == [
+        (list("abcde"), "f"), (list("abcdef"), "g"), (list("abcdefg"), "h")]
+    assert [c.target for c in split.validation] == ["c", "d", "e"]
+    assert split.validation[0].context == ["a", "b"]
+    # v has fewer than 2n + 1 items: training only
+    assert split.train == [["a", "b"], list("xyz")] and split.train_full == [list("abcde"), list("xyz")]
+    with pytest.raises(CorpusError, match="n must be at least 1"):
+        leave_last_out([h], n=0)
+
+
 def test_leave_last_out_with_gaps_uses_the_current_session_as_context():
     h = History("u", ["a", "b", "c", "d", "e"], [0, 60, 10_000, 10_060, 10_120])
     split = leave_last_out([h], gap_minutes=30)

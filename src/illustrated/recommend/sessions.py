@@ -134,25 +134,34 @@ def _context(history: History, end: int, gap_minutes: float | None) -> list[str]
 
 
 def leave_last_out(histories: list[History], gap_minutes: float | None = None,
-                   min_length: int = 3) -> Split:
-    """Hold out each user's last item (test) and the one before (validation).
+                   min_length: int | None = None, n: int = 1) -> Split:
+    """Hold out each user's last ``n`` items (test) and the ``n`` before them (validation).
 
-    Users with fewer than ``min_length`` items only contribute to training. Training sessions are
-    cut with ``gap_minutes`` when the histories have times.
+    Every held-out position is one case, its context everything the user did before it (the
+    protocol of the item2vec and session-recommendation literature with ``n = 1``; ``n = 5``
+    scores more of each history). Users with fewer than ``min_length`` items (default ``2n + 1``)
+    only contribute to training. Training sessions are cut with ``gap_minutes`` when the histories
+    have times.
     """
-    if min_length < 3:
-        raise CorpusError(f"min_length must be at least 3 (train, validation, test), got {min_length}")
+    if n < 1:
+        raise CorpusError(f"n must be at least 1, got {n}")
+    min_length = 2 * n + 1 if min_length is None else min_length
+    if min_length < 2 * n + 1:
+        raise CorpusError(f"min_length must be at least {2 * n + 1} (train, {n} validation, {n} "
+                          f"test items), got {min_length}")
     train, train_full, validation, test = [], [], [], []
     for h in histories:
-        n = len(h.items)
-        if n < min_length:
+        size = len(h.items)
+        if size < min_length:
             train.extend(sessions_of(h, gap_minutes))
             train_full.extend(sessions_of(h, gap_minutes))
             continue
-        train.extend(sessions_of(_truncate(h, n - 2), gap_minutes))
-        train_full.extend(sessions_of(_truncate(h, n - 1), gap_minutes))
-        validation.append(Case(h.user, _context(h, n - 2, gap_minutes), h.items[n - 2]))
-        test.append(Case(h.user, _context(h, n - 1, gap_minutes), h.items[n - 1]))
+        train.extend(sessions_of(_truncate(h, size - 2 * n), gap_minutes))
+        train_full.extend(sessions_of(_truncate(h, size - n), gap_minutes))
+        for end in range(size - 2 * n, size - n):
+            validation.append(Case(h.user, _context(h, end, gap_minutes), h.items[end]))
+        for end in range(size - n, size):
+            test.append(Case(h.user, _context(h, end, gap_minutes), h.items[end]))
     if not test:
         raise CorpusError(f"no user has at least {min_length} items: nothing to hold out")
     return Split(train, train_full, validation, test)

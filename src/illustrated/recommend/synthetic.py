@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["GenreSessions", "genre_sessions", "GENRES"]
+__all__ = ["GenreSessions", "genre_sessions", "GENRES", "RatingLog", "rating_log"]
 
 GENRES = ["rock", "jazz", "folk", "techno", "opera", "blues", "salsa", "metal", "reggae", "choral"]
 
@@ -70,3 +70,93 @@ def genre_sessions(n_genres: int = 5, tracks_per_genre: int = 30, n_sessions: in
         sessions.append(playlist)
         session_genre.append(genre)
     return GenreSessions(sessions, genre_of, session_genre)
+
+
+@dataclass
+class RatingLog:
+    """A generated rating log shaped like a real one (see :func:`rating_log`).
+
+    ``rows`` are ``(user, item, rating, timestamp)`` sorted by user then item id (as MovieLens
+    writes its files, so ratings given in one burst come back in item order, not in the order
+    they were given); ``series`` maps each item to the other items of its planted series, the
+    neighbours a good model must find.
+    """
+
+    rows: list[tuple[str, str, float, int]]
+    series: dict[str, list[str]]
+    genre_of: dict[str, int]
+
+    def write_csv(self, path) -> None:
+        """Write ``userId,movieId,rating,timestamp`` lines, header first (atomically)."""
+        from ..files import atomic_write
+
+        with atomic_write(path, "w") as f:
+            f.write("userId,movieId,rating,timestamp\n")
+            f.writelines(f"{u},{i},{r:g},{t}\n" for u, i, r, t in self.rows)
+
+
+def rating_log(n_users: int = 600, n_items: int = 10_000, events: int = 100_000,
+               longest: int = 2_700, n_genres: int = 50, series_size: int = 4,
+               follow: float = 0.5, burst: float = 12.0, seed: int = 0) -> RatingLog:
+    """Generate an explicit-feedback log with long histories and bursts of equal timestamps.
+
+    Unlike :func:`genre_sessions`, its histories run from 20 items to ``longest`` (heavy-tailed,
+    about ``events`` in all), and users rate in bursts that share one timestamp (about ``burst``
+    ratings each, more for heavier users), so the order inside a burst is lost. Each user has a
+    few favourite genres and stays in one for a while; items are Zipf-popular inside their genre
+    and come in *series* of ``series_size`` (sequels, albums): after rating one, a user goes on to
+    the rest of its series with probability ``follow``, within the next few ratings. Ratings are
+    higher for the user's favourite genres. Item ids are shuffled integers, user ids 1..n.
+    """
+    if n_items < n_genres * series_size or n_users < 1 or longest < 20:
+        raise ConfigError("need at least n_genres · series_size items, one user, longest ≥ 20")
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(n_items) + 1
+    genre = np.arange(n_items) % n_genres
+    rank = np.arange(n_items) // n_genres + 1  # popularity rank inside the genre
+    weight = 1.0 / rank.astype(float) ** 0.9
+    members = [np.flatnonzero(genre == g) for g in range(n_genres)]
+    probs = [weight[m] / weight[m].sum() for m in members]
+    series_of = genre * n_items + (rank - 1) // series_size  # neighbouring ranks of one genre
+    by_series: dict[int, list[int]] = {}
+    for j in range(n_items):
+        by_series.setdefault(int(series_of[j]), []).append(j)
+    lengths = np.clip(np.exp(rng.normal(np.log(90), 1.1, n_users)), 20, longest)
+    lengths = np.clip(lengths * events / lengths.sum(), 20, longest).astype(int)
+    lengths[np.argmax(lengths)] = longest
+    rows: list[tuple[str, str, float, int]] = []
+    for u in range(n_users):
+        taste = rng.dirichlet(np.full(n_genres, 0.08))
+        seen: set[int] = set()
+        queue: list[int] = []
+        current = int(rng.choice(n_genres, p=taste))
+        order: list[int] = []
+        while len(order) < lengths[u]:
+            if queue and rng.random() < 0.7:
+                j = queue.pop(int(rng.integers(min(len(queue), 3))))
+            else:
+                if rng.random() < 0.1:
+                    current = int(rng.choice(n_genres, p=taste))
+                j = int(rng.choice(members[current], p=probs[current]))
+                if j not in seen and rng.random() < follow:
+                    queue.extend(x for x in by_series[int(series_of[j])] if x != j and x not in seen)
+            if j in seen:
+                continue
+            seen.add(j)
+            order.append(j)
+        t = int(rng.integers(800_000_000, 1_500_000_000))
+        size = max(1.0, burst * (lengths[u] / 100) ** 0.5)
+        pos = 0
+        while pos < len(order):
+            n = int(rng.geometric(1.0 / size))
+            for j in order[pos:pos + n]:
+                liked = taste[genre[j]] * n_genres
+                r = float(np.clip(np.round((3.0 + 0.6 * np.log1p(liked) + rng.normal(0, 0.8)) * 2) / 2,
+                                  0.5, 5.0))
+                rows.append((str(u + 1), str(ids[j]), r, t))
+            pos += n
+            t += int(rng.integers(60, 30 * 86_400))
+    rows.sort(key=lambda r: (int(r[0]), int(r[1])))
+    series = {str(ids[j]): [str(ids[x]) for x in by_series[int(series_of[j])] if x != j]
+              for j in range(n_items)}
+    return RatingLog(rows, series, {str(ids[j]): int(genre[j]) for j in range(n_items)})
