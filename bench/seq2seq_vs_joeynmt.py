@@ -138,9 +138,12 @@ _GENERATION = re.compile(r"Generation took ([\d.]+)\[sec\]")
 
 
 def train_joey(python: str, work: Path, data: Path, epochs: int, threads: int, steps: int,
-               workers: int) -> dict:
+               workers: int, overrides: dict | None = None) -> dict:
     out = _fresh(work / f"joey-e{epochs}-t{threads}-w{workers}")
     cfg = C.joey_config(data, out, epochs, steps, workers)
+    for path, value in (overrides or {}).items():
+        *parents, key = path.split(".")
+        (C.get(cfg, ".".join(parents)) if parents else cfg)[key] = value
     path = work / f"{out.name}.yaml"
     path.write_text(C.to_yaml(cfg), encoding="utf-8")
     run = timed([python, "-m", "joeynmt", "train", str(path), "--skip-test"], threads, work / f"{out.name}.log")
@@ -179,7 +182,8 @@ def train(args, system: str, data: Path, epochs: int, threads: int, steps: int) 
     if system == "illustrated":
         r = train_ours(args.work, data, epochs, threads)
     else:
-        r = train_joey(args.joey_python, args.work, data, epochs, threads, steps, args.joey_workers)
+        r = train_joey(args.joey_python, args.work, data, epochs, threads, steps, args.joey_workers,
+                       args.joey_set)
     saved.write_text(json.dumps(r))
     return r
 
@@ -228,6 +232,9 @@ def main() -> None:
     ap.add_argument("--epochs", default="1", help="Comma-separated epoch counts, each a separate run.")
     ap.add_argument("--threads", default="1", help="Comma-separated torch thread counts to run each system with.")
     ap.add_argument("--joey-workers", type=int, default=0, help="JoeyNMT's num_workers (data loading processes).")
+    ap.add_argument("--joey-set", action="append", default=[], metavar="PATH=JSON",
+                    help="Change one JoeyNMT setting, e.g. model.embed_init_weight=1.0 (an ablation, not the "
+                         "benchmark configuration; recorded in the report).")
     ap.add_argument("--beam", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/seq2seq-bench"))
     ap.add_argument("--joey-python", default=os.environ.get("JOEYNMT_PYTHON", ".venv-joey/bin/python"),
@@ -240,6 +247,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N training pairs (smoke test).")
     args = ap.parse_args()
+    args.joey_set = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.joey_set)}
     epochs_list = [int(x) for x in args.epochs.split(",")]
     threads_list = [int(x) for x in args.threads.split(",")]
     systems = args.systems.split(",")
@@ -250,7 +258,7 @@ def main() -> None:
     joey_cfg = C.joey_config(data, args.work, epochs_list[0], steps, args.joey_workers)
     report = Report("seq2seq_vs_joeynmt", anchor="JoeyNMT 2.3.0", data="multi30k de→en, test2016",
                     train_pairs=kept, steps_per_epoch=steps, beam=args.beam,
-                    anchor_settings=C.anchor_summary(joey_cfg),
+                    anchor_settings=C.anchor_summary(joey_cfg), joey_overrides=args.joey_set or None,
                     differences={d[0] + (f" / {','.join(d[2])}" if d[2] else ""): d[4] for d in C.DIFFERENCES})
     for epochs in epochs_list:
         for threads in threads_list:
