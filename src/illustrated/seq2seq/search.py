@@ -130,16 +130,17 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
         last = t == max_len - 1
         keep = list(range(n))
         if bool(is_eos.any()) or last:
+            ended, score_rows = is_eos.tolist(), scores.tolist()       # plain lists: no tensor op per item
             for i, j in torch.nonzero(is_eos | last, as_tuple=False).tolist():
-                s = float(scores[i, j])
+                s = score_rows[i][j]
                 if s == float("-inf"):
                     continue
-                length = t if bool(is_eos[i, j]) else t + 1
+                length = t if ended[i][j] else t + 1
                 finished[alive[i]].append((s / length_penalty(length + 1, alpha), length,
                                            hist_tok[i * beam + j], hist_att[i * beam + j],
                                            hist_top[i * beam + j]))
             scores = scores.masked_fill(is_eos, float("-inf"))
-            keep = [i for i in range(n) if not (last or bool(is_eos[i, 0]) or len(finished[alive[i]]) >= beam)]
+            keep = [i for i in range(n) if not (last or ended[i][0] or len(finished[alive[i]]) >= beam)]
             if not keep:
                 break
         prev = tok.view(-1)
