@@ -76,8 +76,10 @@ def references() -> list[str]:
 
 
 def timed(cmd: list[str], threads: int, log: Path) -> dict:
-    """Run ``cmd`` as a process with ``threads`` compute threads; wall seconds from launch to exit
-    and the process's peak resident memory (``wait4``)."""
+    """Run ``cmd`` as a process with ``threads`` compute threads; wall seconds from launch to exit,
+    its CPU seconds (user + system, its waited-for children included) and its peak resident memory
+    (``wait4``). On a machine shared with other work, CPU seconds of one-thread runs change far less
+    than wall seconds."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
            "TQDM_DISABLE": "1"}
     with open(log, "w", encoding="utf-8") as f:
@@ -89,7 +91,7 @@ def timed(cmd: list[str], threads: int, log: Path) -> dict:
     if code != 0:
         tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-30:])
         raise SystemExit(f"{' '.join(cmd[:4])} … failed (exit {code}); end of {log}:\n{tail}")
-    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def _fresh(path: Path) -> Path:
@@ -126,7 +128,8 @@ def decode_ours(work: Path, model: str, data: Path, threads: int, beam: int) -> 
     run = timed([*our_exe(), "translate", "evaluate", model, "--test", str(data / "test"), "--beam", str(beam),
                  "--threads", str(threads), "-o", str(hyp)], threads, log)
     line = next(ln for ln in log.read_text().splitlines() if ln.startswith("{"))
-    return {"decode_process_s": run["wall_s"], "decode_s": 1000 / json.loads(line)["sentences_per_s"],
+    return {"decode_process_s": run["wall_s"], "decode_cpu_s": run["cpu_s"],
+            "decode_s": 1000 / json.loads(line)["sentences_per_s"],
             "hypotheses": hyp.read_text(encoding="utf-8").splitlines()}
 
 
@@ -169,7 +172,7 @@ def decode_joey(python: str, work: Path, trained: dict, threads: int) -> dict:
                 work / f"{model.name}.decode.log")
     took = _GENERATION.findall((model / "test.log").read_text(encoding="utf-8"))
     hyps = (model / "hyp.test").read_text(encoding="utf-8").splitlines()
-    return {"decode_process_s": run["wall_s"], "decode_s": float(took[-1]),
+    return {"decode_process_s": run["wall_s"], "decode_cpu_s": run["cpu_s"], "decode_s": float(took[-1]),
             "hypotheses": [detokenize_words(h.split()) for h in hyps]}
 
 
@@ -202,10 +205,10 @@ def add_row(report: Report, work: Path, system: str, epochs: int, threads: int, 
     report.add(system=system, epochs=epochs, threads=threads, vocab="/".join(map(str, r["vocab"])),
                train_tokens=r["train_tokens"], train_s=round(r["train_s"], 1),
                train_tok_per_s=round(r["train_tokens"] / r["train_s"], 1),
-               process_s=round(r["wall_s"], 1), peak_mb=round(r["peak_mb"]),
+               process_s=round(r["wall_s"], 1), process_cpu_s=round(r["cpu_s"], 1), peak_mb=round(r["peak_mb"]),
                valid_bleu=r["valid_bleu"][-1] if r["valid_bleu"] else None,
                beam_sent_per_s=round(len(r["hypotheses"]) / r["decode_s"], 1),
-               decode_process_s=round(r["decode_process_s"], 1),
+               decode_process_s=round(r["decode_process_s"], 1), decode_cpu_s=round(r["decode_cpu_s"], 1),
                out_words=round(sum(len(h.split()) for h in r["hypotheses"]) / len(r["hypotheses"]), 1),
                bleu=scores["bleu"], chrf=scores["chrf"])
     print(json.dumps(report.rows[-1]), flush=True)
@@ -225,6 +228,11 @@ def summarize(report: Report, epochs_list: list[int]) -> None:
             "train_tok_per_s": ratio(ours["train_tok_per_s"], joey["train_tok_per_s"]),
             "whole_process": ratio(joey["process_s"], ours["process_s"]),
             "beam_sent_per_s": ratio(ours["beam_sent_per_s"], joey["beam_sent_per_s"])}
+        one = {s: next((r for r in rs if r["threads"] == 1), None) for s, rs in rows.items()}
+        if all(one.values()):   # one thread: CPU seconds, which other work on the machine barely moves
+            report.summary[f"{e}_epoch"].update(
+                whole_process_cpu_1_thread=ratio(one["joeynmt"]["process_cpu_s"], one["illustrated"]["process_cpu_s"]),
+                decode_process_cpu_1_thread=ratio(one["joeynmt"]["decode_cpu_s"], one["illustrated"]["decode_cpu_s"]))
 
 
 def main() -> None:
@@ -269,7 +277,8 @@ def main() -> None:
                     d = decode(args, system, data, t, threads)
                     best = decoded.setdefault(system, d)
                     best["decode_s"] = min(best["decode_s"], d["decode_s"])
-                    best["decode_process_s"] = min(best["decode_process_s"], d["decode_process_s"])
+                    for key in ("decode_process_s", "decode_cpu_s"):
+                        best[key] = min(best[key], d[key])
             for system in systems:
                 add_row(report, args.work, system, epochs, threads, {**trained[system], **decoded[system]}, refs)
     summarize(report, epochs_list)
