@@ -77,6 +77,18 @@ def test_train_run_evaluate(model_dir, monkeypatch, capsys, tmp_path):
     assert json.loads(out)["bleu"] > 80
 
 
+def test_each_epoch_record_counts_the_target_tokens_trained_on(model_dir):
+    import json
+
+    from illustrated.text import tokenize
+
+    records = [json.loads(line) for line in (model_dir / "model" / "metrics.jsonl").read_text().splitlines()]
+    epochs = [r for r in records if "bleu" in r]
+    per_epoch = sum(len(tokenize(en)) + 1 for _, en in french_english())   # words and </s>
+    assert [r["epoch"] for r in epochs] == list(range(1, 13))
+    assert all(r["train_tokens"] == per_epoch and r["train_seconds"] > 0 for r in epochs)
+
+
 def test_translation_api(model_dir):
     [t] = Translator.load(model_dir / "model").translate(["tu as une pomme rouge"], beam=5)
     assert t.source == ["tu", "as", "une", "pomme", "rouge"]

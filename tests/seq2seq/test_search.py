@@ -51,3 +51,20 @@ def test_max_len_caps_the_output(model):
     b = reverse_data(10, seed=5).batches(batch_size=10)[0]
     for h in beam_search(model, b.src, b.src_lengths, beam=3, max_len=2) + greedy_search(model, b.src, b.src_lengths, 2):
         assert len(h.ids) <= 2
+
+
+def test_first_step_once_per_sentence_finds_what_a_full_beam_finds(model, monkeypatch):
+    b = reverse_data(30, seed=6).batches(batch_size=30)[0]
+    short = beam_search(model, b.src, b.src_lengths, beam=4, max_len=12)    # first step: one row a sentence
+    monkeypatch.setattr(model.cfg, "tgt_vocab_size", 3)                     # forces beam rows from the start
+    full = beam_search(model, b.src, b.src_lengths, beam=4, max_len=12)
+    for h, f in zip(short, full):
+        assert h.ids == f.ids and h.score == pytest.approx(f.score, abs=1e-5)
+        np.testing.assert_allclose(h.attention, f.attention, atol=1e-6)
+
+
+def test_a_beam_wider_than_the_vocabulary(model):
+    b = reverse_data(5, seed=7).batches(batch_size=5)[0]
+    for h in beam_search(model, b.src, b.src_lengths, beam=20, max_len=12):   # 14 target tokens
+        assert 3 not in h.ids and np.isfinite(h.score)
+        np.testing.assert_allclose(h.attention.sum(1), 1.0, atol=1e-5)

@@ -99,24 +99,30 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
     eos = model.cfg.eos_id
     batch = src.shape[0]
     enc = model.encode(src, src_lengths)
-    enc_k = enc.index_select(torch.arange(batch).repeat_interleave(beam))
+    # All of a sentence's hypotheses start alike, so the first step runs once per sentence and
+    # its best `beam` tokens start the hypotheses (unless the vocabulary is smaller than the beam).
+    width = 1 if model.cfg.tgt_vocab_size >= beam else beam
+    enc_k = enc if width == 1 else enc.index_select(torch.arange(batch).repeat_interleave(beam))
     state = model.decoder.init_state(enc_k)
-    scores = torch.full((batch, beam), float("-inf"))
+    scores = torch.full((batch, width), float("-inf"))
     scores[:, 0] = 0.0
-    prev = torch.full((batch * beam,), model.cfg.bos_id, dtype=torch.long)
-    hist_tok = torch.empty(batch * beam, 0, dtype=torch.long)
-    hist_att = torch.empty(batch * beam, 0, enc.states.shape[1])
-    hist_top = torch.empty(batch * beam, 0, model.cfg.hidden_dim)
+    prev = torch.full((batch * width,), model.cfg.bos_id, dtype=torch.long)
+    hist_tok = torch.empty(batch * width, 0, dtype=torch.long)
+    hist_att = torch.empty(batch * width, 0, enc.states.shape[1])
+    hist_top = torch.empty(batch * width, 0, model.cfg.hidden_dim)
     finished: list[list[tuple]] = [[] for _ in range(batch)]
     alive = list(range(batch))          # sentence of each row group still in the batch
     for t in range(max_len):
         n = len(alive)
-        logp, state, w, top = model.step_logits(prev, enc_k, state)         # [n*k, V]
+        logp, state, w, top = model.step_logits(prev, enc_k, state)         # [n*width, V]
         vocab = logp.shape[1]
-        cand = (scores.view(-1, 1) + logp).view(n, beam * vocab)
+        cand = (scores.view(-1, 1) + logp).view(n, width * vocab)
         scores, idx = cand.topk(beam, dim=1)                                 # [n, k]
         tok = idx % vocab
-        flat = ((torch.arange(n) * beam).unsqueeze(1) + idx // vocab).view(-1)
+        flat = ((torch.arange(n) * width).unsqueeze(1) + idx // vocab).view(-1)
+        if width < beam:                 # after the first step: `beam` rows per sentence
+            enc_k = enc_k.index_select(torch.arange(n).repeat_interleave(beam))
+            width = beam
         hist_tok = torch.cat([hist_tok[flat], tok.view(-1, 1)], 1)
         hist_att = torch.cat([hist_att[flat], w[flat].unsqueeze(1)], 1)
         hist_top = torch.cat([hist_top[flat], top[flat].unsqueeze(1)], 1)
@@ -124,16 +130,17 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
         last = t == max_len - 1
         keep = list(range(n))
         if bool(is_eos.any()) or last:
+            ended, score_rows = is_eos.tolist(), scores.tolist()       # plain lists: no tensor op per item
             for i, j in torch.nonzero(is_eos | last, as_tuple=False).tolist():
-                s = float(scores[i, j])
+                s = score_rows[i][j]
                 if s == float("-inf"):
                     continue
-                length = t if bool(is_eos[i, j]) else t + 1
+                length = t if ended[i][j] else t + 1
                 finished[alive[i]].append((s / length_penalty(length + 1, alpha), length,
                                            hist_tok[i * beam + j], hist_att[i * beam + j],
                                            hist_top[i * beam + j]))
             scores = scores.masked_fill(is_eos, float("-inf"))
-            keep = [i for i in range(n) if not (last or bool(is_eos[i, 0]) or len(finished[alive[i]]) >= beam)]
+            keep = [i for i in range(n) if not (last or ended[i][0] or len(finished[alive[i]]) >= beam)]
             if not keep:
                 break
         prev = tok.view(-1)

@@ -211,7 +211,7 @@ class Trainer:
         last: dict = {}
         started = time.perf_counter()
         while self.epoch < cfg.epochs:
-            epoch_start = time.perf_counter()
+            epoch_start = t0 = time.perf_counter()   # making the epoch's batches counts as training
             batches = self.epoch_batches(train, self.epoch)
             bar = None
             if self.progress:
@@ -219,7 +219,7 @@ class Trainer:
 
                 bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"epoch {self.epoch + 1}",
                            unit="batch", leave=False)
-            tokens, loss_sum, t0 = 0, 0.0, time.perf_counter()
+            tokens, loss_sum = 0, 0.0
             while self.batch_in_epoch < len(batches):
                 batch = batches[self.batch_in_epoch]
                 loss = self.train_step(batch)
@@ -249,9 +249,11 @@ class Trainer:
                 bar.close()
             self.epoch += 1
             self.batch_in_epoch = 0
-            self.train_seconds += time.perf_counter() - t0
+            seconds = time.perf_counter() - t0
+            self.train_seconds += seconds
             self.train_tokens += tokens
-            last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1))
+            last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1),
+                                       train={"train_tokens": tokens, "train_seconds": round(seconds, 3)})
             self.save_checkpoint()
             if cfg.patience and self.bad_epochs >= cfg.patience:
                 break
@@ -260,9 +262,13 @@ class Trainer:
                 break
         return last
 
-    def validate_epoch(self, train_loss: float) -> dict:
-        """Validation loss, BLEU and chrF; LR schedule, best-model file and early stopping."""
-        record = {"epoch": self.epoch}
+    def validate_epoch(self, train_loss: float, train: dict | None = None) -> dict:
+        """Validation loss, BLEU and chrF; LR schedule, best-model file and early stopping.
+
+        The logged record also holds the epoch's training figures ``train``: target tokens and
+        seconds in training steps (the epoch's batches included, validation excluded).
+        """
+        record = {"epoch": self.epoch, **(train or {})}
         if self.valid is None:
             save_torch({"model": self.raw.state_dict(), "extra": json.dumps(self.extra)},
                        self.out_dir / "model.pt")
