@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,60 @@ from ..errors import ConfigError, CorpusError
 from ..files import check_readable, open_binary
 from ..text import SPECIALS, Vocab, tokenize
 
-__all__ = ["find_file", "read_lines", "read_parallel", "TextCodec", "Batch", "ParallelData",
-           "make_batches", "collate", "detokenize_words"]
+__all__ = ["DataConfig", "TransformerDataConfig", "find_file", "read_lines", "read_parallel", "TextCodec",
+           "Batch", "ParallelData", "make_batches", "collate", "detokenize_words"]
+
+@dataclass
+class DataConfig:
+    """How text becomes tokens (defaults: the recurrent model's word-level setting).
+
+    Attributes:
+        src_lang, tgt_lang: language codes (file suffixes).
+        tokens: ``word`` or ``bpe`` (sentencepiece, trained on the training side).
+        lowercase: lowercase all text.
+        min_count: word level: drop rarer words (they become ``<unk>``).
+        max_vocab: word level: keep at most this many words per side.
+        bpe_vocab: subword vocabulary size (per side, or of the joint vocabulary).
+        max_src_len: longest source (in tokens) accepted at translation time.
+        joint_vocab: one tokenizer and one vocabulary learned from both sides together (needed
+            to share embeddings between source and target).
+    """
+
+    src_lang: str = "de"
+    tgt_lang: str = "en"
+    tokens: str = "word"
+    lowercase: bool = False
+    min_count: int = 2
+    max_vocab: int | None = None
+    bpe_vocab: int = 8000
+    max_src_len: int = 200
+    joint_vocab: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tokens not in ("word", "bpe"):
+            raise ConfigError(f"tokens: expected 'word' or 'bpe', got {self.tokens!r}")
+        for name in ("min_count", "bpe_vocab", "max_src_len"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DataConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ConfigError(f"data config: unknown field(s) {sorted(unknown)}")
+        return cls(**d)
+
+
+@dataclass
+class TransformerDataConfig(DataConfig):
+    """Tokens for the Transformer: one joint sentencepiece vocabulary for both sides (so the
+    source, target and output layer can share one embedding table)."""
+
+    tokens: str = "bpe"
+    bpe_vocab: int = 8000
+    joint_vocab: bool = True
+
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
 

@@ -56,6 +56,8 @@ class Seq2SeqConfig:
     bos_id: int = 2
     eos_id: int = 3
 
+    arch = "rnn"   # a class attribute, not a field: the name config.json stores
+
     def __post_init__(self) -> None:
         if self.rnn not in ("gru", "lstm"):
             raise ConfigError(f"rnn: expected 'gru' or 'lstm', got {self.rnn!r}")
@@ -127,6 +129,15 @@ class Seq2Seq(nn.Module):
              label_smoothing: float = 0.0) -> tuple[Tensor, int]:
         """Mean token cross-entropy over non-pad targets, and the number of those targets."""
         return self(src, src_lengths, tgt_in, tgt_out, label_smoothing)
+
+    def init_state(self, enc: EncoderOutput, cache: bool = True):
+        """The decoder's state before the first output token (``cache`` is for the Transformer;
+        the recurrent state is a cache by nature)."""
+        return self.decoder.init_state(enc)
+
+    def select_state(self, state, index: Tensor):
+        """Rows ``index`` of a search state (beam search reorders hypotheses)."""
+        return self.decoder.select_state(state, index)
 
     def step_logits(self, prev: Tensor, enc: EncoderOutput, state) -> tuple[Tensor, object, Tensor, Tensor]:
         """One search step: previous tokens ``[B]`` → log-probabilities ``[B, V]``, new state,
