@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from .dropout import Dropout
 from .multihead import MultiHeadAttention, causal_mask
 
 __all__ = ["FeedForward", "EncoderLayer", "DecoderLayer", "NORM_EPS"]
@@ -34,7 +35,7 @@ class FeedForward(nn.Module):
         super().__init__()
         self.linear1 = nn.Linear(dim, ff_dim)
         self.linear2 = nn.Linear(ff_dim, dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` ``[batch, len, dim]`` → ``[batch, len, dim]``."""
@@ -49,7 +50,7 @@ class _Layer(nn.Module):
         if norm not in ("pre", "post"):
             raise ConfigError(f"norm: expected 'pre' or 'post', got {norm!r}")
         self.pre = norm == "pre"
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def sublayer(self, x: Tensor, norm: nn.LayerNorm, fn: Callable[[Tensor], Tensor]) -> Tensor:
         if self.pre:

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from .dropout import dropout
 
 __all__ = ["MultiHeadAttention", "causal_mask"]
 
@@ -89,14 +90,17 @@ class MultiHeadAttention(nn.Module):
             mask = mask & causal_mask(q.shape[2], k.shape[2], q.device)
             causal = False
         weights = None
-        if need_weights:
+        # With dropout on the weights the fused kernel falls back to the same arithmetic with
+        # PyTorch's slow Bernoulli draws; written out here it uses the fast dropout instead.
+        if need_weights or (p > 0 and q.device.type == "cpu"):
             scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
             if causal:
                 mask = causal_mask(q.shape[2], k.shape[2], q.device)
             if mask is not None:
                 scores = scores.masked_fill(~mask, float("-inf"))
-            weights = torch.softmax(scores, dim=-1)
-            context = torch.matmul(F.dropout(weights, p, self.training) if p else weights, v)
+            probs = torch.softmax(scores, dim=-1)
+            weights = probs if need_weights else None
+            context = torch.matmul(dropout(probs, p, self.training), v)
         else:
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
                                                      is_causal=causal and q.shape[2] > 1)

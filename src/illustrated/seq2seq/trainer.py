@@ -296,11 +296,11 @@ class Trainer:
         started = time.perf_counter()
         per_step = cfg.accumulate * self.world.size
         while self.epoch < cfg.epochs:
-            epoch_start = time.perf_counter()
+            epoch_start = t0 = time.perf_counter()    # making the batches counts as training time
             batches = self.epoch_batches(train, self.epoch)
             usable = len(batches) - len(batches) % per_step
             bar = self._bar(usable // per_step, self.batch_in_epoch // per_step)
-            tokens, loss_sum, t0 = 0, 0.0, time.perf_counter()
+            tokens, loss_sum = 0, 0.0
             while self.batch_in_epoch < usable:
                 group = batches[self.batch_in_epoch: self.batch_in_epoch + per_step]
                 mine = group[self.world.rank::self.world.size]
@@ -326,8 +326,7 @@ class Trainer:
                     if bar is not None:
                         bar.close()
                     self.save_checkpoint()
-                    self.world.barrier()
-                    return last
+                    return self._finish(last)
             if bar is not None:
                 bar.close()
             self.epoch += 1
@@ -344,6 +343,12 @@ class Trainer:
                 break
         if cfg.average_last:
             last = self.average() or last
+        return self._finish(last)
+
+    def _finish(self, last: dict) -> dict:
+        """Log this process's training totals and wait for every rank."""
+        self._log({"steps": self.step, "train_tokens": self.train_tokens,
+                   "train_seconds": round(self.train_seconds, 3)})
         self.world.barrier()
         return last
 
@@ -380,7 +385,7 @@ class Trainer:
             return self.world.from_main(None)
         state, epochs = average_snapshots(self.out_dir, self.cfg.average_last)
         self._save_weights(self.out_dir / "averaged.pt", state, epochs=epochs)
-        record: dict = {"averaged_epochs": epochs}
+        record: dict = {"epoch": self.epoch, "averaged_epochs": epochs}
         if self.valid is not None:
             current_state = {k: v.clone() for k, v in self.raw.state_dict().items()}
             self.raw.load_state_dict(state)

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from .dropout import Dropout
 from .layers import NORM_EPS, DecoderLayer, EncoderLayer, KeyValues
 from .positions import make_positions
 
@@ -156,7 +157,7 @@ class Transformer(nn.Module):
         self.src_positions = make_positions(cfg.positions, d, cfg.max_positions)
         self.tgt_positions = make_positions(cfg.positions, d, cfg.max_positions)
         self.embed_scale = math.sqrt(d) if cfg.scale_embeddings else 1.0
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = Dropout(cfg.dropout)
         layer = dict(dim=d, heads=cfg.heads, ff_dim=cfg.ff_dim, dropout=cfg.dropout,
                      attention_dropout=cfg.attention_dropout, norm=cfg.norm)
         self.encoder_layers = nn.ModuleList(EncoderLayer(**layer) for _ in range(cfg.encoder_layers))
