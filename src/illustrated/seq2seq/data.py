@@ -40,6 +40,8 @@ class DataConfig:
         max_src_len: longest source (in tokens) accepted at translation time.
         joint_vocab: one tokenizer and one vocabulary learned from both sides together (needed
             to share embeddings between source and target).
+        source_eos: end every source sentence with ``</s>`` (a token every attention head can
+            find at the end: the Transformer uses it to know where the sentence ends).
     """
 
     src_lang: str = "de"
@@ -51,6 +53,7 @@ class DataConfig:
     bpe_vocab: int = 8000
     max_src_len: int = 200
     joint_vocab: bool = False
+    source_eos: bool = False
 
     def __post_init__(self) -> None:
         if self.tokens not in ("word", "bpe"):
@@ -76,6 +79,7 @@ class TransformerDataConfig(DataConfig):
     tokens: str = "bpe"
     bpe_vocab: int = 8000
     joint_vocab: bool = True
+    source_eos: bool = True
 
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
@@ -308,8 +312,9 @@ class ParallelData:
     @classmethod
     def from_text(cls, src_lines: Sequence[str], tgt_lines: Sequence[str], src_codec: TextCodec,
                   tgt_codec: TextCodec, src_vocab: Vocab, tgt_vocab: Vocab,
-                  max_len: int | None = None) -> "ParallelData":
-        src = [src_vocab.encode(src_codec.tokenize(s)) for s in src_lines]
+                  max_len: int | None = None, source_eos: bool = False) -> "ParallelData":
+        """Tokenize and look up both sides (``source_eos``: end each source with ``</s>``)."""
+        src = [src_vocab.encode(src_codec.tokenize(s), add_eos=source_eos) for s in src_lines]
         tgt = [tgt_vocab.encode(tgt_codec.tokenize(t)) for t in tgt_lines]
         return cls(src, tgt, max_len, tgt_vocab.pad_id, tgt_vocab.bos_id, tgt_vocab.eos_id)
 

@@ -42,7 +42,8 @@ class Translation:
     ``<s>`` and ``target[:-1]``.
 
     Attributes:
-        source: source tokens as the model saw them.
+        source: source tokens as the model saw them (ending with ``</s>`` when the model's data
+            setting ``source_eos`` adds it).
         target: output tokens, without ``</s>``.
         text: the detokenized output.
         attention: ``float32`` ``[len(target), len(source)]``, what each output token looked at
@@ -150,6 +151,8 @@ class Translator:
             if len(t) > self.data.max_src_len:
                 raise IllustratedError(f"sentence {n} has {len(t)} tokens; this model accepts at most "
                                        f"{self.data.max_src_len}")
+        if self.data.source_eos:
+            toks = [t + [self.src_vocab.itos[self.src_vocab.eos_id]] for t in toks]
         ids = [self.src_vocab.encode(t) for t in toks]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
@@ -284,10 +287,11 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     say(f"vocabulary: {len(src_vocab)} {data.src_lang} / {len(tgt_vocab)} {data.tgt_lang} tokens"
         + (" (joint)" if data.joint_vocab else ""))
     train = ParallelData.from_text(src_lines, tgt_lines, src_codec, tgt_codec, src_vocab, tgt_vocab,
-                                   train_cfg.max_len)
+                                   train_cfg.max_len, data.source_eos)
     valid_data = refs = None
     if valid is not None:
-        valid_data = ParallelData.from_text(valid[0], valid[1], src_codec, tgt_codec, src_vocab, tgt_vocab)
+        valid_data = ParallelData.from_text(valid[0], valid[1], src_codec, tgt_codec, src_vocab, tgt_vocab,
+                                            source_eos=data.source_eos)
         refs = valid[1]
     torch.manual_seed(train_cfg.seed)
     model = build_model(model_cfg)
