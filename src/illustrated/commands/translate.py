@@ -193,7 +193,8 @@ def run(
     todo = [i for i, s in enumerate(lines) if s.strip() or not from_stdin]
     if not todo:
         raise ConfigError("nothing to translate: every line on stdin is blank")
-    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len)))
+    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len,
+                                               internals=plot_attention is not None)))
     results = [done[i] for i in todo]
     for i in range(len(lines)):
         t = done.get(i)
@@ -236,7 +237,7 @@ def evaluate(
         raise ConfigError(f"--tgt {tgt!r}: this model translates into {t!r}")
     src_lines, refs, _, _ = read_parallel(test_prefix, s, t)
     start = time.perf_counter()
-    hyps = [x.text for x in translator.translate(src_lines, beam=beam)]
+    hyps = [x.text for x in translator.translate(src_lines, beam=beam, internals=False)]
     seconds = time.perf_counter() - start
     scores = score_all(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:
