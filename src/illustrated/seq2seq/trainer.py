@@ -135,7 +135,6 @@ class TransformerTrainConfig(TrainConfig):
     max_tokens: int | None = 4096
     lr: float = 1e-3
     adam_betas: tuple[float, float] = (0.9, 0.98)
-    adam_eps: float = 1e-9
     clip: float = 0.0
     label_smoothing: float = 0.1
     schedule: str = "inverse_sqrt"
