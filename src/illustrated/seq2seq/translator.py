@@ -278,11 +278,12 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         if getattr(model_cfg, "share_embeddings", False) and not data.joint_vocab:
             raise ConfigError("sharing source and target embeddings needs a joint vocabulary "
                               "(--joint-vocab), or turn sharing off (--no-share-embeddings)")
+        vocabs = None
         if world.main:
             vocabs = make_vocabularies(src_lines, tgt_lines, data, train_cfg.seed)
             _write_model_dir(out, *vocabs, data, model_cfg, train_cfg)
-        world.barrier()
-        src_vocab, tgt_vocab, src_codec, tgt_codec = vocabs if world.main else _read_vocabularies(out, data)
+        # the other ranks (perhaps on other machines) get rank 0's vocabularies and tokenizers
+        src_vocab, tgt_vocab, src_codec, tgt_codec = _unpack(world.from_main(_pack(vocabs) if world.main else None))
         _fill_ids(model_cfg, src_vocab, tgt_vocab)
     say(f"vocabulary: {len(src_vocab)} {data.src_lang} / {len(tgt_vocab)} {data.tgt_lang} tokens"
         + (" (joint)" if data.joint_vocab else ""))
@@ -314,6 +315,18 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     best = Translator.load(out)
     return best, {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch,
                   "train_seconds": trainer.train_seconds, "train_tokens": trainer.train_tokens}
+
+
+def _pack(vocabs) -> tuple:
+    """Vocabularies and tokenizers as plain data (to send to the other ranks)."""
+    src_vocab, tgt_vocab, src_codec, tgt_codec = vocabs
+    return tuple((v.itos, list(map(int, v.counts)), v.specials) for v in (src_vocab, tgt_vocab)) + \
+        tuple((c.kind, c.lowercase, c.spm_model) for c in (src_codec, tgt_codec))
+
+
+def _unpack(packed: tuple) -> tuple[Vocab, Vocab, TextCodec, TextCodec]:
+    src_vocab, tgt_vocab, src_codec, tgt_codec = packed
+    return Vocab(*src_vocab), Vocab(*tgt_vocab), TextCodec(*src_codec), TextCodec(*tgt_codec)
 
 
 def _placed(model: torch.nn.Module, world: World, seed: int) -> torch.nn.Module:
