@@ -77,3 +77,18 @@ def test_accumulating_two_batches_equals_one_batch_of_both(tmp_path):
         grads.append({k: p.grad.clone() for k, p in model.named_parameters()})
     for k in grads[0]:
         torch.testing.assert_close(grads[0][k], grads[1][k], rtol=1e-4, atol=1e-6, msg=k)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])
+def test_smoothed_cross_entropy_equals_pytorchs(smoothing):
+    from illustrated.seq2seq.loss import token_cross_entropy
+
+    torch.manual_seed(0)
+    x = (3 * torch.randn(50, 37, dtype=torch.float64)).requires_grad_()
+    y = torch.randint(0, 37, (50,))
+    ours = token_cross_entropy(x, y, smoothing)
+    (g_ours,) = torch.autograd.grad(3.0 * ours, x)
+    ref = torch.nn.functional.cross_entropy(x, y, label_smoothing=smoothing)
+    (g_ref,) = torch.autograd.grad(3.0 * ref, x)
+    torch.testing.assert_close(ours, ref)
+    torch.testing.assert_close(g_ours, g_ref)

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from .decoder import Decoder
 from .encoder import Encoder, EncoderOutput
+from .loss import token_cross_entropy
 
 __all__ = ["Seq2SeqConfig", "Seq2Seq"]
 
@@ -123,7 +124,7 @@ class Seq2Seq(nn.Module):
             return self.output(att), weights
         keep = tgt_out != self.cfg.pad_id
         logits = self.output(att[keep])                                    # [N, V]
-        return nn.functional.cross_entropy(logits, tgt_out[keep], label_smoothing=label_smoothing), int(keep.sum())
+        return token_cross_entropy(logits, tgt_out[keep], label_smoothing), int(keep.sum())
 
     def loss(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor,
              label_smoothing: float = 0.0) -> tuple[Tensor, int]:

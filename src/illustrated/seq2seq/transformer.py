@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from .dropout import Dropout
 from .layers import NORM_EPS, DecoderLayer, EncoderLayer, KeyValues
+from .loss import token_cross_entropy
 from .positions import make_positions
 
 __all__ = ["TransformerConfig", "Transformer", "TransformerEncoding", "DecoderState"]
@@ -231,7 +232,7 @@ class Transformer(nn.Module):
             return self.output(states), None
         keep = tgt_out != self.cfg.pad_id
         logits = self.output(states[keep])
-        return nn.functional.cross_entropy(logits, tgt_out[keep], label_smoothing=label_smoothing), int(keep.sum())
+        return token_cross_entropy(logits, tgt_out[keep], label_smoothing), int(keep.sum())
 
     def loss(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor,
              label_smoothing: float = 0.0) -> tuple[Tensor, int]:
