@@ -77,3 +77,19 @@ def test_diverged_weights_are_refused(transformer_dir, tmp_path):
     torch.save(ck, d / "model.pt")
     with pytest.raises(FormatError, match="NaN or infinite"):
         Translator.load(d)
+
+
+def test_resume_continues_a_transformer(transformer_dir, monkeypatch, capsys, tmp_path):
+    import shutil
+
+    import torch
+
+    d = tmp_path / "model"
+    shutil.copytree(transformer_dir, d)
+    code, out, _ = cli(monkeypatch, capsys, "translate", "train", "--train", transformer_dir.parent / "train",
+                       "--src", "fr", "--tgt", "en", "-o", d, "--epochs", "16", "--resume", "--threads", "1")
+    before = torch.load(transformer_dir / "checkpoint.pt", weights_only=True)["step"]   # 15 epochs
+    assert code == 0 and f"resumed at epoch 16, step {before}" in out
+    ck = torch.load(d / "checkpoint.pt", weights_only=True)
+    assert ck["epoch"] == 16 and ck["step"] == before + before // 15
+    assert sorted(p.name for p in (d / "snapshots").iterdir()) == ["epoch-14.pt", "epoch-15.pt", "epoch-16.pt"]
