@@ -379,7 +379,8 @@ class Trainer:
 
     def average(self) -> dict | None:
         """Average the last ``average_last`` epochs' weights into ``averaged.pt``; when they
-        validate better than the best single epoch they also become ``model.pt``."""
+        validate better than the best single epoch (or there is no validation data) they also
+        become ``model.pt``."""
         if not self.world.main:
             return self.world.from_main(None)
         state, epochs = average_snapshots(self.out_dir, self.cfg.average_last)
@@ -392,9 +393,9 @@ class Trainer:
                 record.update(self.evaluate(self.valid, self.valid_refs))
             finally:
                 self.raw.load_state_dict(current_state)
-            if record.get("bleu", -record["valid_loss"]) > self.best:
-                self._save_weights(self.out_dir / "model.pt", state, epochs=epochs, bleu=record.get("bleu", 0.0))
-                record["chosen"] = True
+        if self.valid is None or record.get("bleu", -record["valid_loss"]) > self.best:
+            self._save_weights(self.out_dir / "model.pt", state, epochs=epochs, bleu=record.get("bleu", 0.0))
+            record["chosen"] = True
         self._log(record)
         self.history.append(record)
         return self.world.from_main(record)
