@@ -123,10 +123,16 @@ def references(data: Path) -> list[str]:
     return (data / "test.en").read_text(encoding="utf-8").splitlines()
 
 
-def our_command(data: Path, out: Path, s: dict, threads: int) -> list[str]:
-    """``illustrated translate train`` with every shared setting spelled out."""
+def our_command(data: Path, out: Path, s: dict, threads: int, procs: int = 1) -> list[str]:
+    """``illustrated translate train`` with every shared setting spelled out; with ``procs`` > 1
+    under ``torchrun`` on this machine, each process taking its share of every 4,096-token step."""
     flag = lambda name, on: f"--{name}" if on else f"--no-{name}"  # noqa: E731
-    return [sys.executable, "-m", "illustrated.cli", "translate", "train", "--arch", "transformer",
+    if s["max_tokens"] % procs:
+        raise SystemExit(f"--procs {procs} does not divide the batch of {s['max_tokens']} tokens")
+    launch = [sys.executable, "-m", "illustrated.cli"] if procs == 1 else \
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(procs),
+         "-m", "illustrated.cli"]
+    return [*launch, "translate", "train", "--arch", "transformer",
             "--train", str(data / "train"), "--src", s["src_lang"], "--tgt", s["tgt_lang"], "-o", str(out),
             flag("lowercase", s["lowercase"]), "--tokens", s["tokens"], flag("joint-vocab", s["joint_vocab"]),
             "--bpe-vocab", str(s["bpe_vocab"]), "--max-len", str(s["max_len"]),
@@ -135,7 +141,7 @@ def our_command(data: Path, out: Path, s: dict, threads: int) -> list[str]:
             "--dropout", str(s["dropout"]), "--attention-dropout", str(s["attention_dropout"]),
             "--norm", s["norm"], "--positions", s["positions"], flag("tie-output", s["tie_output"]),
             flag("share-embeddings", s["share_embeddings"]),
-            "--epochs", str(s["epochs"]), "--max-tokens", str(s["max_tokens"]), "--lr", str(s["lr"]),
+            "--epochs", str(s["epochs"]), "--max-tokens", str(s["max_tokens"] // procs), "--lr", str(s["lr"]),
             "--schedule", s["schedule"], "--warmup", str(s["warmup"]), "--clip", str(s["clip"]),
             "--label-smoothing", str(s["label_smoothing"]), "--average-last", "0", "--seed", str(s["seed"]),
             "--threads", str(threads)]
@@ -181,7 +187,7 @@ def joey_config(data: Path, model_dir: Path, s: dict) -> dict:
     }
 
 
-def run_ours(data: Path, work: Path, s: dict, threads: int) -> dict:
+def run_ours(data: Path, work: Path, s: dict, threads: int, procs: int = 1, decode_threads: int | None = None) -> dict:
     """Train with our command (timed from launch to exit), then decode test2016 with beam 5."""
     out = work / "ours"
     if out.exists():
@@ -189,7 +195,7 @@ def run_ours(data: Path, work: Path, s: dict, threads: int) -> dict:
 
         shutil.rmtree(out)
     launched = time.time()
-    proc = subprocess.run(our_command(data, out, s, threads), capture_output=True, text=True)
+    proc = subprocess.run(our_command(data, out, s, threads, procs), capture_output=True, text=True)
     wall = time.time() - launched
     if proc.returncode != 0:
         raise SystemExit(f"our training failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -200,7 +206,7 @@ def run_ours(data: Path, work: Path, s: dict, threads: int) -> dict:
     if [line.split("\t")[0] for line in got] != want:
         raise SystemExit("our command learned another vocabulary than the one JoeyNMT was given")
     return {"wall_s": wall, "train_s": totals["train_seconds"], "train_tokens": totals["train_tokens"],
-            "steps": totals["steps"], **decode_ours(out, data, threads, s)}
+            "steps": totals["steps"], **decode_ours(out, data, decode_threads or threads * procs, s)}
 
 
 def decode_ours(model_dir: Path, data: Path, threads: int, s: dict) -> dict:
@@ -245,7 +251,12 @@ def run_joey(python: str, data: Path, work: Path, s: dict, threads: int, test_on
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="Torch threads per process.")
+    ap.add_argument("--procs", type=int, default=1,
+                    help="Our training processes (torchrun on this machine); JoeyNMT runs one process "
+                         "with --threads × --procs threads, the same cores.")
+    ap.add_argument("--decode-threads", type=int, default=None,
+                    help="Threads for decoding (default: --threads × --procs, all the cores training used).")
     ap.add_argument("--work", type=Path, default=Path("/tmp/transformer-bench"))
     ap.add_argument("--joey-python", default=os.environ.get("JOEYNMT_PYTHON", ".venv-joey/bin/python"),
                     help="Python of the virtual environment JoeyNMT is installed in.")
@@ -262,7 +273,9 @@ def main() -> None:
     refs = references(data)
     from illustrated.seq2seq.metrics import score_all
 
+    decode_threads = args.decode_threads or args.threads * args.procs
     report = Report("transformer_vs_joeynmt", anchor="JoeyNMT 2.3.0", epochs=args.epochs, threads=args.threads,
+                    procs=args.procs, decode_threads=decode_threads,
                     data="multi30k de→en, test2016", **{k: s[k] for k in ("d_model", "encoder_layers", "heads",
                                                                         "ff_dim", "max_tokens", "bpe_vocab")})
     rows: dict[str, dict] = {}
@@ -270,15 +283,15 @@ def main() -> None:
     if args.redecode:
         rows = {name: json.loads(path.read_text()) for name, path in saved.items() if path.exists()}
         if "illustrated" in rows:
-            rows["illustrated"].update(decode_ours(args.work / "ours", data, args.threads, s))
+            rows["illustrated"].update(decode_ours(args.work / "ours", data, decode_threads, s))
         if "joeynmt" in rows:
-            rows["joeynmt"].update({k: v for k, v in run_joey(args.joey_python, data, args.work, s, args.threads,
+            rows["joeynmt"].update({k: v for k, v in run_joey(args.joey_python, data, args.work, s, decode_threads,
                                                               True).items() if k in ("decode_s", "hypotheses")})
     else:
         if not args.skip_ours:
-            rows["illustrated"] = run_ours(data, args.work, s, args.threads)
+            rows["illustrated"] = run_ours(data, args.work, s, args.threads, args.procs, decode_threads)
         if not args.skip_joey:
-            rows["joeynmt"] = run_joey(args.joey_python, data, args.work, s, args.threads)
+            rows["joeynmt"] = run_joey(args.joey_python, data, args.work, s, args.threads * args.procs)
     for name, r in rows.items():
         saved[name].write_text(json.dumps(r))
         r.update(score_all(r["hypotheses"], refs, lowercase=True))

@@ -54,11 +54,19 @@ def test_our_command_spells_out_every_shared_setting(settings):
         name = cli_name.get(key, key.replace("_", "-"))
         assert name in f, key
         got = f[name]
-        if isinstance(value, bool):
+        if key == "max_tokens":
+            assert int(got) == value, key          # one process: the whole batch
+        elif isinstance(value, bool):
             assert got is value, key
         else:
             assert type(value)(got) == value, key
     assert f["arch"] == "transformer" and f["average-last"] == "0" and f["threads"] == "2"
+
+
+def test_two_processes_share_each_step_of_the_same_size(settings):
+    command = bench.our_command(DATA, OUT, settings, threads=1, procs=2)
+    assert command[1:6] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    assert int(flags(command)["max-tokens"]) * 2 == settings["max_tokens"]
 
 
 def test_joeynmt_is_configured_with_the_same_settings(settings):

@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -364,7 +365,7 @@ class Trainer:
             self._save_weights(self.out_dir / "model.pt", epoch=self.epoch)
             return {"epoch": self.epoch, "train_loss": train_loss}
         record = self.world.from_main(
-            {"epoch": self.epoch, **self.evaluate(self.valid, self.valid_refs)} if self.world.main else None)
+            {"epoch": self.epoch, **self._evaluate_alone(self.valid, self.valid_refs)} if self.world.main else None)
         score = record.get("bleu", -record["valid_loss"])
         if steps_with_validation(self.cfg.schedule):
             self.scheduler.step(score)
@@ -390,7 +391,7 @@ class Trainer:
             current_state = {k: v.clone() for k, v in self.raw.state_dict().items()}
             self.raw.load_state_dict(state)
             try:
-                record.update(self.evaluate(self.valid, self.valid_refs))
+                record.update(self._evaluate_alone(self.valid, self.valid_refs))
             finally:
                 self.raw.load_state_dict(current_state)
         if self.valid is None or record.get("bleu", -record["valid_loss"]) > self.best:
@@ -399,6 +400,17 @@ class Trainer:
         self._log(record)
         self.history.append(record)
         return self.world.from_main(record)
+
+    def _evaluate_alone(self, data: ParallelData, refs: Sequence[str] | None) -> dict:
+        """:meth:`evaluate` on rank 0 while the others wait: it may use their cores on this
+        machine (``LOCAL_WORLD_SIZE`` processes, each of this many threads)."""
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if self.world.size > 1 else 1
+        threads = torch.get_num_threads()
+        torch.set_num_threads(threads * max(local, 1))
+        try:
+            return self.evaluate(data, refs)
+        finally:
+            torch.set_num_threads(threads)
 
     @torch.no_grad()
     def evaluate(self, data: ParallelData, refs: Sequence[str] | None = None) -> dict:
