@@ -235,6 +235,11 @@ OURS_ONLY = {
     "model.attn_dim": None, "model.pad_id": 0, "model.bos_id": 2, "model.eos_id": 3,
     "train.lr_factor": 0.5, "train.min_lr": 1e-5, "train.log_every": 50, "train.checkpoint_every": 0, "train.max_steps": 0, "train.max_minutes": 0.0,
     "train.freeze_src_embeddings": False, "train.freeze_tgt_embeddings": False,
+    # the Transformer's settings, at the recurrent model's values (Adam's betas and epsilon are
+    # JoeyNMT's defaults too: see trainer.adam_betas above)
+    "train.accumulate": 1, "train.warmup": 4000, "train.schedule": "plateau", "train.average_last": 0,
+    "train.adam_betas": (0.9, 0.999), "train.adam_eps": 1e-08,
+    "data.source_eos": False, "data.joint_vocab": False,
 }
 JOEY_ONLY = {
     "name": "multi30k-gru-bahdanau", "joeynmt_version": "2.3.0", "use_cuda": False, "fp16": False,

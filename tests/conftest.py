@@ -15,3 +15,35 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def transformer_dir(tmp_path_factory) -> Path:
+    """A tiny French→English Transformer (joint subwords, 2+2 layers, 4 heads) trained on the
+    project's own sentences by the CLI (a few seconds); its data files are beside the model."""
+    import sys
+
+    import torch
+
+    from illustrated.cli import main
+    from illustrated.seq2seq.toy import french_english
+
+    root = tmp_path_factory.mktemp("transformer")
+    pairs = french_english()
+    for split, rows in (("train", pairs), ("valid", pairs[:30])):
+        (root / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
+        (root / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
+    argv, threads = sys.argv, torch.get_num_threads()
+    sys.argv = ["illustrated", "translate", "train", "--arch", "transformer", "--train", str(root / "train"),
+                "--valid", str(root / "valid"), "--src", "fr", "--tgt", "en", "-o", str(root / "model"),
+                "--bpe-vocab", "150", "--d-model", "64", "--heads", "4", "--ff-dim", "128", "--layers", "2",
+                "--dropout", "0", "--attention-dropout", "0", "--epochs", "15", "--max-tokens", "600",
+                "--lr", "0.003", "--warmup", "50", "--average-last", "3", "--threads", "1"]
+    try:
+        with pytest.raises(SystemExit) as e:
+            main()
+        assert not e.value.code
+    finally:
+        sys.argv = argv
+        torch.set_num_threads(threads)
+    return root / "model"

@@ -116,3 +116,36 @@ class ReversingTranslator:
             out.append(FakeTranslation(src, tgt, att, rng.normal(size=(n, self.hidden)).astype(np.float32),
                                        rng.normal(size=(n, self.hidden)).astype(np.float32)))
         return out
+
+
+def planted_maps(layers: int, heads: int, queries: int, keys: int, causal: bool = False) -> np.ndarray:
+    """``[layers, heads, queries, keys]`` maps where head ``h`` of layer ``l`` gives query ``i`` weight
+    0.7 on key ``(i + h + l) % visible`` and spreads the rest evenly (rows sum to 1)."""
+    out = np.zeros((layers, heads, queries, keys), np.float32)
+    for layer in range(layers):
+        for h in range(heads):
+            for i in range(queries):
+                visible = min(i + 1, keys) if causal else keys
+                if visible == 1:
+                    out[layer, h, i, 0] = 1.0
+                    continue
+                out[layer, h, i, :visible] = 0.3 / (visible - 1)
+                out[layer, h, i, (i + h + layer) % visible] = 0.7
+    return out
+
+
+class ManyHeadsTranslator(ReversingTranslator):
+    """A Transformer-like stand-in: every kind of attention, 2 layers × 3 heads, planted patterns."""
+
+    layers, heads = 2, 3
+
+    def translate(self, sentences, beam=5):
+        out = []
+        for t in super().translate(sentences, beam):
+            s, n = len(t.source), len(t.target)
+            t.cross_attention = planted_maps(self.layers, self.heads, n, s)
+            t.encoder_attention = planted_maps(self.layers, self.heads, s, s)
+            t.decoder_attention = planted_maps(self.layers, self.heads, n, n, causal=True)
+            t.attention = t.cross_attention[-1].mean(axis=0)
+            out.append(t)
+        return out

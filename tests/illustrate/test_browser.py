@@ -1,11 +1,12 @@
 """The live page in a real headless Chromium: type, and check what the page draws."""
 
+import numpy as np
 import pytest
 
 from illustrated.illustrate.web import create_app
 
 from .browser import chromium, live_server, screenshot
-from .fakes import ReversingTranslator, named_recommender, royal_vectors
+from .fakes import ManyHeadsTranslator, ReversingTranslator, named_recommender, planted_maps, royal_vectors
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,50 @@ def test_translation_heatmap_has_one_row_per_output_word(page):
     assert all(r.locator("rect.cell").count() == 6 for r in rows.all())
     assert page.locator("#heatmap text.source").count() == 6
     screenshot(page, "web-translation")
+
+
+def test_a_recurrent_translation_shows_no_pickers(page):
+    page.fill("#sentence", "the cat sat")
+    page.press("#sentence", "Enter")
+    page.wait_for_selector("#heatmap g.row")
+    assert page.locator("#attention-pickers").is_hidden()
+
+
+def cell_weights(page) -> list[list[float]]:
+    return [[float(c.get_attribute("data-weight")) for c in row.locator("rect.cell").all()]
+            for row in page.locator("#heatmap g.row").all()]
+
+
+def test_layer_and_head_pickers_redraw_the_chosen_map(browser):
+    with live_server(create_app(translator=ManyHeadsTranslator())) as base:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/")
+        page.fill("#sentence", "a b c d e")
+        page.press("#sentence", "Enter")
+        page.wait_for_selector("#heatmap g.row")
+        assert page.locator("#attention-pickers").is_visible()
+        assert page.locator("#attention-layer option").count() == 2
+        assert page.locator("#attention-head option").count() == 4          # mean + 3 heads
+        assert page.locator("#attention-map option").count() == 3
+        # default: last layer, heads averaged — the same matrix as the plain heatmap
+        expected = planted_maps(2, 3, 5, 5)
+        np.testing.assert_allclose(cell_weights(page), expected[1].mean(axis=0), atol=1e-3)
+        page.select_option("#attention-layer", value="1")
+        page.select_option("#attention-head", value="3")
+        np.testing.assert_allclose(cell_weights(page), expected[0, 2], atol=1e-4)
+        page.select_option("#attention-map", value="decoder")
+        rows = [r.get_attribute("data-word") for r in page.locator("#heatmap g.row").all()]
+        assert rows == ["E", "D", "C", "B", "A"]
+        assert [t.text_content() for t in page.locator("#heatmap text.source").all()] == ["<s>", "E", "D", "C", "B"]
+        np.testing.assert_allclose(cell_weights(page), planted_maps(2, 3, 5, 5, causal=True)[0, 2], atol=1e-4)
+        page.select_option("#attention-map", value="encoder")
+        assert [r.get_attribute("data-word") for r in page.locator("#heatmap g.row").all()] == list("abcde")
+        screenshot(page, "web-attention-heads")
+        context.close()
+        assert errors == []
 
 
 def test_pick_items_by_id_or_name_and_recommend_with_names(page):

@@ -47,3 +47,15 @@ def test_demo_part_without_models_writes_an_empty_index(tmp_path):
     summary = draw.demo(tmp_path, lines.append)
     assert summary["figures"] == []
     assert "No models were found" in (tmp_path / "index.html").read_text()
+
+
+def test_a_transformer_translation_adds_its_heads(tmp_path, transformer_dir):
+    from illustrated.seq2seq import Translator
+
+    gallery = Gallery(tmp_path / "figures")
+    gallery.translation(Translator.load(transformer_dir), "je suis content")
+    names = [name for _, name, _ in gallery.entries]
+    assert names == ["attention.png", "unrolled.png", "unrolled.gif", "attention-heads.png", "encoder-heads.png",
+                     "self-attention-lines.png"]
+    captions = [c for _, _, c in gallery.entries]
+    assert "4 heads" in captions[3] and "2 layers × 4 heads" in captions[4] and "attends to in the last encoder layer" in captions[5]

@@ -51,6 +51,19 @@ def test_translate_returns_attention_rows_per_output_word(client):
     data = client.post("/api/translate", json={"sentence": "the cat sat", "beam": 2}).json()
     assert data["target"] == ["SAT", "CAT", "THE"] and data["text"] == "SAT CAT THE"
     assert np.asarray(data["attention"]).shape == (3, 3)
+    assert list(data["maps"]) == ["cross"] and np.asarray(data["maps"]["cross"]["attention"]).shape == (1, 1, 3, 3)
+
+
+def test_translate_returns_every_attention_map_of_a_transformer():
+    from .fakes import ManyHeadsTranslator
+
+    client = TestClient(create_app(translator=ManyHeadsTranslator()))
+    data = client.post("/api/translate", json={"sentence": "the cat sat on"}).json()
+    maps = data["maps"]
+    assert set(maps) == {"cross", "encoder", "decoder"}
+    assert np.asarray(maps["cross"]["attention"]).shape == (2, 3, 4, 4)
+    assert maps["decoder"]["keys"] == ["<s>", "ON", "SAT", "CAT"] and maps["encoder"]["queries"] == data["source"]
+    np.testing.assert_allclose(np.asarray(maps["decoder"]["attention"]).sum(-1), 1.0, atol=1e-3)
 
 
 def test_items_and_recommendations(client):

@@ -96,12 +96,116 @@ def _translate(translator_dir: Path, sentence: str, beam: int):
     return t
 
 
+def _index(value: str | None, count: int, what: str, default: int | None) -> int | str | None:
+    """A 1-based ``--layer``/``--head`` option as a 0-based index, or ``all``/``mean`` as given."""
+    if value is None:
+        return default
+    if value in ("all", "mean"):
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        raise IllustratedError(f"--{what}: expected a number from 1 to {count}, 'all' or 'mean', got {value!r}") from None
+    if not 1 <= number <= count:
+        raise IllustratedError(f"--{what} {number}: this model has {what}s 1 to {count}")
+    return number - 1
+
+
 @app.command("attention")
 def attention(translator: Annotated[Path, typer.Argument(help="Translator folder.")],
-              sentence: str, output: Output, beam: int = 5) -> None:
-    """The attention heatmap of one translation: source across, output down."""
+              sentence: str, output: Output, beam: int = 5,
+              kind: Annotated[str, typer.Option("--map", help="cross (output → source), encoder (source → source) "
+                                                             "or decoder (output → output so far).")] = "cross",
+              layer: Annotated[Optional[str], typer.Option(help="Layer from 1, or 'all' for a layer × head "
+                                                                "grid (default: the last).")] = None,
+              head: Annotated[Optional[str], typer.Option(help="Head from 1, 'all' (one panel each) or 'mean' "
+                                                               "(default).")] = None) -> None:
+    """The attention of one translation: a heatmap, one panel per head, or a layer × head grid.
+
+    For a Transformer, --map picks encoder–decoder, encoder self- or decoder self-attention and
+    --layer/--head pick what to draw; a recurrent translator has one map (cross, 1 layer, 1 head).
+    """
+    figures = _figures()
     t = _translate(translator, sentence, beam)
-    _save(_figures().attention_heatmap(t.attention, t.source, t.target, title=t.text), output)
+    maps, queries, keys = figures.translation_maps(t, kind)
+    layers, heads = maps.shape[:2]
+    which_layer = _index(layer, layers, "layer", layers - 1)
+    which_head = _index(head, heads, "head", "mean")
+    if which_layer == "mean":
+        raise IllustratedError("--layer: expected a number or 'all'")
+    if which_layer == "all":
+        if which_head not in ("all", "mean"):
+            raise IllustratedError("--layer all draws every head; leave out --head or give --head all")
+        fig = figures.attention_grid(maps, keys, queries, title=f"{kind} attention: {t.text}")
+    elif which_head == "all":
+        fig = figures.attention_heads(maps[which_layer], keys, queries, layer=which_layer)
+    else:
+        picked = maps[which_layer].mean(axis=0) if which_head == "mean" else maps[which_layer, which_head]
+        label = "heads averaged" if which_head == "mean" else f"head {which_head + 1}"
+        title = t.text if (layers, heads) == (1, 1) else f"{t.text}\n{kind}, layer {which_layer + 1}, {label}"
+        fig = figures.attention_heatmap(picked, keys, queries, title=title)
+        fig.axes[0].set_xlabel("source" if kind != "decoder" else "read so far")
+        fig.axes[0].set_ylabel("output" if kind != "encoder" else "source")
+    _save(fig, output)
+
+
+def _word_position(tokens: list[str], word: str) -> int:
+    """A token of ``tokens`` named by its text (a subword's ``▁`` may be left out) or its position from 1."""
+    for i, token in enumerate(tokens):
+        if word in (token, token.lstrip("▁")):
+            return i
+    if word.isdigit() and 1 <= int(word) <= len(tokens):
+        return int(word) - 1
+    raise IllustratedError(f"--word {word!r} is not one of the source tokens: {' '.join(tokens)}")
+
+
+@app.command("self-attention")
+def self_attention(translator: Annotated[Path, typer.Argument(help="Transformer translator folder.")],
+                   sentence: str, output: Output,
+                   word: Annotated[str, typer.Option(help="Source token to follow (or its position from 1).")],
+                   layer: Annotated[Optional[int], typer.Option(help="Encoder layer from 1 (default: the last).")] = None,
+                   head: Annotated[Optional[str], typer.Option(help="Head from 1, or 'all' (default): one colour each.")] = None,
+                   beam: int = 5) -> None:
+    """One source word's encoder self-attention drawn as lines to every word of its sentence."""
+    figures = _figures()
+    t = _translate(translator, sentence, beam)
+    maps, _, keys = figures.translation_maps(t, "encoder")
+    which_layer = _index(None if layer is None else str(layer), maps.shape[0], "layer", maps.shape[0] - 1)
+    which_head = _index(head, maps.shape[1], "head", "all")
+    if which_head == "mean":
+        raise IllustratedError("--head: expected a number or 'all'")
+    position = _word_position(keys, word)
+    heads = None if which_head == "all" else [which_head]
+    fig = figures.attention_lines(maps[which_layer], keys, position, heads=heads,
+                                  title=f"layer {which_layer + 1}: “{keys[position]}” attends to …")
+    _save(fig, output)
+
+
+@app.command("positions")
+def positions(output: Output,
+              translator: Annotated[Optional[Path], typer.Option(help="Draw this Transformer's positions.")] = None,
+              length: Annotated[int, typer.Option(help="Positions (rows).")] = 50,
+              dim: Annotated[int, typer.Option(help="Dimensions, without --translator.")] = 128) -> None:
+    """Positional encodings as a coloured grid: sinusoids of the paper, or a model's learned table."""
+    from ..seq2seq.positions import LearnedPositions, sinusoid_table
+
+    if length < 1 or dim < 2:
+        raise IllustratedError("--length must be at least 1 and --dim at least 2")
+    title, sinusoids = None, True
+    if translator is not None:
+        model = load_translator(translator).model
+        table_module = getattr(model, "src_positions", None)
+        if table_module is None:
+            raise IllustratedError(f"{translator}: a recurrent translator has no positional encodings")
+        if isinstance(table_module, LearnedPositions):
+            table = table_module.embed.weight.detach()[:length].numpy()
+            title = f"learned positions of {translator.name}: {table.shape[0]} × {table.shape[1]}"
+            sinusoids = False
+        else:
+            table = sinusoid_table(length, model.cfg.d_model).numpy()
+    else:
+        table = sinusoid_table(length, dim + dim % 2).numpy()[:, :dim]
+    _save(_figures().positional_encoding(table, title=title, split_sin_cos=sinusoids), output)
 
 
 @app.command("unrolled")

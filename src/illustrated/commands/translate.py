@@ -34,6 +34,30 @@ def _override(cls, **given):
     return cls(**{k: v for k, v in given.items() if v is not None and k in names})
 
 
+# options that belong to one architecture only: option name → model config field
+_RNN_ONLY = {"--emb-dim": "emb_dim", "--hidden-dim": "hidden_dim", "--rnn": "rnn", "--attention": "attention",
+             "--input-feeding": "input_feeding"}
+_TRANSFORMER_ONLY = {"--d-model": "d_model", "--heads": "heads", "--ff-dim": "ff_dim",
+                     "--encoder-layers": "encoder_layers", "--decoder-layers": "decoder_layers",
+                     "--attention-dropout": "attention_dropout", "--norm": "norm", "--positions": "positions",
+                     "--share-embeddings": "share_embeddings", "--tie-output": "tie_output"}
+
+
+def _model_config(arch_name: str, given: dict):
+    """The architecture's model config with its defaults, overridden by the options given."""
+    from ..seq2seq.archs import arch
+
+    a = arch(arch_name)
+    foreign = _TRANSFORMER_ONLY if a.name == "rnn" else _RNN_ONLY
+    for option, name in foreign.items():
+        if given.get(name) is not None:
+            raise ConfigError(f"{option} does not apply to --arch {a.name}")
+    if a.name == "transformer" and given.get("layers") is not None:   # --layers sets both stacks
+        for side in ("encoder_layers", "decoder_layers"):
+            given[side] = given[side] if given.get(side) is not None else given["layers"]
+    return _override(a.model_config, **given), a
+
+
 @app.command("train")
 def train(
     train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
@@ -41,26 +65,47 @@ def train(
     valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix.")] = None,
     src: Annotated[str, Opt("--src", help="Source language code (file suffix).")] = "de",
     tgt: Annotated[str, Opt("--tgt", help="Target language code (file suffix).")] = "en",
+    arch: Annotated[str, Opt(help="rnn (GRU/LSTM with attention) or transformer.")] = "rnn",
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
     max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
-    emb_dim: Annotated[Optional[int], Opt(help="Embedding size.")] = None,
-    hidden_dim: Annotated[Optional[int], Opt(help="RNN size.")] = None,
-    layers: Annotated[Optional[int], Opt(help="RNN layers.")] = None,
-    rnn: Annotated[Optional[str], Opt(help="gru or lstm.")] = None,
-    attention: Annotated[Optional[str], Opt(help="bahdanau, dot or general.")] = None,
+    accumulate: Annotated[Optional[int], Opt(help="Batches per optimizer step (gradient accumulation).")] = None,
+    emb_dim: Annotated[Optional[int], Opt(help="rnn: embedding size.")] = None,
+    hidden_dim: Annotated[Optional[int], Opt(help="rnn: RNN size.")] = None,
+    layers: Annotated[Optional[int], Opt(help="Layers (transformer: of each stack).")] = None,
+    rnn: Annotated[Optional[str], Opt(help="rnn: gru or lstm.")] = None,
+    attention: Annotated[Optional[str], Opt(help="rnn: bahdanau, dot or general.")] = None,
     input_feeding: Annotated[Optional[bool], Opt("--input-feeding/--no-input-feeding",
-                                                 help="Feed the attentional vector back.")] = None,
+                                                 help="rnn: feed the attentional vector back.")] = None,
+    d_model: Annotated[Optional[int], Opt(help="transformer: model size.")] = None,
+    heads: Annotated[Optional[int], Opt(help="transformer: attention heads.")] = None,
+    ff_dim: Annotated[Optional[int], Opt(help="transformer: feed-forward inner size.")] = None,
+    encoder_layers: Annotated[Optional[int], Opt(help="transformer: encoder layers.")] = None,
+    decoder_layers: Annotated[Optional[int], Opt(help="transformer: decoder layers.")] = None,
+    attention_dropout: Annotated[Optional[float], Opt(help="transformer: dropout on attention weights.")] = None,
+    norm: Annotated[Optional[str], Opt(help="transformer: pre or post layer norm.")] = None,
+    positions: Annotated[Optional[str], Opt(help="transformer: sinusoidal or learned.")] = None,
+    share_embeddings: Annotated[Optional[bool], Opt("--share-embeddings/--no-share-embeddings",
+                                                    help="transformer: one table for source and target.")] = None,
+    tie_output: Annotated[Optional[bool], Opt("--tie-output/--no-tie-output",
+                                              help="transformer: output layer = target embeddings.")] = None,
     dropout: Annotated[Optional[float], Opt(help="Dropout.")] = None,
-    lr: Annotated[Optional[float], Opt(help="Adam learning rate.")] = None,
+    lr: Annotated[Optional[float], Opt(help="Adam learning rate (peak rate with inverse_sqrt).")] = None,
+    schedule: Annotated[Optional[str], Opt(help="plateau or inverse_sqrt (warm-up, then 1/sqrt(step)).")] = None,
+    warmup: Annotated[Optional[int], Opt(help="Warm-up steps of inverse_sqrt.")] = None,
+    clip: Annotated[Optional[float], Opt(help="Gradient norm clipping (0: off).")] = None,
     label_smoothing: Annotated[Optional[float], Opt(help="Label smoothing.")] = None,
+    average_last: Annotated[Optional[int], Opt(help="Average the last N epochs' weights at the end (0: off).")] = None,
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
     valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
+    max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
     tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
-    bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size per side.")] = None,
+    bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size (per side, or joint).")] = None,
+    joint_vocab: Annotated[Optional[bool], Opt("--joint-vocab/--no-joint-vocab",
+                                               help="One tokenizer and vocabulary for both sides.")] = None,
     min_count: Annotated[Optional[int], Opt(help="Word level: rarer words become <unk>.")] = None,
     lowercase: Annotated[Optional[bool], Opt("--lowercase/--no-lowercase", help="Lowercase all text.")] = None,
     seed: Annotated[Optional[int], Opt(help="Random seed.")] = None,
@@ -70,33 +115,55 @@ def train(
     resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
-    """Train a translator on parallel files and write a model folder."""
-    from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
+    """Train a translator on parallel files and write a model folder.
+
+    Runs unchanged under ``torchrun --nproc_per_node N`` (each process trains on its share of
+    every step's batches; rank 0 writes the folder).
+    """
+    from ..seq2seq import train_translator
+    from ..seq2seq.distributed import setup, teardown
 
     _set_threads(threads)
-    data = _override(DataConfig, src_lang=src, tgt_lang=tgt, tokens=tokens, lowercase=lowercase,
-                     min_count=min_count, bpe_vocab=bpe_vocab)
-    if data.tokens not in ("word", "bpe"):
-        raise ConfigError(f"--tokens: expected 'word' or 'bpe', got {data.tokens!r}")
-    model = _override(Seq2SeqConfig, emb_dim=emb_dim,
-                      hidden_dim=hidden_dim, layers=layers, rnn=rnn, attention=attention,
-                      dropout=dropout, input_feeding=input_feeding)
-    cfg = _override(TrainConfig, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens, lr=lr,
-                    label_smoothing=label_smoothing, patience=patience, max_len=max_len,
-                    valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
-                    max_minutes=max_minutes,
+    model, a = _model_config(arch, dict(
+        emb_dim=emb_dim, hidden_dim=hidden_dim, layers=layers, rnn=rnn, attention=attention,
+        input_feeding=input_feeding, d_model=d_model, heads=heads, ff_dim=ff_dim, encoder_layers=encoder_layers,
+        decoder_layers=decoder_layers, attention_dropout=attention_dropout, norm=norm, positions=positions,
+        share_embeddings=share_embeddings, tie_output=tie_output, dropout=dropout))
+    data = _override(a.data_config, src_lang=src, tgt_lang=tgt, tokens=tokens, lowercase=lowercase,
+                     min_count=min_count, bpe_vocab=bpe_vocab, joint_vocab=joint_vocab)
+    cfg = _override(a.train_config, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens,
+                    accumulate=accumulate, lr=lr, schedule=schedule, warmup=warmup, clip=clip,
+                    label_smoothing=label_smoothing, average_last=average_last, patience=patience,
+                    max_len=max_len, valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
+                    max_minutes=max_minutes, max_steps=max_steps,
                     freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
                     freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
+    if batch_size is not None and max_tokens is None:
+        cfg.max_tokens = None      # a sentence count given: batches by sentences, not tokens
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
-    start = time.perf_counter()
-    _, result = train_translator(train_prefix, valid_prefix, output, data, model, cfg, resume=resume,
-                                 echo=echo, src_vectors=src_vectors, tgt_vectors=tgt_vectors)
+    world = setup()
+    try:
+        start = time.perf_counter()
+        _, result = train_translator(train_prefix, valid_prefix, output, data, model, cfg, resume=resume,
+                                     echo=echo, src_vectors=src_vectors, tgt_vectors=tgt_vectors, world=world)
+        if world.main:
+            _report_training(result, time.perf_counter() - start, output)
+    finally:
+        teardown()
+
+
+def _report_training(result: dict, seconds: float, output: Path) -> None:
     for rec in result["history"]:
-        echo(f"epoch {rec['epoch']}: valid loss {rec['valid_loss']:.3f}  BLEU {rec.get('bleu', 0):.2f}  "
-             f"chrF {rec.get('chrf', 0):.2f}")
-    echo(f"trained {result['steps']} steps in {time.perf_counter() - start:.0f} s; model in {output}/")
+        what = f"epoch {rec['epoch']}" if "averaged_epochs" not in rec else \
+            f"average of epochs {rec['averaged_epochs'][0]}-{rec['averaged_epochs'][-1]}"
+        if "valid_loss" in rec:
+            echo(f"{what}: valid loss {rec['valid_loss']:.3f}  BLEU {rec.get('bleu', 0):.2f}  "
+                 f"chrF {rec.get('chrf', 0):.2f}" + ("  (chosen)" if rec.get("chosen") else ""))
+    rate = result["train_tokens"] / max(result["train_seconds"], 1e-9)
+    echo(f"trained {result['steps']} steps in {seconds:.0f} s ({rate:,.0f} target tokens/s in training "
+         f"steps); model in {output}/")
 
 
 def _read_stdin() -> list[str]:
@@ -126,7 +193,8 @@ def run(
     todo = [i for i, s in enumerate(lines) if s.strip() or not from_stdin]
     if not todo:
         raise ConfigError("nothing to translate: every line on stdin is blank")
-    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len)))
+    done = dict(zip(todo, translator.translate([lines[i] for i in todo], beam=beam, max_len=max_len,
+                                               internals=plot_attention is not None)))
     results = [done[i] for i in todo]
     for i in range(len(lines)):
         t = done.get(i)
@@ -169,7 +237,7 @@ def evaluate(
         raise ConfigError(f"--tgt {tgt!r}: this model translates into {t!r}")
     src_lines, refs, _, _ = read_parallel(test_prefix, s, t)
     start = time.perf_counter()
-    hyps = [x.text for x in translator.translate(src_lines, beam=beam)]
+    hyps = [x.text for x in translator.translate(src_lines, beam=beam, internals=False)]
     seconds = time.perf_counter() - start
     scores = score_all(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:

@@ -19,6 +19,7 @@ from .analogy import analogy_from_vectors, analogy_strips
 from .attention import attention_heatmap
 from .common import save_figure
 from .curves import read_metrics, training_curves
+from .heads import attention_grid, attention_heads, attention_lines, translation_maps
 from .maps import map_figure
 from .strips import vector_strips
 from .unrolled import unrolled_figure, unrolled_gif
@@ -85,6 +86,21 @@ class Gallery:
         gif = unrolled_gif(t, self.folder / "unrolled.gif")
         self.entries.append((section, gif.name, "The same, one decoder step per frame"))
         self.echo(f"  {gif}")
+        if getattr(t, "encoder_attention", None) is not None:
+            self.transformer(t, section)
+
+    def transformer(self, t, section: str = "translation") -> None:
+        """A Transformer's heads: the last layer's encoder–decoder attention one panel per head,
+        every head of the encoder, and one source word's self-attention as lines."""
+        cross, queries, keys = translation_maps(t, "cross")
+        self.add(section, "attention-heads", attention_heads(cross[-1], keys, queries, layer=len(cross) - 1),
+                 f"Encoder–decoder attention of the last layer, one panel per head ({cross.shape[1]} heads)")
+        encoder, _, source = translation_maps(t, "encoder")
+        self.add(section, "encoder-heads", attention_grid(encoder, source, source),
+                 f"Encoder self-attention: {encoder.shape[0]} layers × {encoder.shape[1]} heads")
+        word = max(range(len(source) - 1 or 1), key=lambda i: len(source[i]))
+        self.add(section, "self-attention-lines", attention_lines(encoder[-1], source, word),
+                 f"What “{source[word]}” attends to in the last encoder layer, one colour per head")
 
     def items(self, vectors, groups: dict[str, str] | None = None, n: int = 60,
               section: str = "recommendation") -> None:

@@ -1,7 +1,8 @@
 """The live local page: a FastAPI app serving a plain HTML/CSS/JS page and a small JSON API.
 
 The page (``static/``) draws everything itself with SVG; the API only returns numbers:
-neighbours and vectors of a word, an analogy, a translation with its attention matrix,
+neighbours and vectors of a word, an analogy, a translation with its attention matrices (for a
+Transformer every layer and head of its three kinds of attention, which the page picks from),
 recommendations for picked items. Any model may be absent; its part of the page then says how to
 start the server with it. Models are passed in already loaded (see ``illustrated serve``).
 """
@@ -63,8 +64,19 @@ def _examples(kv, n: int = 12) -> list[str]:
 
 
 def _translation_json(t) -> dict:
+    """The translation, its heatmap matrix, and every attention map it carries
+    (``maps[kind]`` ``[layers][heads][query][key]``, with the query and key tokens of each kind)."""
+    from .heads import MAP_KINDS, translation_maps
+
+    maps = {}
+    for kind in MAP_KINDS:
+        try:
+            matrices, queries, keys = translation_maps(t, kind)
+        except IllustratedError:
+            continue
+        maps[kind] = {"attention": _round(matrices), "queries": queries, "keys": keys}
     return {"source": list(t.source), "target": list(t.target), "text": t.text,
-            "attention": _round(t.attention), "score": float(t.score)}
+            "attention": _round(t.attention), "score": float(t.score), "maps": maps}
 
 
 def _word_routes(app: FastAPI, word2vec) -> None:

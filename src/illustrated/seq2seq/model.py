@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from .decoder import Decoder
 from .encoder import Encoder, EncoderOutput
+from .loss import token_cross_entropy
 
 __all__ = ["Seq2SeqConfig", "Seq2Seq"]
 
@@ -55,6 +56,8 @@ class Seq2SeqConfig:
     pad_id: int = 0
     bos_id: int = 2
     eos_id: int = 3
+
+    arch = "rnn"   # a class attribute, not a field: the name config.json stores
 
     def __post_init__(self) -> None:
         if self.rnn not in ("gru", "lstm"):
@@ -121,12 +124,21 @@ class Seq2Seq(nn.Module):
             return self.output(att), weights
         keep = tgt_out != self.cfg.pad_id
         logits = self.output(att[keep])                                    # [N, V]
-        return nn.functional.cross_entropy(logits, tgt_out[keep], label_smoothing=label_smoothing), int(keep.sum())
+        return token_cross_entropy(logits, tgt_out[keep], label_smoothing), int(keep.sum())
 
     def loss(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, tgt_out: Tensor,
              label_smoothing: float = 0.0) -> tuple[Tensor, int]:
         """Mean token cross-entropy over non-pad targets, and the number of those targets."""
         return self(src, src_lengths, tgt_in, tgt_out, label_smoothing)
+
+    def init_state(self, enc: EncoderOutput, cache: bool = True):
+        """The decoder's state before the first output token (``cache`` is for the Transformer;
+        the recurrent state is a cache by nature)."""
+        return self.decoder.init_state(enc)
+
+    def select_state(self, state, index: Tensor):
+        """Rows ``index`` of a search state (beam search reorders hypotheses)."""
+        return self.decoder.select_state(state, index)
 
     def step_logits(self, prev: Tensor, enc: EncoderOutput, state) -> tuple[Tensor, object, Tensor, Tensor]:
         """One search step: previous tokens ``[B]`` → log-probabilities ``[B, V]``, new state,

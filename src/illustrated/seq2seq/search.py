@@ -1,8 +1,10 @@
-"""Greedy and batched beam search over a trained :class:`~illustrated.seq2seq.model.Seq2Seq`.
+"""Greedy and batched beam search over a trained encoder–decoder (recurrent or Transformer).
 
 Both return, for each sentence, the output ids (without ``</s>``), the summed log-probability
-(including ``</s>`` when it was produced), the attention weights ``[len(ids), src_len]`` and the
-top decoder states ``[len(ids), H]`` of the chosen hypothesis.
+(including ``</s>`` when it was produced), and — for models whose steps report them (the
+recurrent one) — the attention weights ``[len(ids), src_len]`` and the top decoder states
+``[len(ids), H]`` of the chosen hypothesis. A model is searched through four methods:
+``encode``, ``init_state``, ``step_logits`` and ``select_state``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import torch
 from torch import Tensor
 
 from ..errors import ConfigError
-from .model import Seq2Seq
 
 __all__ = ["Hypothesis", "greedy_search", "beam_search", "length_penalty"]
 
@@ -27,15 +28,15 @@ class Hypothesis:
         ids: output token ids, ``</s>`` excluded.
         score: log-probability of the output (``</s>`` included), divided by the length penalty
             for beam search.
-        attention: ``float32`` ``[len(ids), src_len]``.
-        states: ``float32`` ``[len(ids), H_dec]`` top decoder RNN states.
+        attention: ``float32`` ``[len(ids), src_len]``, or None when the steps do not report it.
+        states: ``float32`` ``[len(ids), H_dec]`` top decoder RNN states, or None likewise.
         encoder_states: ``float32`` ``[src_len, H_enc]``.
     """
 
     ids: list[int]
     score: float
-    attention: np.ndarray
-    states: np.ndarray
+    attention: np.ndarray | None
+    states: np.ndarray | None
     encoder_states: np.ndarray
 
 
@@ -44,25 +45,33 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _finish(ids: Tensor, att: Tensor, tops: Tensor, n: int, src_len: int, score: float,
+def _finish(ids: Tensor, att: Tensor | None, tops: Tensor | None, n: int, src_len: int, score: float,
             enc_states: Tensor) -> Hypothesis:
     return Hypothesis([int(i) for i in ids[:n]], score,
-                      att[:n, :src_len].float().numpy().copy(), tops[:n].float().numpy().copy(),
-                      enc_states[:src_len].float().numpy().copy())
+                      None if att is None else att[:n, :src_len].float().cpu().numpy().copy(),
+                      None if tops is None else tops[:n].float().cpu().numpy().copy(),
+                      enc_states[:src_len].float().cpu().numpy().copy())
+
+
+def _stack(steps: list[Tensor | None]) -> Tensor | None:
+    return None if not steps or steps[0] is None else torch.stack(steps, 1)
 
 
 @torch.no_grad()
-def greedy_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, max_len: int) -> list[Hypothesis]:
-    """Pick the most probable token at every step, for a whole batch at once."""
+def greedy_search(model, src: Tensor, src_lengths: Tensor, max_len: int, cache: bool = True) -> list[Hypothesis]:
+    """Pick the most probable token at every step, for a whole batch at once.
+
+    ``cache=False`` makes a Transformer recompute the whole prefix at every step (for tests).
+    """
     model.eval()
     eos = model.cfg.eos_id
     enc = model.encode(src, src_lengths)
-    state = model.decoder.init_state(enc)
-    batch = src.shape[0]
-    prev = torch.full((batch,), model.cfg.bos_id, dtype=torch.long)
-    done = torch.zeros(batch, dtype=torch.bool)
-    lengths = torch.full((batch,), max_len, dtype=torch.long)
-    scores = torch.zeros(batch)
+    state = model.init_state(enc, cache=cache)
+    batch, device = src.shape[0], src.device
+    prev = torch.full((batch,), model.cfg.bos_id, dtype=torch.long, device=device)
+    done = torch.zeros(batch, dtype=torch.bool, device=device)
+    lengths = torch.full((batch,), max_len, dtype=torch.long, device=device)
+    scores = torch.zeros(batch, device=device)
     toks, atts, tops = [], [], []
     for t in range(max_len):
         logp, state, w, top = model.step_logits(prev, enc, state)
@@ -77,14 +86,14 @@ def greedy_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, max_len: int
         if bool(done.all()):
             break
         prev = tok
-    toks_t, atts_t, tops_t = torch.stack(toks, 1), torch.stack(atts, 1), torch.stack(tops, 1)
-    return [_finish(toks_t[b], atts_t[b], tops_t[b], int(lengths[b]), int(src_lengths[b]),
-                    float(scores[b]), enc.states[b]) for b in range(batch)]
+    toks_t, atts_t, tops_t = torch.stack(toks, 1), _stack(atts), _stack(tops)
+    return [_finish(toks_t[b], None if atts_t is None else atts_t[b], None if tops_t is None else tops_t[b],
+                    int(lengths[b]), int(src_lengths[b]), float(scores[b]), enc.states[b]) for b in range(batch)]
 
 
 @torch.no_grad()
-def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max_len: int,
-                alpha: float = 1.0) -> list[Hypothesis]:
+def beam_search(model, src: Tensor, src_lengths: Tensor, beam: int, max_len: int,
+                alpha: float = 1.0, cache: bool = True) -> list[Hypothesis]:
     """Batched beam search: ``beam`` hypotheses per sentence advance together as one batch.
 
     A hypothesis that produces ``</s>`` is set aside with its score divided by
@@ -97,19 +106,19 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
         raise ConfigError(f"beam must be at least 1, got {beam}")
     model.eval()
     eos = model.cfg.eos_id
-    batch = src.shape[0]
+    batch, device = src.shape[0], src.device
     enc = model.encode(src, src_lengths)
     # All of a sentence's hypotheses start alike, so the first step runs once per sentence and
     # its best `beam` tokens start the hypotheses (unless the vocabulary is smaller than the beam).
     width = 1 if model.cfg.tgt_vocab_size >= beam else beam
-    enc_k = enc if width == 1 else enc.index_select(torch.arange(batch).repeat_interleave(beam))
-    state = model.decoder.init_state(enc_k)
-    scores = torch.full((batch, width), float("-inf"))
+    enc_k = enc if width == 1 else enc.index_select(torch.arange(batch, device=device).repeat_interleave(beam))
+    state = model.init_state(enc_k, cache=cache)
+    scores = torch.full((batch, width), float("-inf"), device=device)
     scores[:, 0] = 0.0
-    prev = torch.full((batch * width,), model.cfg.bos_id, dtype=torch.long)
-    hist_tok = torch.empty(batch * width, 0, dtype=torch.long)
-    hist_att = torch.empty(batch * width, 0, enc.states.shape[1])
-    hist_top = torch.empty(batch * width, 0, model.cfg.hidden_dim)
+    prev = torch.full((batch * width,), model.cfg.bos_id, dtype=torch.long, device=device)
+    # per row: output tokens [rows, t], and when the steps report them attention [rows, t, S]
+    # and top states [rows, t, H]
+    hist: list[Tensor | None] = [torch.empty(batch * width, 0, dtype=torch.long, device=device), None, None]
     finished: list[list[tuple]] = [[] for _ in range(batch)]
     alive = list(range(batch))          # sentence of each row group still in the batch
     for t in range(max_len):
@@ -119,13 +128,11 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
         cand = (scores.view(-1, 1) + logp).view(n, width * vocab)
         scores, idx = cand.topk(beam, dim=1)                                 # [n, k]
         tok = idx % vocab
-        flat = ((torch.arange(n) * width).unsqueeze(1) + idx // vocab).view(-1)
+        flat = ((torch.arange(n, device=device) * width).unsqueeze(1) + idx // vocab).view(-1)
         if width < beam:                 # after the first step: `beam` rows per sentence
-            enc_k = enc_k.index_select(torch.arange(n).repeat_interleave(beam))
+            enc_k = enc_k.index_select(torch.arange(n, device=device).repeat_interleave(beam))
             width = beam
-        hist_tok = torch.cat([hist_tok[flat], tok.view(-1, 1)], 1)
-        hist_att = torch.cat([hist_att[flat], w[flat].unsqueeze(1)], 1)
-        hist_top = torch.cat([hist_top[flat], top[flat].unsqueeze(1)], 1)
+        hist = [_extend(h, x, flat) for h, x in zip(hist, (tok.view(-1), w, top))]
         is_eos = tok == eos
         last = t == max_len - 1
         keep = list(range(n))
@@ -136,26 +143,36 @@ def beam_search(model: Seq2Seq, src: Tensor, src_lengths: Tensor, beam: int, max
                 if s == float("-inf"):
                     continue
                 length = t if ended[i][j] else t + 1
+                row = i * beam + j
                 finished[alive[i]].append((s / length_penalty(length + 1, alpha), length,
-                                           hist_tok[i * beam + j], hist_att[i * beam + j],
-                                           hist_top[i * beam + j]))
+                                           *(None if h is None else h[row] for h in hist)))
             scores = scores.masked_fill(is_eos, float("-inf"))
             keep = [i for i in range(n) if not (last or ended[i][0] or len(finished[alive[i]]) >= beam)]
             if not keep:
                 break
         prev = tok.view(-1)
         if len(keep) < n:                # drop the finished sentences from the batch
-            rows = (torch.tensor(keep).unsqueeze(1) * beam + torch.arange(beam)).view(-1)
+            rows = (torch.tensor(keep, device=device).unsqueeze(1) * beam
+                    + torch.arange(beam, device=device)).view(-1)
             alive = [alive[i] for i in keep]
             scores, prev = scores[keep], prev[rows]
             flat = flat.index_select(0, rows)
             enc_k = enc_k.index_select(rows)
-            hist_tok, hist_att, hist_top = hist_tok[rows], hist_att[rows], hist_top[rows]
-            state = model.decoder.select_state(state, flat)
-        else:
-            state = model.decoder.select_state(state, flat)
+            hist = [None if h is None else h[rows] for h in hist]
+        state = model.select_state(state, flat)
     out = []
     for b in range(batch):
         best = max(finished[b], key=lambda h: h[0])
         out.append(_finish(best[2], best[3], best[4], best[1], int(src_lengths[b]), best[0], enc.states[b]))
     return out
+
+
+def _extend(history: Tensor | None, step: Tensor | None, flat: Tensor) -> Tensor | None:
+    """The rows ``flat`` of ``history`` ``[rows, t, …]`` with this step's ``step[flat]`` appended
+    (for the token, ``step`` is already in the new order)."""
+    if step is None:
+        return None
+    if step.dim() == 1:
+        return torch.cat([history[flat], step.unsqueeze(1)], 1)
+    new = step[flat].unsqueeze(1)
+    return new if history is None else torch.cat([history[flat], new], 1)

@@ -1,18 +1,25 @@
-"""Training: teacher forcing, Adam, clipping, plateau LR decay, validation, early stopping, resume.
+"""Training: teacher forcing, Adam, clipping, LR schedules, validation, averaging, resume, DDP.
 
 A checkpoint holds everything that decides what happens next — weights, optimizer and scheduler
-state, the torch RNG (dropout), the epoch, the position inside the epoch and the step counter —
-and batch order is a pure function of (seed, epoch), so a resumed run takes exactly the steps the
-uninterrupted run would have taken. Checkpoints are written atomically and read with
-``torch.load(weights_only=True)``. The model is used as given, so a caller may wrap it
-(``DistributedDataParallel``) for multi-process training.
+state, the torch RNG (dropout; every rank's under ``torchrun``), the epoch, the position inside
+the epoch and the step counter — and batch order is a pure function of (seed, epoch), so a
+resumed run takes exactly the steps the uninterrupted run would have taken. Checkpoints are
+written atomically and read with ``torch.load(weights_only=True)``.
+
+One optimizer step consumes ``accumulate × world size`` batches of the epoch's list: each rank
+(process under ``torchrun``) takes its share, and the loss is scaled by the step's total number
+of target tokens over all ranks, so the summed gradient is exactly that of one process training
+on all those batches at once. The model may be wrapped in ``DistributedDataParallel``; rank 0
+alone writes files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -23,27 +30,37 @@ from torch import nn
 
 from ..errors import ConfigError, FormatError
 from ..files import atomic_write
-from .data import ParallelData
+from .averaging import average_snapshots, save_snapshot
+from .data import Batch, ParallelData
+from .distributed import World, current
 from .metrics import score_all
-from .model import Seq2Seq
+from .schedule import SCHEDULES, make_scheduler, steps_with_validation
 from .search import beam_search, greedy_search
 
-__all__ = ["TrainConfig", "Trainer", "save_torch", "load_torch"]
+__all__ = ["TrainConfig", "TransformerTrainConfig", "Trainer", "save_torch", "load_torch"]
 
 
 @dataclass
 class TrainConfig:
-    """How to train (defaults are the Multi30k benchmark's).
+    """How to train (defaults are the recurrent model's, from the Multi30k benchmark).
 
     Attributes:
         epochs: passes over the training data.
         batch_size: sentences per batch (ignored when ``max_tokens`` is set).
         max_tokens: token budget per batch instead of a sentence count.
-        lr: Adam learning rate.
+        accumulate: batches per optimizer step and process (gradient accumulation).
+        lr: Adam learning rate (the peak rate for ``inverse_sqrt``).
+        adam_betas, adam_eps: Adam's moment decay rates and epsilon.
         clip: gradient norm clipping (0: off).
         label_smoothing: cross-entropy label smoothing.
-        lr_factor, lr_patience, min_lr: ReduceLROnPlateau on validation BLEU.
+        schedule: ``plateau`` (multiply the rate by ``lr_factor`` after ``lr_patience`` epochs
+            without a better validation BLEU, down to ``min_lr``) or ``inverse_sqrt`` (linear
+            warm-up over ``warmup`` steps, then ``1/√step``: the Transformer paper's).
+        warmup: warm-up steps of ``inverse_sqrt``.
+        lr_factor, lr_patience, min_lr: the ``plateau`` schedule's settings.
         patience: stop after this many epochs without a better validation BLEU (0: never).
+        average_last: keep the weights of the last N epochs and, at the end, use their average
+            when it scores better on validation than the best single epoch (0: off).
         seed: model initialisation, dropout and batch order.
         max_len: training pairs longer than this (either side, in tokens) are dropped.
         valid_beam: beam size for the validation BLEU each epoch (1: greedy).
@@ -59,13 +76,19 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 64
     max_tokens: int | None = None
+    accumulate: int = 1
     lr: float = 1e-3
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
     clip: float = 1.0
     label_smoothing: float = 0.0
+    schedule: str = "plateau"
+    warmup: int = 4000
     lr_factor: float = 0.5
     lr_patience: int = 1
     min_lr: float = 1e-5
     patience: int = 5
+    average_last: int = 0
     seed: int = 1
     max_len: int = 80
     valid_beam: int = 1
@@ -77,13 +100,23 @@ class TrainConfig:
     freeze_tgt_embeddings: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "max_len", "valid_beam", "log_every"):
+        for name in ("epochs", "batch_size", "max_len", "valid_beam", "log_every", "accumulate", "warmup"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.lr <= 0:
+        for name in ("patience", "average_last", "checkpoint_every", "max_steps"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be at least 1, got {self.max_tokens}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        self.adam_betas = tuple(float(b) for b in self.adam_betas)
+        if len(self.adam_betas) != 2 or not all(0.0 <= b < 1.0 for b in self.adam_betas):
+            raise ConfigError(f"adam_betas: expected two numbers in [0, 1), got {list(self.adam_betas)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,6 +125,24 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class TransformerTrainConfig(TrainConfig):
+    """How to train a Transformer: the same settings, with the defaults measured for it on
+    Multi30k-sized data (a few hundred thousand target tokens an epoch) on a 2-core CPU."""
+
+    epochs: int = 40
+    max_tokens: int | None = 4096
+    lr: float = 1e-3
+    adam_betas: tuple[float, float] = (0.9, 0.98)
+    clip: float = 0.0
+    label_smoothing: float = 0.1
+    schedule: str = "inverse_sqrt"
+    warmup: int = 1000
+    patience: int = 0
+    average_last: int = 5
+    max_len: int = 100
 
 
 def save_torch(obj: dict, path: Path) -> None:
@@ -118,51 +169,59 @@ def load_torch(path: Path, what: str = "checkpoint") -> dict:
 
 
 class Trainer:
-    """Trains a :class:`Seq2Seq` on :class:`ParallelData`, writing into ``out_dir``.
+    """Trains a model (:class:`Seq2Seq` or :class:`Transformer`) on :class:`ParallelData`.
 
     Args:
-        model: the model (possibly wrapped for data parallelism by the caller).
+        model: the model (possibly wrapped in ``DistributedDataParallel`` by the caller).
         cfg: training settings.
         out_dir: receives ``checkpoint.pt`` (latest state), ``model.pt`` (best weights) and
-            ``metrics.jsonl``.
+            ``metrics.jsonl`` (rank 0 only).
         valid: validation pairs, with ``valid_refs`` (detokenized reference text) and
             ``decode`` (output ids → detokenized text) for BLEU/chrF.
         extra: JSON-able facts stored in every checkpoint (e.g. vocabulary fingerprints).
+        world: this process's rank and the number of processes (default: the joined process group).
     """
 
-    def __init__(self, model: Seq2Seq, cfg: TrainConfig, out_dir: Path,
+    def __init__(self, model: nn.Module, cfg: TrainConfig, out_dir: Path,
                  valid: ParallelData | None = None, valid_refs: Sequence[str] | None = None,
                  decode: Callable[[list[int]], str] | None = None, lowercase: bool = False,
-                 extra: dict | None = None, progress: bool = True) -> None:
+                 extra: dict | None = None, progress: bool = True, world: World | None = None) -> None:
         self.model, self.cfg, self.out_dir = model, cfg, Path(out_dir)
-        self.raw = getattr(model, "module", model)   # the Seq2Seq inside a DDP wrapper
+        self.raw = getattr(model, "module", model)   # the model inside a DDP wrapper
+        self.world = world or current()
         self.valid, self.valid_refs, self.decode = valid, valid_refs, decode
-        self.lowercase, self.extra, self.progress = lowercase, extra or {}, progress
+        self.lowercase, self.extra = lowercase, extra or {}
+        self.progress = progress and self.world.main
         if cfg.freeze_src_embeddings:
             self.raw.src_embed.weight.requires_grad_(False)
         if cfg.freeze_tgt_embeddings:
             self.raw.tgt_embed.weight.requires_grad_(False)
+        self.device = next(self.raw.parameters()).device
         self.optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
-                                          fused=True)
-        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            self.optimizer, mode="max", factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr)
+                                          betas=cfg.adam_betas, eps=cfg.adam_eps, fused=True)
+        self.scheduler = make_scheduler(cfg.schedule, self.optimizer, warmup=cfg.warmup, factor=cfg.lr_factor,
+                                        patience=cfg.lr_patience, min_lr=cfg.min_lr)
         self.step = self.epoch = self.batch_in_epoch = self.bad_epochs = 0
         self.best = -math.inf
         self.losses: list[float] = []   # every step's loss, for inspection
         self.train_seconds = 0.0        # time in training steps (this process), validation excluded
-        self.train_tokens = 0           # target tokens trained on (this process)
+        self.train_tokens = 0           # target tokens trained on (all processes)
         self.history: list[dict] = []   # validation records
 
     # ---- checkpoints -----------------------------------------------------------------------
     def state(self) -> dict:
+        rngs = self.world.gather(torch.get_rng_state())
         return {"model": self.raw.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "rng": torch.get_rng_state(),
+                "scheduler": self.scheduler.state_dict(), "rng": rngs[0], "rng_ranks": rngs,
                 "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "best": self.best, "bad_epochs": self.bad_epochs, "extra": json.dumps(self.extra)}
 
     def save_checkpoint(self) -> Path:
+        """Write ``checkpoint.pt`` (rank 0; every rank must call this, for the RNG states)."""
         path = self.out_dir / "checkpoint.pt"
-        save_torch(self.state(), path)
+        state = self.state()
+        if self.world.main:
+            save_torch(state, path)
         return path
 
     def resume(self, path: Path | None = None) -> None:
@@ -175,29 +234,52 @@ class Trainer:
         try:
             self.raw.load_state_dict(ck["model"])
             self.optimizer.load_state_dict(ck["optimizer"])
+            self.scheduler.load_state_dict(ck["scheduler"])
         except (RuntimeError, ValueError, KeyError) as e:
             raise FormatError(f"{path}: does not fit this model ({str(e).splitlines()[0][:160]})") from None
-        self.scheduler.load_state_dict(ck["scheduler"])
-        torch.set_rng_state(ck["rng"])
+        rngs = ck.get("rng_ranks") or [ck["rng"]]
+        torch.set_rng_state(rngs[self.world.rank] if len(rngs) == self.world.size else ck["rng"])
         self.step, self.epoch, self.batch_in_epoch = ck["step"], ck["epoch"], ck["batch_in_epoch"]
         self.best, self.bad_epochs = ck["best"], ck["bad_epochs"]
 
     def _log(self, record: dict) -> None:
-        with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        if self.world.main:
+            with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def _save_weights(self, path: Path, state: dict | None = None, **facts) -> None:
+        if self.world.main:
+            save_torch({"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts}, path)
 
     # ---- training --------------------------------------------------------------------------
-    def train_step(self, batch) -> float:
-        """One optimizer step on one batch; returns the mean token loss."""
+    def train_step(self, batches: Batch | Sequence[Batch]) -> float:
+        """One optimizer step on this process's ``batches``; returns the step's mean token loss
+        over all processes. Each batch's summed loss is divided by the step's total target
+        tokens, so accumulation and data parallelism give the gradient of one big batch."""
+        batches = [batches] if isinstance(batches, Batch) else list(batches)
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss, _ = self.model(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out,
-                             self.cfg.label_smoothing)
-        loss.backward()
+        local = sum(b.n_tokens for b in batches)
+        (total,) = self.world.all_sum(local)
+        loss_sum = 0.0
+        for i, b in enumerate(batches):
+            last = i == len(batches) - 1
+            sync = self.model.no_sync() if hasattr(self.model, "no_sync") and not last else contextlib.nullcontext()
+            with sync:
+                b = _to(b, self.device)
+                loss, n = self.model(b.src, b.src_lengths, b.tgt_in, b.tgt_out, self.cfg.label_smoothing)
+                scale = n * self.world.size / total
+                (loss * scale if scale != 1.0 else loss).backward()
+            loss_sum += float(loss.detach()) * n
         if self.cfg.clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.optimizer.step()
-        return float(loss.detach())
+        if not steps_with_validation(self.cfg.schedule):
+            self.scheduler.step()
+        if self.world.size == 1 and len(batches) == 1:
+            return loss_sum / max(local, 1) if local else 0.0
+        (loss_sum,) = self.world.all_sum(loss_sum)
+        return loss_sum / max(total, 1)
 
     def epoch_batches(self, train: ParallelData, epoch: int):
         """This epoch's batches: a pure function of (seed, epoch)."""
@@ -205,28 +287,28 @@ class Trainer:
                              seed=self.cfg.seed * 100_003 + epoch)
 
     def fit(self, train: ParallelData) -> dict:
-        """Train until ``epochs``, early stopping or ``max_steps``; returns the last validation record."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        """Train until ``epochs``, early stopping, ``max_minutes`` or ``max_steps``; returns the
+        last validation record."""
+        if self.world.main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.cfg
         last: dict = {}
         started = time.perf_counter()
+        per_step = cfg.accumulate * self.world.size
         while self.epoch < cfg.epochs:
-            epoch_start = t0 = time.perf_counter()   # making the epoch's batches counts as training
+            epoch_start = t0 = time.perf_counter()    # making the batches counts as training time
             batches = self.epoch_batches(train, self.epoch)
-            bar = None
-            if self.progress:
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"epoch {self.epoch + 1}",
-                           unit="batch", leave=False)
+            usable = len(batches) - len(batches) % per_step
+            bar = self._bar(usable // per_step, self.batch_in_epoch // per_step)
             tokens, loss_sum = 0, 0.0
-            while self.batch_in_epoch < len(batches):
-                batch = batches[self.batch_in_epoch]
-                loss = self.train_step(batch)
+            while self.batch_in_epoch < usable:
+                group = batches[self.batch_in_epoch: self.batch_in_epoch + per_step]
+                mine = group[self.world.rank::self.world.size]
+                loss = self.train_step(mine)
                 self.losses.append(loss)
                 self.step += 1
-                self.batch_in_epoch += 1
-                n = batch.n_tokens
+                self.batch_in_epoch += per_step
+                n = sum(b.n_tokens for b in group)
                 tokens += n
                 loss_sum += loss * n
                 rate = tokens / max(time.perf_counter() - t0, 1e-9)
@@ -244,7 +326,7 @@ class Trainer:
                     if bar is not None:
                         bar.close()
                     self.save_checkpoint()
-                    return last
+                    return self._finish(last)
             if bar is not None:
                 bar.close()
             self.epoch += 1
@@ -252,39 +334,90 @@ class Trainer:
             seconds = time.perf_counter() - t0
             self.train_seconds += seconds
             self.train_tokens += tokens
+            if cfg.average_last and self.world.main:
+                save_snapshot(self.out_dir, self.epoch, self.raw.state_dict(), cfg.average_last)
             last = self.validate_epoch(train_loss=loss_sum / max(tokens, 1),
                                        train={"train_tokens": tokens, "train_seconds": round(seconds, 3)})
             self.save_checkpoint()
-            if cfg.patience and self.bad_epochs >= cfg.patience:
-                break
             now = time.perf_counter()
-            if cfg.max_minutes and (now - started) + (now - epoch_start) > cfg.max_minutes * 60:
+            out_of_time = cfg.max_minutes and (now - started) + (now - epoch_start) > cfg.max_minutes * 60
+            if self.world.from_main(bool(out_of_time or (cfg.patience and self.bad_epochs >= cfg.patience))):
                 break
+        if cfg.average_last:
+            last = self.average() or last
+        return self._finish(last)
+
+    def _finish(self, last: dict) -> dict:
+        """Log this process's training totals and wait for every rank."""
+        self._log({"steps": self.step, "train_tokens": self.train_tokens,
+                   "train_seconds": round(self.train_seconds, 3)})
+        self.world.barrier()
         return last
 
+    def _bar(self, total: int, initial: int):
+        if not self.progress:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, initial=initial, desc=f"epoch {self.epoch + 1}", unit="step", leave=False)
+
     def validate_epoch(self, train_loss: float, train: dict | None = None) -> dict:
-        """Validation loss, BLEU and chrF; LR schedule, best-model file and early stopping.
+        """Validation loss, BLEU and chrF (rank 0); LR schedule, best-model file, early stopping.
 
         The logged record also holds the epoch's training figures ``train``: target tokens and
         seconds in training steps (the epoch's batches included, validation excluded).
         """
-        record = {"epoch": self.epoch, **(train or {})}
         if self.valid is None:
-            save_torch({"model": self.raw.state_dict(), "extra": json.dumps(self.extra)},
-                       self.out_dir / "model.pt")
+            self._save_weights(self.out_dir / "model.pt", epoch=self.epoch)
             return {"epoch": self.epoch, "train_loss": train_loss}
-        record.update(self.evaluate(self.valid, self.valid_refs))
+        record = self.world.from_main(
+            {"epoch": self.epoch, **(train or {}), **self._evaluate_alone(self.valid, self.valid_refs)}
+            if self.world.main else None)
         score = record.get("bleu", -record["valid_loss"])
-        self.scheduler.step(score)
+        if steps_with_validation(self.cfg.schedule):
+            self.scheduler.step(score)
         if score > self.best:
             self.best, self.bad_epochs = score, 0
-            save_torch({"model": self.raw.state_dict(), "extra": json.dumps(self.extra),
-                        "epoch": self.epoch, "bleu": record.get("bleu", 0.0)}, self.out_dir / "model.pt")
+            self._save_weights(self.out_dir / "model.pt", epoch=self.epoch, bleu=record.get("bleu", 0.0))
         else:
             self.bad_epochs += 1
         self._log(record)
         self.history.append(record)
         return record
+
+    def average(self) -> dict | None:
+        """Average the last ``average_last`` epochs' weights into ``averaged.pt``; when they
+        validate better than the best single epoch (or there is no validation data) they also
+        become ``model.pt``."""
+        if not self.world.main:
+            return self.world.from_main(None)
+        state, epochs = average_snapshots(self.out_dir, self.cfg.average_last)
+        self._save_weights(self.out_dir / "averaged.pt", state, epochs=epochs)
+        record: dict = {"epoch": self.epoch, "averaged_epochs": epochs}
+        if self.valid is not None:
+            current_state = {k: v.clone() for k, v in self.raw.state_dict().items()}
+            self.raw.load_state_dict(state)
+            try:
+                record.update(self._evaluate_alone(self.valid, self.valid_refs))
+            finally:
+                self.raw.load_state_dict(current_state)
+        if self.valid is None or record.get("bleu", -record["valid_loss"]) > self.best:
+            self._save_weights(self.out_dir / "model.pt", state, epochs=epochs, bleu=record.get("bleu", 0.0))
+            record["chosen"] = True
+        self._log(record)
+        self.history.append(record)
+        return self.world.from_main(record)
+
+    def _evaluate_alone(self, data: ParallelData, refs: Sequence[str] | None) -> dict:
+        """:meth:`evaluate` on rank 0 while the others wait: it may use their cores on this
+        machine (``LOCAL_WORLD_SIZE`` processes, each of this many threads)."""
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if self.world.size > 1 else 1
+        threads = torch.get_num_threads()
+        torch.set_num_threads(threads * max(local, 1))
+        try:
+            return self.evaluate(data, refs)
+        finally:
+            torch.set_num_threads(threads)
 
     @torch.no_grad()
     def evaluate(self, data: ParallelData, refs: Sequence[str] | None = None) -> dict:
@@ -294,6 +427,7 @@ class Trainer:
         total, n = 0.0, 0
         hyps: dict[int, str] = {}
         for batch in data.batches(batch_size=64):
+            batch = _to(batch, self.device)
             loss, k = model.loss(batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
             total += float(loss) * k
             n += k
@@ -311,3 +445,11 @@ class Trainer:
             kept_refs = [refs[i] for i in data.kept]
             record.update(score_all(ordered, kept_refs, self.lowercase))
         return record
+
+
+def _to(batch: Batch, device: torch.device) -> Batch:
+    """``batch`` with its tensors on ``device`` (the same object when already there)."""
+    if batch.src.device == device:
+        return batch
+    return Batch(batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device),
+                 batch.tgt_out.to(device), batch.index)

@@ -70,29 +70,78 @@ function drawStrips(svg, rows) {
   });
 }
 
-// Attention heatmap: source tokens across the top, one row per output word.
-function drawHeatmap(svg, t) {
+// Attention heatmap: key tokens across the top, one row per query token (an output word, or a
+// source word for the encoder's self-attention).
+function drawHeatmap(svg, rows, cols, matrix) {
   svg.replaceChildren();
-  const cell = 36, left = 16 + 8 * Math.max(1, ...t.target.map((w) => w.length));
-  const top = 16 + 6 * Math.max(1, ...t.source.map((w) => w.length));
-  const width = left + cell * t.source.length + 4, height = top + cell * t.target.length + 4;
+  const cell = 36, left = 16 + 8 * Math.max(1, ...rows.map((w) => w.length));
+  const top = 16 + 6 * Math.max(1, ...cols.map((w) => w.length));
+  const width = left + cell * cols.length + 4, height = top + cell * rows.length + 4;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("width", width);
-  t.source.forEach((w, j) => {
+  cols.forEach((w, j) => {
     const x = left + j * cell + cell / 2, y = top - 6;
     svg.appendChild(el("text", {class: "source", x, y, transform: `rotate(-45 ${x} ${y})`}, w));
   });
-  t.target.forEach((w, i) => {
+  rows.forEach((w, i) => {
     const g = el("g", {class: "row", "data-word": w});
     g.appendChild(el("text", {class: "out", x: left - 8, y: top + i * cell + cell / 2 + 4, "text-anchor": "end"}, w));
-    t.attention[i].forEach((a, j) => {
+    matrix[i].forEach((a, j) => {
       const rect = el("rect", {class: "cell", x: left + j * cell, y: top + i * cell, width: cell - 1,
-                               height: cell - 1, fill: sequential(a)});
-      rect.appendChild(el("title", {}, `${w} ← ${t.source[j]}: ${a.toFixed(3)}`));
+                               height: cell - 1, fill: sequential(a), "data-weight": a.toFixed(4)});
+      rect.appendChild(el("title", {}, `${w} ← ${cols[j]}: ${a.toFixed(3)}`));
       g.appendChild(rect);
     });
     svg.appendChild(g);
   });
+}
+
+// Layer and head pickers over a translation's attention maps (a Transformer has many; a
+// recurrent model one, and the pickers stay hidden).
+let shown = null;
+const MAP_NAMES = {cross: "output → source", encoder: "source → source (encoder)",
+                   decoder: "output → output so far (decoder)"};
+
+function fillSelect(select, options, value) {
+  select.replaceChildren(...options.map(([v, label]) => {
+    const o = document.createElement("option");
+    o.value = v;
+    o.textContent = label;
+    return o;
+  }));
+  if (options.some(([v]) => v === value)) select.value = value;
+}
+
+function showAttention(t) {
+  shown = t;
+  const kinds = Object.keys(t.maps || {});
+  const cross = t.maps && t.maps.cross;
+  const layers = cross ? cross.attention.length : 1, heads = cross ? cross.attention[0].length : 1;
+  $("attention-pickers").hidden = !(kinds.length > 1 || layers > 1 || heads > 1);
+  fillSelect($("attention-map"), kinds.map((k) => [k, MAP_NAMES[k] || k]), $("attention-map").value || "cross");
+  // values are the numbers shown, from 1
+  const wanted = $("attention-layer").value;   // keep the reader's layer; start at the last
+  fillSelect($("attention-layer"), [...Array(layers).keys()].map((l) => [String(l + 1), String(l + 1)]),
+             wanted && Number(wanted) <= layers ? wanted : String(layers));
+  fillSelect($("attention-head"), [["mean", "all (mean)"], ...[...Array(heads).keys()].map((h) => [String(h + 1), String(h + 1)])],
+             $("attention-head").value || "mean");
+  redrawAttention();
+}
+
+function redrawAttention() {
+  const t = shown;
+  if (!t) return;
+  const m = t.maps && t.maps[$("attention-map").value];
+  if (!m) {
+    drawHeatmap($("heatmap"), t.target, t.source, t.attention);
+    return;
+  }
+  const layer = m.attention[Math.min(m.attention.length, Number($("attention-layer").value) || 1) - 1];
+  const head = $("attention-head").value;
+  const matrix = head === "mean" || Number(head) > layer.length
+    ? layer[0].map((row, i) => row.map((_, j) => layer.reduce((s, h) => s + h[i][j], 0) / layer.length))
+    : layer[Number(head) - 1];
+  drawHeatmap($("heatmap"), m.queries, m.keys, matrix);
 }
 
 function showError(id, error) {
@@ -155,10 +204,12 @@ async function translate() {
   try {
     const t = await api("/api/translate", {sentence: $("sentence").value, beam: 5});
     $("translation").textContent = t.text;
-    drawHeatmap($("heatmap"), t);
+    showAttention(t);
   } catch (e) {
     $("translation").textContent = "";
     $("heatmap").replaceChildren();
+    $("attention-pickers").hidden = true;
+    shown = null;
     showError("translate-error", e);
   }
 }
@@ -265,6 +316,7 @@ $("item-form").addEventListener("submit", async (e) => {
   drawPicked();
 });
 $("item").addEventListener("input", (e) => suggestItems(e.target.value));
+for (const id of ["attention-map", "attention-layer", "attention-head"]) $(id).addEventListener("change", redrawAttention);
 $("recommend-button").addEventListener("click", recommend);
 $("clear-button").addEventListener("click", () => {
   picked.length = 0;

@@ -1,0 +1,50 @@
+"""The two architectures a translator can have, and the configuration classes that go with each.
+
+``rnn``: the GRU/LSTM encoder–decoder with attention (:class:`Seq2Seq`); ``transformer``:
+:class:`Transformer`. Each names its model, data and training configuration dataclasses, which
+hold that architecture's defaults; a model folder's ``config.json`` records the name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..errors import ConfigError
+from .data import DataConfig, TransformerDataConfig
+from .model import Seq2Seq, Seq2SeqConfig
+from .trainer import TrainConfig, TransformerTrainConfig
+from .transformer import Transformer, TransformerConfig
+
+__all__ = ["Arch", "ARCHS", "arch", "build_model"]
+
+
+@dataclass(frozen=True)
+class Arch:
+    """An architecture's model class and configuration classes."""
+
+    name: str
+    model_config: type
+    model: type
+    train_config: type
+    data_config: type
+
+
+ARCHS = {
+    "rnn": Arch("rnn", Seq2SeqConfig, Seq2Seq, TrainConfig, DataConfig),
+    "transformer": Arch("transformer", TransformerConfig, Transformer, TransformerTrainConfig, TransformerDataConfig),
+}
+
+
+def arch(name: str) -> Arch:
+    """The architecture called ``name``, or a clear error."""
+    try:
+        return ARCHS[name]
+    except KeyError:
+        raise ConfigError(f"arch: expected one of {', '.join(ARCHS)}, got {name!r}") from None
+
+
+def build_model(cfg: Seq2SeqConfig | TransformerConfig) -> nn.Module:
+    """The model a configuration describes."""
+    return arch(cfg.arch).model(cfg)
