@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ConfigError
+from .rules import rule_scores, sequential_rules
 
 __all__ = ["PopularityScorer", "CooccurrenceScorer", "SequentialRulesScorer", "SessionKNNScorer",
            "WEIGHTINGS"]
@@ -124,26 +125,13 @@ class SequentialRulesScorer:
         if steps < 1 or last < 1:
             raise ConfigError(f"steps and last must be at least 1, got {steps} and {last}")
         self.cat = _Catalogue(sessions, catalogue)
-        rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        for s in sessions:
-            ids = np.array(self.cat.ids(s), dtype=np.int64)
-            for d in range(1, min(steps, len(ids) - 1) + 1):
-                rows.append(ids[:-d])
-                cols.append(ids[d:])
-                vals.append(np.full(len(ids) - d, 1.0 / d))
-        cat = (np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)) if rows else \
-            (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        self.rules = sparse.csr_matrix((cat[2], (cat[0], cat[1])), shape=(self.cat.size,) * 2)
+        self.rules = sequential_rules((self.cat.ids(s) for s in sessions), self.cat.size, steps)
         self.last = last
 
     def scores(self, context: Sequence[str]) -> np.ndarray:
-        known = self.cat.ids(context)[-self.last:]
         s = self.cat.tiebreak.copy()
-        for j, idx in enumerate(reversed(known)):
-            row = self.rules.getrow(idx)
-            s[row.indices] += row.data / (j + 1)
+        items, values = rule_scores(self.rules, self.cat.ids(context), self.last)
+        s[items] += values
         return self.cat.finish(s, context)
 
 

@@ -23,10 +23,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from ..errors import ConfigError, FormatError
 from ..files import atomic_write, check_finite, read_npz_arrays
 from .index import ExactIndex, build_index, index_from_arrays
+from .rules import rule_scores, sequential_rules
 from .names import pack_names, unpack_names
 
 __all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
@@ -54,6 +56,14 @@ class Item2VecConfig:
         decay: recency weight for mixing a session: the item ``j`` places from the end weighs
             ``decay ** j``.
         max_context: at most this many of the latest session items are mixed.
+        rules_weight: how much "what followed" counts beside the vectors when a session asks for
+            next items: a candidate scores ``cosine + rules_weight * rule / best rule``, where
+            ``rule`` sums the sequential rules (:mod:`.rules`) of the session's latest items;
+            0 answers from the vectors alone.
+        rules_steps: a rule ``a → b`` holds when ``b`` came at most this many items after ``a``.
+        rules_last: the latest items of a session whose rules vote (the ``j``-th latest weighs
+            ``1 / j``).
+        rules_top: each item keeps its strongest rules only (bounds the model's size).
         threads, seed: engine threads and random seed.
     """
 
@@ -70,6 +80,10 @@ class Item2VecConfig:
     sg: bool = True
     decay: float = 0.8
     max_context: int = 50
+    rules_weight: float = 0.5
+    rules_steps: int = 10
+    rules_last: int = 5
+    rules_top: int = 500
     threads: int = 2
     seed: int = 1
 
@@ -82,6 +96,10 @@ class Item2VecConfig:
             raise ConfigError(f"decay must be in (0, 1], got {self.decay}")
         if self.sample < 0:
             raise ConfigError(f"sample must be at least 0, got {self.sample}")
+        if not (self.rules_weight >= 0 and np.isfinite(self.rules_weight)):
+            raise ConfigError(f"rules_weight must be a finite number ≥ 0, got {self.rules_weight}")
+        if self.rules_steps < 1 or self.rules_last < 1 or self.rules_top < 1:
+            raise ConfigError("rules_steps, rules_last and rules_top must be at least 1")
 
     def replace(self, **changes) -> "Item2VecConfig":
         """A copy with some fields changed (unknown names are an error)."""
@@ -146,6 +164,9 @@ class Recommender:
         decay, max_context: recency weighting of a session (see :class:`Item2VecConfig`).
         names: item names, a dict id → name or a list aligned with ``vectors.keys`` ("" or None
             for none); shown beside the ids in every answer.
+        rules: float32 CSR ``[n, n]`` sequential rules over the item indices (:mod:`.rules`), or
+            None; with ``rules_weight > 0`` they add "what followed" to the session scores.
+        rules_weight, rules_last: how they count (see :class:`Item2VecConfig`).
 
     Vectors with NaN or infinity are refused (a model that went wrong is never served). Answers
     hold ``k`` items whenever the catalogue has that many to offer: when the index finds fewer
@@ -155,7 +176,8 @@ class Recommender:
 
     def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto",
                  decay: float = 0.8, max_context: int = 50, config: Item2VecConfig | None = None,
-                 names=None, **index_options) -> None:
+                 names=None, rules: sparse.csr_matrix | None = None, rules_weight: float = 0.0,
+                 rules_last: int = 5, **index_options) -> None:
         self.vectors = vectors
         n = len(vectors.keys)
         if n == 0:
@@ -173,6 +195,12 @@ class Recommender:
         self.index = build_index(self.unit, index, **index_options) if isinstance(index, str) else index
         self._popular = np.argsort(-self.popularity, kind="stable")
         self._exact: ExactIndex | None = None
+        self.rules = None if rules is None else sparse.csr_matrix(rules, dtype=np.float32)
+        if self.rules is not None:
+            if self.rules.shape != (n, n):
+                raise ConfigError(f"rules must have shape [{n}, {n}], got {list(self.rules.shape)}")
+            check_finite(self.rules.data, "recommender", "rule weights", "serve")
+        self.rules_weight, self.rules_last = float(rules_weight), int(rules_last)
         self.names: list[str] | None = None
         if names is not None:
             self.set_names(names)
@@ -288,11 +316,16 @@ class Recommender:
                     else "no session item has a usable vector")
             return self._popular_answer(k, exclude, f"{what}: most popular items instead", unknown)
         out, scores, note = self._answer(query, k, exclude)
+        followers = self._followers(known)
+        if followers is not None:
+            out, scores = self._with_rules(query, out, followers, k, exclude)
         with_vector = sum(1 for i in known if self._has_vector[i])
         used = min(with_vector, self.max_context)
         reason = f"recency-weighted mix of {used} session item(s)"
         if with_vector > used:
             reason += f" (the latest {used} of {with_vector}; max_context {self.max_context})"
+        if followers is not None:
+            reason += f", and what followed the latest {min(len(known), self.rules_last)}"
         if unknown:
             reason += f"; {len(unknown)} unknown item(s) ignored"
         return self._result(out, scores, False, reason + note, unknown, used)
@@ -308,8 +341,35 @@ class Recommender:
             scores = (self.popularity / max(int(self.popularity.max()), 1)).astype(np.float32)
         else:
             scores = self.unit @ query
+            followers = self._followers(known)
+            if followers is not None:
+                scores[followers[0]] += (self.rules_weight * followers[1]).astype(np.float32)
         scores[known] = -np.inf
         return scores
+
+    def _followers(self, known: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Items that followed the session's latest known items, with their rule scores scaled
+        so that the best is 1 (None without rules, or when no rule applies)."""
+        if self.rules is None or not self.rules_weight > 0 or not known:
+            return None
+        items, values = rule_scores(self.rules, known, self.rules_last)
+        if len(items) == 0:
+            return None
+        return items, values / values.max()
+
+    def _with_rules(self, query: np.ndarray, ids: list[int], followers: tuple[np.ndarray, np.ndarray],
+                    k: int, exclude: set[int]) -> tuple[list[int], list[float]]:
+        """The best ``k`` by ``cosine + rules_weight · rule`` among the index's answer and the
+        followers. Exact whenever the index's answer is the top ``k`` by cosine: any other item
+        has no rule and a cosine below all ``k`` of them."""
+        items, values = followers
+        mine = ~np.isin(items, np.fromiter(exclude, np.int64, len(exclude)))
+        cand = np.union1d(np.asarray(ids, np.int64), items[mine])
+        bonus = np.zeros(len(cand))
+        bonus[np.searchsorted(cand, items[mine])] = values[mine]
+        total = self.unit[cand] @ query + self.rules_weight * bonus
+        best = np.argsort(-total, kind="stable")[:k]
+        return [int(i) for i in cand[best]], [round(float(t), 6) for t in total[best]]
 
     # ---- files ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
@@ -319,7 +379,8 @@ class Recommender:
         """
         check_finite(self.vectors.vectors, path, "item vectors", "save", self.vectors.keys)
         meta = {"format": FORMAT, "index": self.index.kind, "decay": self.decay,
-                "max_context": self.max_context,
+                "max_context": self.max_context, "rules_weight": self.rules_weight,
+                "rules_last": self.rules_last,
                 "config": asdict(self.config) if self.config is not None else None}
         arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
                   "keys": np.array(self.vectors.keys, dtype=str),
@@ -328,6 +389,10 @@ class Recommender:
                   "popularity": self.popularity}
         if self.names is not None:
             arrays["names_utf8"], arrays["names_offsets"] = pack_names(self.names)
+        if self.rules is not None:
+            arrays.update({"rules_indptr": self.rules.indptr.astype(np.int64),
+                           "rules_indices": self.rules.indices.astype(np.int64),
+                           "rules_data": self.rules.data.astype(np.float32)})
         arrays.update({f"index_{k}": v for k, v in self.index.to_arrays().items()})
         write_npz(path, arrays)
         return Path(path)
@@ -366,7 +431,27 @@ class Recommender:
             raise FormatError(f"{path}: {e}") from None
         config = Item2VecConfig(**meta["config"]) if meta.get("config") else None
         return cls(kv, arrays["popularity"], index=index, decay=meta.get("decay", 0.8),
-                   max_context=meta.get("max_context", 50), config=config, names=names)
+                   max_context=meta.get("max_context", 50), config=config, names=names,
+                   rules=_read_rules(arrays, len(keys), path), rules_weight=meta.get("rules_weight", 0.0),
+                   rules_last=meta.get("rules_last", 5))
+
+
+def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matrix | None:
+    """The stored rule table, checked entry by entry (a damaged file is an error, never a crash)."""
+    names = ("rules_indptr", "rules_indices", "rules_data")
+    if not any(k in arrays for k in names):
+        return None
+    if not all(k in arrays for k in names):
+        raise FormatError(f"{path}: rules need all of {', '.join(names)}")
+    indptr, indices, data = (arrays[k] for k in names)
+    if (indptr.ndim != 1 or indptr.shape != (n + 1,) or indices.ndim != 1 or data.shape != indices.shape
+            or not np.issubdtype(indptr.dtype, np.integer) or not np.issubdtype(indices.dtype, np.integer)
+            or indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= n))):
+        raise FormatError(f"{path}: rules: not a valid [{n}, {n}] sparse table")
+    check_finite(data, path, "rule weights", "load")
+    return sparse.csr_matrix((data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64)),
+                             shape=(n, n))
 
 
 def _check_k(k: int) -> None:
@@ -409,5 +494,9 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     wv = model.wv
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
+    k2i = wv.key_to_index
+    rules = sequential_rules((np.array([k2i[i] for i in s if i in k2i], np.int64) for s in sessions),
+                             len(wv.keys), config.rules_steps, config.rules_top)
     return Recommender(wv, popularity, index=index, decay=config.decay,
-                       max_context=config.max_context, config=config)
+                       max_context=config.max_context, config=config, rules=rules,
+                       rules_weight=config.rules_weight, rules_last=config.rules_last)
