@@ -21,7 +21,7 @@ def sessions_file(tmp_path_factory, genres):
 
 def test_train_similar_evaluate(sessions_file, tmp_path, genres):
     model = tmp_path / "m.npz"
-    r = run("train", str(sessions_file), "-o", str(model), "--hold-out", "--epochs", "10",
+    r = run("train", str(sessions_file), "-o", str(model), "--hold-out", "--held-out", "2", "--epochs", "10",
             "--dim", "16", "--threads", "1")
     assert r.returncode == 0, r.stderr
     assert model.exists() and "wrote" in r.stdout
@@ -30,9 +30,16 @@ def test_train_similar_evaluate(sessions_file, tmp_path, genres):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 4 and lines[-1] == f"(nearest items to {item!r} by cosine)"
-    r = run("evaluate", str(model), "--test", str(sessions_file))
+    # the model never saw each user's last 2 items; evaluate scores exactly those
+    r = run("evaluate", str(model), "--test", str(sessions_file), "--held-out", "2")
     assert r.returncode == 0, r.stderr
-    assert "HR@10" in r.stdout and "co-occurrence" in r.stdout
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("600 held-out items")
+    header = lines[1].split()
+    table = {line[:22].strip(): dict(zip(header, map(float, line[22:].split()))) for line in lines[2:]}
+    assert set(table) == {"item2vec", "most popular", "co-occurrence", "sequential rules", "SKNN", "V-SKNN"}
+    # the genre of a session predicts its next track; popularity knows nothing of genres
+    assert table["item2vec"]["HR@10"] > 2 * table["most popular"]["HR@10"]
 
 
 def test_tune_writes_settings_that_train_reads(sessions_file, tmp_path):

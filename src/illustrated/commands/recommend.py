@@ -20,6 +20,7 @@ Sessions = Annotated[Path, typer.Argument(
          "(.csv/.tsv/.dat/.data/.parquet) whose user (or session), item and time columns go by "
          "their usual names (userId, user_id, session_id, movieId, item_id, product_id, "
          "timestamp, time, …) or are named with the options below.")]
+HeldOut = Annotated[int, typer.Option(help="How many of each user's last items are held out.")]
 Gap = Annotated[float | None, typer.Option(help="Event logs: minutes of silence that start a new session.")]
 UserCol = Annotated[str | None, typer.Option(help="Event logs: the user or session column (default: found by name).")]
 ItemCol = Annotated[str | None, typer.Option(help="Event logs: the item column (default: found by name).")]
@@ -55,7 +56,7 @@ def train(
     output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write (.npz).")],
     config: Annotated[Path | None, typer.Option(help="JSON settings, e.g. the output of `tune`.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
-    window: Annotated[int | None, typer.Option(help="Window in items (default: whole session).")] = None,
+    window: Annotated[int | None, typer.Option(help="Window in items (default 20).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Passes over the sessions.")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Negative-sampling exponent (may be < 0).")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
@@ -63,7 +64,8 @@ def train(
     min_count: Annotated[int | None, typer.Option(help="Drop items seen fewer times.")] = None,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
     index: Annotated[str, typer.Option(help="'auto', 'exact' or 'hnsw'.")] = "auto",
-    hold_out: Annotated[bool, typer.Option(help="Leave each user's last item out (to evaluate on it later).")] = False,
+    hold_out: Annotated[bool, typer.Option(help="Leave each user's last items out (to evaluate on them later).")] = False,
+    held_out: HeldOut = 1,
     gap_minutes: Gap = None,
     names: Annotated[Path | None, typer.Option(help="Item names to store in the model: id<TAB>name, "
                                                     "id,name, movies.csv or MovieLens u.item.")] = None,
@@ -85,7 +87,7 @@ def train(
     echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
          f"users or sessions from {sessions}")
     if hold_out:
-        data = leave_last_out(histories, gap_minutes).train_full
+        data = leave_last_out(histories, gap_minutes, n=held_out).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
     start = time.perf_counter()
@@ -120,7 +122,8 @@ def tune(
     base = _config(None, dict(threads=threads))
 
     def report(t) -> None:
-        echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  decay {t.decay:<4}  {t.settings}  ({t.seconds:.1f} s)")
+        echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  decay {t.decay:<4}  rules {t.rules_weight:<4}  "
+             f"{t.settings}  ({t.seconds:.1f} s)")
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
     result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report)
@@ -136,12 +139,18 @@ def tune(
 def evaluate(
     model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
     test: Annotated[Path, typer.Option(help="Sessions whose last items are held out (as in `train --hold-out`).")],
-    baselines: Annotated[bool, typer.Option(help="Also score most-popular and co-occurrence.")] = True,
+    baselines: Annotated[bool, typer.Option(help="Also score the simple baselines: most popular, "
+                                                 "co-occurrence, sequential rules, SKNN and V-SKNN.")] = True,
+    held_out: HeldOut = 1,
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
-    """HR, NDCG and MRR at 10 and 20 on each user's last item, ranking the whole catalogue."""
+    """HR, NDCG and MRR at 10 and 20 on each user's last items, ranking the whole catalogue.
+
+    The baselines are those session-based studies find hard to beat (Ludewig et al., UMUAI 2021),
+    at their usual settings, trained on the same events as the model (all but the held-out items).
+    """
     from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Recommender
@@ -149,17 +158,17 @@ def evaluate(
 
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
-    split = leave_last_out(histories, gap_minutes)
-    cat = split.catalogue
+    split = leave_last_out(histories, gap_minutes, n=held_out)
+    cat, train = split.catalogue, split.train_full
     rows = {"item2vec": ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)}
     if baselines:
-        rows["most popular"] = ev.evaluate(bl.PopularityScorer(split.train_full, cat), split.test, cat)
-        rows["co-occurrence"] = ev.evaluate(bl.CooccurrenceScorer(split.train_full, cat), split.test, cat)
+        for name, make in bl.STUDY_BASELINES.items():
+            rows[name] = ev.evaluate(make(train, cat), split.test, cat)
     names = [k for k in next(iter(rows.values())) if k != "cases"]
     echo(f"{len(split.test)} held-out items, {len(cat)} items in the catalogue")
-    echo(f"{'':16}" + "".join(f"{n:>9}" for n in names))
+    echo(f"{'':22}" + "".join(f"{n:>9}" for n in names))
     for system, m in rows.items():
-        echo(f"{system:16}" + "".join(f"{m[n]:9.4f}" for n in names))
+        echo(f"{system:22}" + "".join(f"{m[n]:9.4f}" for n in names))
 
 
 def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:

@@ -28,7 +28,7 @@ from ..errors import ConfigError
 from .rules import rule_scores, sequential_rules
 
 __all__ = ["PopularityScorer", "CooccurrenceScorer", "SequentialRulesScorer", "SessionKNNScorer",
-           "WEIGHTINGS"]
+           "WEIGHTINGS", "STUDY_BASELINES"]
 
 #: Position weights for the items of a context of length ``n``, oldest first (``i = 1..n``), and
 #: the decay of a neighbour's vote by the ``step``-th latest context item it shares (session-rec's
@@ -203,3 +203,14 @@ class SessionKNNScorer:
                 evidence = evidence * (1.0 + self.idf_weighting * self.idf)
             s += evidence
         return self.cat.finish(s, context)
+
+
+# The baselines `recommend evaluate` reports, at the settings of Ludewig et al. (SR: rules up to 10
+# steps ahead, the latest item; SKNN: 100 neighbours, cosine; V-SKNN: 100 neighbours, recency-weighted).
+STUDY_BASELINES = {
+    "most popular": PopularityScorer,
+    "co-occurrence": CooccurrenceScorer,
+    "sequential rules": lambda s, c: SequentialRulesScorer(s, c, steps=10, last=1),
+    "SKNN": lambda s, c: SessionKNNScorer(s, c, k=100, weighting=None),
+    "V-SKNN": lambda s, c: SessionKNNScorer(s, c, k=100, weighting="div", score_weighting="div"),
+}

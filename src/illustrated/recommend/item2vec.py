@@ -8,6 +8,13 @@ sampling exponent (negative values included, which favour rare items as negative
 that spans the whole session, many more epochs and stronger subsampling change next-item hit rates
 several-fold. :class:`Item2VecConfig` starts from their findings; ``tune.py`` searches them.
 
+Next items for a session add what followed its latest items in the training sessions (sequential
+rules, :mod:`.rules`) to the vectors' cosine: the vectors generalise to items that never followed
+one another, the rules keep the order that the vectors blur. The defaults (a window of 20 items, 20
+epochs, rules up to 50 items ahead from the latest 10 session items, weight 1, recency decay 0.7)
+were chosen by validation HR@10 on MovieLens 100K and a generated log of long histories with
+bursts of equal timestamps (``synthetic.rating_log``); the benchmark reports both.
+
 Training runs through :class:`illustrated.word2vec.Word2Vec`; only the vectors object
 (:class:`~illustrated.word2vec.KeyedVectors`) crosses into the recommender.
 """
@@ -43,7 +50,8 @@ class Item2VecConfig:
     Args:
         dim: vector size.
         window: context window in items; ``None`` spans the whole session (Caselles-Dupré et al.
-            found wide windows best for sessions, whose order matters less than a sentence's).
+            found wide windows good for sessions; 20 trains as well with the rules beside it and
+            stays fast on histories thousands of items long).
         shrink_windows: sample each window size in [1, window] (word2vec's dynamic window).
         negative: negative samples per positive pair.
         ns_exponent: exponent of the negative-sampling distribution (counts ** exponent); 0.75 is
@@ -68,21 +76,21 @@ class Item2VecConfig:
     """
 
     dim: int = 64
-    window: int | None = None
+    window: int | None = 20
     shrink_windows: bool = True
     negative: int = 10
     ns_exponent: float = -0.5
     sample: float = 1e-4
     min_count: int = 1
-    epochs: int = 10
+    epochs: int = 20
     alpha: float = 0.025
     min_alpha: float = 0.0001
     sg: bool = True
-    decay: float = 0.8
+    decay: float = 0.7
     max_context: int = 50
-    rules_weight: float = 0.5
-    rules_steps: int = 10
-    rules_last: int = 5
+    rules_weight: float = 1.0
+    rules_steps: int = 50
+    rules_last: int = 10
     rules_top: int = 500
     threads: int = 2
     seed: int = 1

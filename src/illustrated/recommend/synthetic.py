@@ -131,17 +131,25 @@ def rating_log(n_users: int = 600, n_items: int = 10_000, events: int = 100_000,
         queue: list[int] = []
         current = int(rng.choice(n_genres, p=taste))
         order: list[int] = []
+        misses = 0
         while len(order) < lengths[u]:
             if queue and rng.random() < 0.7:
                 j = queue.pop(int(rng.integers(min(len(queue), 3))))
             else:
                 if rng.random() < 0.1:
                     current = int(rng.choice(n_genres, p=taste))
-                j = int(rng.choice(members[current], p=probs[current]))
-                if j not in seen and rng.random() < follow:
+                if misses > 50:   # the user has had this genre's popular items: explore further
+                    unseen = [x for x in members[current] if x not in seen]
+                    j = int(rng.choice(unseen)) if unseen else -1
+                    current = current if unseen else int(rng.integers(n_genres))
+                else:
+                    j = int(rng.choice(members[current], p=probs[current]))
+                if j >= 0 and j not in seen and rng.random() < follow:
                     queue.extend(x for x in by_series[int(series_of[j])] if x != j and x not in seen)
-            if j in seen:
+            if j < 0 or j in seen:
+                misses += 1
                 continue
+            misses = 0
             seen.add(j)
             order.append(j)
         t = int(rng.integers(800_000_000, 1_500_000_000))

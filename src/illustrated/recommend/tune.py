@@ -10,8 +10,8 @@ minimum count (rare items with poor vectors otherwise crowd the lists). Two stra
   epochs, keep the best third, train those for three times as many epochs, and so on up to the
   full epoch budget — most of the time goes to the promising settings.
 
-The recency ``decay`` needs no retraining, so every trained model is scored with each decay of the
-space and keeps the best. Trials always train on ``split.train`` (validation events held out).
+The recency ``decay`` and the weight of the sequential rules (``rules_weight``) need no retraining,
+so every trained model is scored with each pair of them in the space and keeps the best. Trials always train on ``split.train`` (validation events held out).
 """
 
 from __future__ import annotations
@@ -37,18 +37,22 @@ SPACE: dict[str, list] = {
     "negative": [5, 10, 20],
     "dim": [32, 64, 128],
     "decay": [0.5, 0.7, 0.85, 1.0],
+    "rules_weight": [0.0, 0.25, 0.5, 1.0, 2.0],
 }
+QUERY_TIME = ("decay", "rules_weight")   # scored on each trained model, no retraining
 
 
 @dataclass
 class Trial:
-    """One trained setting: its changes to the base config, epochs, validation score and time."""
+    """One trained setting: its changes to the base config, epochs, validation score, the best
+    query-time settings for it and the time."""
 
     settings: dict
     epochs: int
     score: float
     decay: float
     seconds: float
+    rules_weight: float = 0.0
 
 
 @dataclass
@@ -66,17 +70,19 @@ class TuneResult:
 
 
 def _draw(space: dict[str, list], rng: random.Random) -> dict:
-    return {k: rng.choice(v) for k, v in space.items() if k != "decay"}
+    return {k: rng.choice(v) for k, v in space.items() if k not in QUERY_TIME}
 
 
-def _score(split: Split, config: Item2VecConfig, decays: list[float], metric: str,
-           catalogue: list[str]) -> tuple[float, float]:
+def _score(split: Split, config: Item2VecConfig, decays: list[float], weights: list[float], metric: str,
+           catalogue: list[str]) -> tuple[float, float, float]:
+    """The best (score, decay, rules_weight) of one trained model."""
     rec = train_item2vec(split.train, config, index="exact")
-    best = (-1.0, config.decay)
+    best = (-1.0, config.decay, config.rules_weight)
     for d in decays:
-        rec.decay = d
-        s = evaluate(VectorScorer(rec, catalogue), split.validation, catalogue)[metric]
-        best = max(best, (s, d))
+        for w in weights:
+            rec.decay, rec.rules_weight = d, w
+            s = evaluate(VectorScorer(rec, catalogue), split.validation, catalogue)[metric]
+            best = max(best, (s, d, w))
     return best
 
 
@@ -96,6 +102,7 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
     if unknown:
         raise ConfigError(f"unknown setting(s) in the search space: {', '.join(sorted(unknown))}")
     decays = list(space.get("decay", [base.decay]))
+    weights = list(space.get("rules_weight", [base.rules_weight]))
     rng = random.Random(seed)
     candidates = []
     for _ in range(trials * 20):
@@ -110,8 +117,8 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
     def run(settings: dict, epochs: int) -> Trial:
         start = time.perf_counter()
         config = base.replace(**{**settings, "epochs": epochs})
-        score, decay = _score(split, config, decays, metric, catalogue)
-        trial = Trial(settings, epochs, score, decay, round(time.perf_counter() - start, 2))
+        score, decay, weight = _score(split, config, decays, weights, metric, catalogue)
+        trial = Trial(settings, epochs, score, decay, round(time.perf_counter() - start, 2), weight)
         done.append(trial)
         if report:
             report(trial)
@@ -131,5 +138,6 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
             results = sorted((run(c, epochs) for c in pool), key=lambda t: -t.score)
             pool = [t.settings for t in results[:max(1, len(results) // eta)]]
     best = max(results, key=lambda t: t.score)
-    config = base.replace(**{**best.settings, "epochs": best.epochs, "decay": best.decay})
+    config = base.replace(**{**best.settings, "epochs": best.epochs, "decay": best.decay,
+                             "rules_weight": best.rules_weight})
     return TuneResult(config, best.score, metric, done)
