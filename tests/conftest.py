@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("ILLUSTRATED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+from illustrated.data_paths import ENV, shared_data_dir
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    root = shared_data_dir()
+    if root is None or not root.exists():
+        pytest.skip(f"shared data not found ({root or f'no shared/data folder; set ${ENV}'})")
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from typing import Annotated, Callable
 
 import typer
 
+from ..data_paths import ENV as DATA_ENV
+from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
 from ..text import Corpus, Tokenizer
 from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
@@ -142,12 +144,11 @@ def evaluate(
 
 
 def _default_eval_dir() -> Path:
-    import os
-
-    root = os.environ.get("ILLUSTRATED_DATA")
-    if root:
-        return Path(root) / "eval"
-    return Path(__file__).resolve().parents[4] / "shared" / "data" / "eval"
+    root = shared_data_dir()
+    if root is None:
+        raise IllustratedError(f"no evaluation folder: use --eval-dir, or set ${DATA_ENV} to the "
+                               "shared data folder that holds eval/")
+    return root / "eval"
 
 
 @app.command("convert")
