@@ -63,8 +63,10 @@ def train(
     train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
     output: Annotated[Path, Opt("-o", "--output", help="Model folder to write.")],
     valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix.")] = None,
-    src: Annotated[str, Opt("--src", help="Source language code (file suffix).")] = "de",
-    tgt: Annotated[str, Opt("--tgt", help="Target language code (file suffix).")] = "en",
+    src: Annotated[Optional[str], Opt("--src", help="Source language code (file suffix; default: the "
+                                      "data config's, de).")] = None,
+    tgt: Annotated[Optional[str], Opt("--tgt", help="Target language code (file suffix; default: the "
+                                      "data config's, en).")] = None,
     arch: Annotated[str, Opt(help="rnn (GRU/LSTM with attention) or transformer.")] = "rnn",
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
@@ -174,7 +176,7 @@ def _read_stdin() -> list[str]:
 def run(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
     sentences: Annotated[Optional[list[str]], typer.Argument(help="Sentences (default: stdin, one a line).")] = None,
-    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
     max_len: Annotated[Optional[int], Opt(help="Longest output in tokens.")] = None,
     plot_attention: Annotated[Optional[Path], Opt(help="Draw the first sentence's attention to this PNG.")] = None,
     show_tokens: Annotated[bool, Opt(help="Also print source and output tokens.")] = False,
@@ -216,7 +218,7 @@ def evaluate(
     test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
-    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
     output: Annotated[Optional[Path], Opt("-o", "--output", help="Also write the translations here.")] = None,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
@@ -280,7 +282,7 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
             Seq2SeqConfig(emb_dim=32, hidden_dim=64, dropout=0.0),
             TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
         seconds = time.perf_counter() - start
-        [t] = translator.translate(["je suis étudiant"], beam=5)
+        [t] = translator.translate(["je suis étudiant"])
         plot = _plot_attention(t, out / "translator-attention.png")
     finally:
         torch.set_num_threads(threads)

@@ -28,7 +28,7 @@ _MAX_TOPN = 50
 
 class TranslateRequest(BaseModel):
     sentence: str = Field(min_length=1, max_length=2000)
-    beam: int = Field(default=5, ge=1, le=20)
+    beam: int | None = Field(default=None, ge=1, le=20)
 
 
 class RecommendRequest(BaseModel):
