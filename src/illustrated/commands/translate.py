@@ -228,7 +228,7 @@ def evaluate(
     from ..files import atomic_write
     from ..seq2seq import Translator
     from ..seq2seq.data import read_parallel
-    from ..seq2seq.metrics import score_all
+    from ..seq2seq.metrics import bleu_and_chrf
 
     _set_threads(threads)
     translator = Translator.load(model_dir)
@@ -241,7 +241,7 @@ def evaluate(
     start = time.perf_counter()
     hyps = [x.text for x in translator.translate(src_lines, beam=beam, internals=False)]
     seconds = time.perf_counter() - start
-    scores = score_all(hyps, refs, lowercase=translator.data.lowercase)
+    scores = bleu_and_chrf(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:
         with atomic_write(output, "w") as f:
             f.write("\n".join(hyps) + "\n")

@@ -31,9 +31,9 @@ from torch import nn
 from ..errors import ConfigError, FormatError
 from ..files import atomic_write
 from .averaging import average_snapshots, save_snapshot
-from .data import Batch, ParallelData
+from .data import PairBatch, ParallelData
 from .distributed import World, current
-from .metrics import score_all
+from .metrics import bleu_and_chrf
 from .schedule import SCHEDULES, make_scheduler, steps_with_validation
 from .search import beam_search, greedy_search
 
@@ -252,11 +252,11 @@ class Trainer:
             save_torch({"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts}, path)
 
     # ---- training --------------------------------------------------------------------------
-    def train_step(self, batches: Batch | Sequence[Batch]) -> float:
+    def train_step(self, batches: PairBatch | Sequence[PairBatch]) -> float:
         """One optimizer step on this process's ``batches``; returns the step's mean token loss
         over all processes. Each batch's summed loss is divided by the step's total target
         tokens, so accumulation and data parallelism give the gradient of one big batch."""
-        batches = [batches] if isinstance(batches, Batch) else list(batches)
+        batches = [batches] if isinstance(batches, PairBatch) else list(batches)
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         local = sum(b.n_tokens for b in batches)
@@ -443,13 +443,13 @@ class Trainer:
         if refs is not None and self.decode is not None:
             ordered = [hyps[i] for i in range(len(data))]
             kept_refs = [refs[i] for i in data.kept]
-            record.update(score_all(ordered, kept_refs, self.lowercase))
+            record.update(bleu_and_chrf(ordered, kept_refs, self.lowercase))
         return record
 
 
-def _to(batch: Batch, device: torch.device) -> Batch:
+def _to(batch: PairBatch, device: torch.device) -> PairBatch:
     """``batch`` with its tensors on ``device`` (the same object when already there)."""
     if batch.src.device == device:
         return batch
-    return Batch(batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device),
+    return PairBatch(batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device),
                  batch.tgt_out.to(device), batch.index)
