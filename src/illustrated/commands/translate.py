@@ -261,18 +261,17 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
     import torch
 
     from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
-    from ..seq2seq.toy import french_english
+    from ..seq2seq.toy import french_english, held_out
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        pairs = french_english()
+        pairs, valid = held_out(french_english(), 40)   # validation sentences are never trained on
         data_dir = out / "translate-data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "train.fr").write_text("".join(f"{f}\n" for f, _ in pairs), encoding="utf-8")
-        (data_dir / "train.en").write_text("".join(f"{e}\n" for _, e in pairs), encoding="utf-8")
-        (data_dir / "valid.fr").write_text("".join(f"{f}\n" for f, _ in pairs[:40]), encoding="utf-8")
-        (data_dir / "valid.en").write_text("".join(f"{e}\n" for _, e in pairs[:40]), encoding="utf-8")
+        for split, rows in (("train", pairs), ("valid", valid)):
+            (data_dir / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
+            (data_dir / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
         model_dir = out / "translator"
         for stale in ("checkpoint.pt", "metrics.jsonl"):
             (model_dir / stale).unlink(missing_ok=True)
@@ -282,18 +281,20 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
             Seq2SeqConfig(emb_dim=32, hidden_dim=64, dropout=0.0),
             TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
         seconds = time.perf_counter() - start
-        [t] = translator.translate(["je suis étudiant"])
+        t, new = translator.translate(["je suis étudiant", valid[0][0]])
         plot = _plot_attention(t, out / "translator-attention.png")
     finally:
         torch.set_num_threads(threads)
     last = result["history"][-1]
     say(f"trained on {len(pairs)} French→English pairs in {seconds:.1f} s "
-        f"(validation BLEU {last['bleu']:.1f})")
+        f"(BLEU {last['bleu']:.1f} on {len(valid)} held-out sentences)")
     say(f"je suis étudiant → {t.text}")
+    say(f"held out: {valid[0][0]} → {new.text} (reference: {valid[0][1]})")
     say("attention (rows: output, columns: source):")
     say("            " + " ".join(f"{w:>9}" for w in t.source))
     for word, row in zip(t.target, t.attention):
         say(f"  {word:>9} " + " ".join(f"{x:9.2f}" for x in row))
     say(f"model: {model_dir}/  plot: {plot}")
     return {"source": t.source, "target": t.target, "text": t.text, "bleu": last["bleu"],
+            "held_out": len(valid),
             "model_dir": str(model_dir), "plot": str(plot)}
