@@ -8,6 +8,7 @@ get their vector; the others keep their random initialisation (and ``<pad>`` sta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -17,7 +18,7 @@ from ..errors import ConfigError
 from ..text import Vocab
 from ..word2vec import KeyedVectors
 
-__all__ = ["init_embedding"]
+__all__ = ["init_embedding", "init_embeddings"]
 
 
 def init_embedding(table: nn.Embedding, vocab: Vocab, path: str | Path, freeze: bool = False) -> int:
@@ -38,3 +39,14 @@ def init_embedding(table: nn.Embedding, vocab: Vocab, path: str | Path, freeze: 
             table.weight[rows] = found.to(table.weight.dtype)
     table.weight.requires_grad_(not freeze)
     return len(pairs)
+
+
+def init_embeddings(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, src_vectors: str | Path | None,
+                    tgt_vectors: str | Path | None, say: Callable[[str], None] = lambda s: None) -> None:
+    """Initialise ``model.src_embed`` / ``model.tgt_embed`` from the vector files given (None: keep
+    the random initialisation), reporting how many tokens each file covered."""
+    for side, path, table, vocab in (("source", src_vectors, model.src_embed, src_vocab),
+                                     ("target", tgt_vectors, model.tgt_embed, tgt_vocab)):
+        if path is not None:
+            found = init_embedding(table, vocab, path)
+            say(f"{side} embeddings: {found} of {len(vocab)} tokens from {path}")

@@ -301,13 +301,9 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     torch.manual_seed(train_cfg.seed)
     model = build_model(model_cfg)
     if not resume:
-        from .embeddings import init_embedding
+        from .embeddings import init_embeddings
 
-        for side, path, table, vocab in (("source", src_vectors, model.src_embed, src_vocab),
-                                         ("target", tgt_vectors, model.tgt_embed, tgt_vocab)):
-            if path is not None:
-                found = init_embedding(table, vocab, path)
-                say(f"{side} embeddings: {found} of {len(vocab)} tokens from {path}")
+        init_embeddings(model, src_vocab, tgt_vocab, src_vectors, tgt_vectors, say)
     translator = Translator(model, src_vocab, tgt_vocab, src_codec, tgt_codec, data)
     extra = {"src_vocab": vocab_fingerprint(src_vocab), "tgt_vocab": vocab_fingerprint(tgt_vocab)}
     trainer = Trainer(_placed(model, world, train_cfg.seed), train_cfg, out, valid_data, refs,
