@@ -27,16 +27,25 @@ __all__ = ["Measured", "isolated", "Report", "peak_rss_mb", "shared_data", "rati
 
 
 def shared_data(*parts: str) -> Path:
-    """Path into ``../shared/data`` (or ``$ILLUSTRATED_DATA``); exits cleanly if absent."""
-    root = Path(os.environ.get("ILLUSTRATED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    """Path into the shared data folder (:func:`illustrated.data_paths.shared_data_dir`); exits
+    cleanly if absent."""
+    from illustrated.data_paths import ENV, shared_data_dir
+
+    root = shared_data_dir()
+    if root is None:
+        raise SystemExit(f"benchmark data not found: no shared/data folder (set {ENV})")
     path = root.joinpath(*parts)
     if not path.exists():
-        raise SystemExit(f"benchmark data not found: {path} (set ILLUSTRATED_DATA)")
+        raise SystemExit(f"benchmark data not found: {path} (set {ENV})")
     return path
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MiB (Linux ``VmHWM``)."""
+    """This process's peak resident memory in MiB (Linux ``VmHWM``).
+
+    Not ``ru_maxrss``: after a spawn (fork, then exec) that also counts the forked parent's
+    pages. psutil has no peak figure on Linux.
+    """
     try:
         with open("/proc/self/status") as f:
             for line in f:

@@ -28,7 +28,7 @@ THREADS = 1
 def ours_config(epochs: int = EPOCHS) -> dict:
     """Our benchmark configuration: ``data``/``model``/``train`` as in a model folder's
     ``config.json``, ``trainer`` (what ``Trainer`` fixes), ``test`` (search settings)."""
-    from illustrated.seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, Translator
+    from illustrated.seq2seq import DataConfig, SearchConfig, Seq2SeqConfig, TrainConfig, Translator
 
     data = DataConfig(src_lang="de", tgt_lang="en", tokens="word", lowercase=True, min_count=2)
     model = Seq2SeqConfig(emb_dim=256, hidden_dim=256, layers=1, rnn="gru", bidirectional=True,
@@ -46,7 +46,7 @@ def ours_config(epochs: int = EPOCHS) -> dict:
                     "loss": "mean cross-entropy over target tokens", "validate": "every epoch",
                     "test_weights": "best validation bleu", "output_bias": True,
                     "init": "pytorch defaults", "batches": "similar lengths, batch order shuffled"},
-        "test": {"beam": 5, "alpha": search["alpha"].default, "batch_size": search["batch_size"].default,
+        "test": {"beam": 5, "alpha": SearchConfig().alpha, "batch_size": search["batch_size"].default,
                  "max_output": "2 x source length + 10"},
     }
 

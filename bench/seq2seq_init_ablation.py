@@ -60,7 +60,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     import illustrated.seq2seq.translator as T
     from illustrated.seq2seq import DataConfig, Seq2SeqConfig, TrainConfig
-    from illustrated.seq2seq.metrics import score_all
+    from illustrated.seq2seq.metrics import bleu_and_chrf
 
     class Variant(T.Seq2Seq):
         def __init__(self, cfg):
@@ -83,7 +83,7 @@ def main() -> None:
     report.add(init=args.init, output_bias=not args.no_output_bias,
                valid_bleu=json.dumps([r["bleu"] for r in result["history"]]),
                out_words=round(sum(len(h.split()) for h in hyps) / len(hyps), 1),
-               **score_all(hyps, references(), lowercase=True))
+               **bleu_and_chrf(hyps, references(), lowercase=True))
     report.emit(args.json)
 
 

@@ -198,9 +198,9 @@ def decode(args, system: str, data: Path, trained: dict, threads: int) -> dict:
 
 
 def add_row(report: Report, work: Path, system: str, epochs: int, threads: int, r: dict, refs: list[str]) -> None:
-    from illustrated.seq2seq.metrics import score_all
+    from illustrated.seq2seq.metrics import bleu_and_chrf
 
-    scores = score_all(r["hypotheses"], refs, lowercase=True)
+    scores = bleu_and_chrf(r["hypotheses"], refs, lowercase=True)
     (work / f"{Path(r['model']).name}.test.hyp").write_text("\n".join(r["hypotheses"]) + "\n")
     report.add(system=system, epochs=epochs, threads=threads, vocab="/".join(map(str, r["vocab"])),
                train_tokens=r["train_tokens"], train_s=round(r["train_s"], 1),

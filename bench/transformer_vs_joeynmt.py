@@ -271,7 +271,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     data = prepare(args.work, s, args.limit)
     refs = references(data)
-    from illustrated.seq2seq.metrics import score_all
+    from illustrated.seq2seq.metrics import bleu_and_chrf
 
     decode_threads = args.decode_threads or args.threads * args.procs
     report = Report("transformer_vs_joeynmt", anchor="JoeyNMT 2.3.0", epochs=args.epochs, threads=args.threads,
@@ -294,7 +294,7 @@ def main() -> None:
             rows["joeynmt"] = run_joey(args.joey_python, data, args.work, s, args.threads * args.procs)
     for name, r in rows.items():
         saved[name].write_text(json.dumps(r))
-        r.update(score_all(r["hypotheses"], refs, lowercase=True))
+        r.update(bleu_and_chrf(r["hypotheses"], refs, lowercase=True))
         (args.work / f"{name}.test.hyp").write_text("\n".join(r["hypotheses"]) + "\n", encoding="utf-8")
         report.add(system=name, steps=r["steps"], train_tokens=r["train_tokens"], train_s=round(r["train_s"], 1),
                    train_tok_per_s=round(r["train_tokens"] / r["train_s"], 1), wall_s=round(r["wall_s"], 1),

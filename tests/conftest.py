@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("ILLUSTRATED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+from illustrated.data_paths import ENV, shared_data_dir
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    root = shared_data_dir()
+    if root is None or not root.exists():
+        pytest.skip(f"shared data not found ({root or f'no shared/data folder; set ${ENV}'})")
+    return root
 
 
 @pytest.fixture(scope="session")
 def transformer_dir(tmp_path_factory) -> Path:
     """A tiny French→English Transformer (joint subwords, 2+2 layers, 4 heads) trained on the
-    project's own sentences by the CLI (a few seconds); its data files are beside the model."""
+    project's own sentences by the CLI (a few seconds), validated on 30 held-out ones; its data
+    files are beside the model."""
     import sys
 
     import torch
 
     from illustrated.cli import main
-    from illustrated.seq2seq.toy import french_english
+    from illustrated.seq2seq.toy import french_english, held_out
 
     root = tmp_path_factory.mktemp("transformer")
-    pairs = french_english()
-    for split, rows in (("train", pairs), ("valid", pairs[:30])):
+    pairs, valid = held_out(french_english(), 30)     # validation never sees a training sentence
+    for split, rows in (("train", pairs), ("valid", valid)):
         (root / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
         (root / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
     argv, threads = sys.argv, torch.get_num_threads()

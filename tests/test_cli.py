@@ -1,5 +1,6 @@
 """The CLI as a user runs it: a real process, its exit code and its one-line errors."""
 
+import json
 import subprocess
 import sys
 
@@ -68,4 +69,11 @@ def test_demo_shows_the_posts_arrays(tmp_path):
                  "index.html", "figures/items-map.png", "figures/attention.png",
                  "figures/word2vec-curves.png"):
         assert (out / name).exists(), name
-    assert "je suis étudiant → i am a student" in r.stdout
+    # the translator is judged on sentences it never trained on
+    data = out / "translate-data"
+    train = set(zip((data / "train.fr").read_text().splitlines(), (data / "train.en").read_text().splitlines()))
+    valid = list(zip((data / "valid.fr").read_text().splitlines(), (data / "valid.en").read_text().splitlines()))
+    assert len(valid) == 40 and not train & set(valid)
+    summary = json.loads((out / "summary.json").read_text())["translation with attention"]
+    assert summary["held_out"] == 40 and summary["bleu"] >= 60, summary
+    assert "on 40 held-out sentences" in r.stdout

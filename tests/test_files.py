@@ -35,3 +35,46 @@ def test_atomic_write_uses_normal_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "m.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_npz_with_metadata_round_trips_and_is_deterministic(tmp_path):
+    import numpy as np
+
+    from illustrated.files import read_npz, write_npz
+
+    arrays = {"vectors": np.arange(6, dtype=np.float32).reshape(3, 2), "keys": np.array(["a", "bé", "c"])}
+    meta = {"format": "demo", "n": 3, "names": ["α", "b"]}
+    write_npz(tmp_path / "a.npz", arrays, meta)
+    write_npz(tmp_path / "b.npz", arrays, dict(reversed(list(meta.items()))))
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    got, got_meta = read_npz(tmp_path / "a.npz", required=("vectors",), fmt="demo")
+    assert got_meta == meta
+    assert set(got) == {"vectors", "keys"}
+    np.testing.assert_array_equal(got["vectors"], arrays["vectors"])
+    assert got["keys"].tolist() == ["a", "bé", "c"]
+    write_npz(tmp_path / "plain.npz", {"x": np.zeros(2)})
+    assert read_npz(tmp_path / "plain.npz")[1] == {}
+
+
+def test_npz_with_metadata_refuses_bad_files(tmp_path):
+    import numpy as np
+
+    from illustrated.errors import FormatError
+    from illustrated.files import read_npz, write_npz
+
+    write_npz(tmp_path / "a.npz", {"x": np.zeros(2)}, {"format": "demo"})
+    with pytest.raises(FormatError, match=r"a\.npz: missing array\(s\) y"):
+        read_npz(tmp_path / "a.npz", required=("x", "y"))
+    with pytest.raises(FormatError, match=r"a\.npz: not an other file"):
+        read_npz(tmp_path / "a.npz", fmt="other")
+    np.savez(tmp_path / "meta.npz", meta=np.frombuffer(b"{not json", dtype=np.uint8))
+    with pytest.raises(FormatError, match=r"meta\.npz: damaged metadata"):
+        read_npz(tmp_path / "meta.npz")
+    np.savez(tmp_path / "pickled.npz", x=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(FormatError, match=r"pickled\.npz: not a readable \.npz"):
+        read_npz(tmp_path / "pickled.npz")
+    (tmp_path / "cut.npz").write_bytes((tmp_path / "a.npz").read_bytes()[:40])
+    with pytest.raises(FormatError, match=r"cut\.npz"):
+        read_npz(tmp_path / "cut.npz")
+    with pytest.raises(ValueError, match="reserved"):
+        write_npz(tmp_path / "b.npz", {"meta": np.zeros(1)}, {})

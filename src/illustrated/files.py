@@ -11,17 +11,19 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import json
 import lzma
 import os
 import tempfile
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays", "check_finite",
-           "COMPRESSED"]
+__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays", "write_npz",
+           "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -96,8 +98,6 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
 
     A missing, truncated or corrupted file raises a :class:`FormatError` naming it.
     """
-    import zipfile
-
     import numpy as np
 
     p = check_readable(path, what)
@@ -109,6 +109,61 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
     except MemoryError:  # an array header promising more than memory holds
         raise FormatError(f"{p}: not a readable .npz {what} (an array is larger than "
                           "memory; the file is damaged or not a model)") from None
+
+
+META = "meta"
+
+
+def write_npz(path: str | os.PathLike, arrays: Mapping[str, object],
+              meta: Mapping | None = None) -> None:
+    """Write named arrays, and optionally one JSON document, to an uncompressed ``.npz``.
+
+    ``meta`` is stored as the UTF-8 bytes of its JSON (a ``uint8`` array named ``"meta"``), so
+    the file holds no pickled object and loads with ``allow_pickle=False``. Entries carry a fixed
+    timestamp: equal arrays and metadata always give the same bytes. Written atomically.
+    """
+    import numpy as np
+
+    payload = {name: np.asarray(a) for name, a in arrays.items()}
+    if META in payload:
+        raise ValueError(f"{path}: the array name {META!r} is reserved for the metadata")
+    if meta is not None:
+        doc = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True)
+        payload[META] = np.frombuffer(doc.encode("utf-8"), dtype=np.uint8)
+    with atomic_write(path, "wb") as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
+            for name, array in payload.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                with z.open(info, "w", force_zip64=True) as out:
+                    np.lib.format.write_array(out, array, allow_pickle=False)
+
+
+def read_npz(path: str | os.PathLike, required: Iterable[str] = (), fmt: str | None = None,
+             what: str = "model file") -> tuple[dict, dict]:
+    """Read a file from :func:`write_npz`: ``(arrays, meta)``; never unpickles.
+
+    ``meta`` is the JSON document (``{}`` when the file has none). ``required`` names arrays that
+    must be present; with ``fmt``, ``meta["format"]`` must equal it. Any failure is a one-line
+    :class:`FormatError` naming the file.
+    """
+    p = Path(path)
+    arrays = read_npz_arrays(p, what)
+    meta: dict = {}
+    if META in arrays:
+        try:
+            meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+            raise FormatError(f"{p}: damaged metadata ({e})") from None
+        if not isinstance(meta, dict):
+            raise FormatError(f"{p}: damaged metadata (not a JSON object)")
+    elif fmt is not None:
+        raise FormatError(f"{p}: not an {fmt} file (no metadata)")
+    if fmt is not None and meta.get("format") != fmt:
+        raise FormatError(f"{p}: not an {fmt} file (format {meta.get('format')!r})")
+    missing = [name for name in required if name not in arrays]
+    if missing:
+        raise FormatError(f"{p}: missing array(s) {', '.join(missing)}")
+    return arrays, meta
 
 
 def check_finite(array, where: str | os.PathLike, what: str = "vectors", action: str = "load",

@@ -1,7 +1,7 @@
-"""Tiny stand-ins built from arrays, with the same surface as the models' query objects.
+"""Exact inputs for the figures and the page, built without training anything.
 
-The figure functions and the web page only touch these attributes, so tests can build exact
-inputs (planted neighbours, a known attention matrix) without training anything.
+Vectors and recommenders are the real classes over planted arrays (they are plain NumPy); only the
+translators are stand-ins, since a real one needs training: they return planted attention.
 """
 
 from __future__ import annotations
@@ -11,52 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from illustrated.errors import IllustratedError
+from illustrated.word2vec import KeyedVectors
 
 
-class ArrayVectors:
-    """A KeyedVectors-like object over ``keys`` and float32 ``vectors [n, dim]``."""
-
-    def __init__(self, keys, vectors, counts=None):
-        self.keys = list(keys)
-        self.vectors = np.asarray(vectors, dtype=np.float32)
-        self.counts = np.asarray(counts if counts is not None else np.arange(len(keys), 0, -1))
-        self.key_to_index = {k: i for i, k in enumerate(self.keys)}
-        self.unit = self.vectors / np.linalg.norm(self.vectors, axis=1, keepdims=True)
-
-    def __contains__(self, key):
-        return key in self.key_to_index
-
-    def __len__(self):
-        return len(self.keys)
-
-    def vector(self, key):
-        if key not in self:
-            raise IllustratedError(f"{key!r} is not in the vocabulary")
-        return self.vectors[self.key_to_index[key]]
-
-    def similar_by_vector(self, vec, topn=10, exclude=()):
-        v = np.asarray(vec, np.float32)
-        sims = self.unit @ (v / np.linalg.norm(v))
-        order = np.argsort(-sims)
-        return [(self.keys[i], float(sims[i])) for i in order if self.keys[i] not in exclude][:topn]
-
-    def most_similar(self, positive, negative=(), topn=10):
-        positive = [positive] if isinstance(positive, str) else list(positive)
-        v = sum(self.unit[self.key_to_index[p]] for p in positive)
-        v = v - sum((self.unit[self.key_to_index[n]] for n in negative), np.zeros_like(v))
-        return self.similar_by_vector(v, topn, exclude=set(positive) | set(negative))
-
-    def similarity(self, a, b):
-        return float(self.unit[self.key_to_index[a]] @ self.unit[self.key_to_index[b]])
-
-    def analogy(self, a, b, c, topn=1, method="add"):
-        for w in (a, b, c):
-            if w not in self:
-                raise IllustratedError(f"{w!r} is not in the vocabulary")
-        return self.most_similar([a, c], [b], topn=topn)
-
-
-def royal_vectors() -> ArrayVectors:
+def royal_vectors() -> KeyedVectors:
     """Eight words in 6-D with a planted analogy: king − man + woman = queen exactly.
 
     Built from orthonormal directions (royal r, person p, male m, female f) so that every
@@ -68,7 +26,7 @@ def royal_vectors() -> ArrayVectors:
         "prince": r + 0.7 * m + 0.3 * x, "princess": r + 0.7 * f + 0.3 * x,
         "apple": x + 0.8 * y, "pear": x + 0.9 * y + 0.2 * p,
     }
-    return ArrayVectors(list(base), np.stack(list(base.values())))
+    return KeyedVectors(list(base), np.stack(list(base.values())), np.arange(len(base), 0, -1))
 
 
 FRUIT_NAMES = {"apple": "Golden Delicious", "pear": "Conference Pear"}
@@ -77,10 +35,8 @@ FRUIT_NAMES = {"apple": "Golden Delicious", "pear": "Conference Pear"}
 def named_recommender():
     """A real Recommender over :func:`royal_vectors`' words as items, two of them with names."""
     from illustrated.recommend import Recommender
-    from illustrated.word2vec import KeyedVectors
 
-    kv = royal_vectors()
-    return Recommender(KeyedVectors(kv.keys, kv.vectors, kv.counts), names=FRUIT_NAMES)
+    return Recommender(royal_vectors(), names=FRUIT_NAMES)
 
 
 @dataclass

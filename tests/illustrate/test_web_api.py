@@ -74,6 +74,8 @@ def test_items_and_recommendations(client):
     assert data["items"][0] == "pear" and len(data["scores"]) == 2 and data["fallback"] is False
     assert data["names"][0] == "Conference Pear" and len(data["names"]) == 2
     assert client.get("/api/info").json()["recommender"]["names"] is True
+    data = client.post("/api/recommend", json={"items": ["apple", "durian"], "k": 2}).json()
+    assert data["unknown"] == ["durian"] and data["items"][0] == "pear"
 
 
 @pytest.mark.parametrize("method,path,kwargs,status,message", [

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from illustrated.word2vec.planted import planted_corpus
@@ -51,10 +52,32 @@ def test_resume_and_cbow_hs(trained, tmp_path):
             "--negative", "0", "--dim", "16", "--epochs", "1", "--min-count", "1")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "c.txt").read_text().split()[1] == "16"
-    copy = tmp_path / "m.npz"
-    copy.write_bytes(model.read_bytes())
-    r = run("train", str(corpus), "-o", str(copy), "--resume", "--epochs", "1")
+
+
+def test_resume_continues_an_interrupted_run_exactly(trained, tmp_path):
+    """A run stopped after 2 of 4 epochs and resumed from the CLI ends with the very weights and
+    counters of an uninterrupted 4-epoch run (one thread, one seed), not a fresh start."""
+    from illustrated.text import Corpus, Tokenizer
+    from illustrated.word2vec import Word2Vec, Word2VecConfig
+
+    _, corpus, _ = trained
+    settings = dict(dim=16, epochs=4, min_count=1, sample=0, threads=1, seed=5)
+    full = tmp_path / "full.npz"
+    r = run("train", str(corpus), "-o", str(full), *(f"--{k.replace('_', '-')}={v}" for k, v in settings.items()))
+    assert r.returncode == 0, r.stderr
+    part = tmp_path / "part.npz"
+    Word2Vec(Word2VecConfig(**settings)).train(Corpus(corpus, tokenize=Tokenizer()), progress=False,
+                                               epochs=2, checkpoint=part)
+    halfway = Word2Vec.load(part)
+    assert (halfway.epochs_done, halfway.epochs_total) == (2, 2)
+    r = run("train", str(corpus), "-o", str(part), "--resume", "--threads", "1")
     assert r.returncode == 0 and "resuming" in r.stdout, r.stderr
+    resumed, uninterrupted = Word2Vec.load(part), Word2Vec.load(full)
+    assert (resumed.epochs_done, resumed.epochs_total) == (4, 4)
+    assert resumed.corpus_words == uninterrupted.corpus_words
+    assert not np.allclose(resumed.wv.vectors, halfway.wv.vectors)
+    np.testing.assert_array_equal(resumed.wv.vectors, uninterrupted.wv.vectors)
+    np.testing.assert_array_equal(resumed.syn1neg, uninterrupted.syn1neg)
 
 
 def test_evaluate(trained, tmp_path):

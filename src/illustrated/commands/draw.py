@@ -16,6 +16,7 @@ app = group("Draw models' internals as figures (PNG, SVG or PDF; GIF for unrolle
 
 Output = Annotated[Path, typer.Option("-o", "--output", help="Figure file: .png, .svg or .pdf.")]
 Kind = Annotated[str, typer.Option("--kind", help="Model kind: auto, word2vec or recommender.")]
+Beam = Annotated[Optional[int], typer.Option(help="Beam size (1: greedy; default: the search config's).")]
 
 
 def _figures():
@@ -90,7 +91,7 @@ def map_(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) 
     _save(_figures().map_figure(np.stack([kv.vector(k) for k in keys]), keys, colours, method=method), output)
 
 
-def _translate(translator_dir: Path, sentence: str, beam: int):
+def _translate(translator_dir: Path, sentence: str, beam: int | None):
     (t,) = load_translator(translator_dir).translate([sentence], beam=beam)
     echo(f"{' '.join(t.source)} → {t.text}")
     return t
@@ -113,7 +114,7 @@ def _index(value: str | None, count: int, what: str, default: int | None) -> int
 
 @app.command("attention")
 def attention(translator: Annotated[Path, typer.Argument(help="Translator folder.")],
-              sentence: str, output: Output, beam: int = 5,
+              sentence: str, output: Output, beam: Beam = None,
               kind: Annotated[str, typer.Option("--map", help="cross (output → source), encoder (source → source) "
                                                              "or decoder (output → output so far).")] = "cross",
               layer: Annotated[Optional[str], typer.Option(help="Layer from 1, or 'all' for a layer × head "
@@ -165,7 +166,7 @@ def self_attention(translator: Annotated[Path, typer.Argument(help="Transformer 
                    word: Annotated[str, typer.Option(help="Source token to follow (or its position from 1).")],
                    layer: Annotated[Optional[int], typer.Option(help="Encoder layer from 1 (default: the last).")] = None,
                    head: Annotated[Optional[str], typer.Option(help="Head from 1, or 'all' (default): one colour each.")] = None,
-                   beam: int = 5) -> None:
+                   beam: Beam = None) -> None:
     """One source word's encoder self-attention drawn as lines to every word of its sentence."""
     figures = _figures()
     t = _translate(translator, sentence, beam)
@@ -212,7 +213,7 @@ def positions(output: Output,
 def unrolled(translator: Annotated[Path, typer.Argument(help="Translator folder.")],
              sentence: str,
              output: Annotated[Path, typer.Option("-o", "--output", help="Figure (.png, .svg, .pdf) or animation (.gif).")],
-             beam: int = 5) -> None:
+             beam: Beam = None) -> None:
     """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif)."""
     t = _translate(translator, sentence, beam)
     if output.suffix.lower() == ".gif":

@@ -63,8 +63,10 @@ def train(
     train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
     output: Annotated[Path, Opt("-o", "--output", help="Model folder to write.")],
     valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix.")] = None,
-    src: Annotated[str, Opt("--src", help="Source language code (file suffix).")] = "de",
-    tgt: Annotated[str, Opt("--tgt", help="Target language code (file suffix).")] = "en",
+    src: Annotated[Optional[str], Opt("--src", help="Source language code (file suffix; default: the "
+                                      "data config's, de).")] = None,
+    tgt: Annotated[Optional[str], Opt("--tgt", help="Target language code (file suffix; default: the "
+                                      "data config's, en).")] = None,
     arch: Annotated[str, Opt(help="rnn (GRU/LSTM with attention) or transformer.")] = "rnn",
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
@@ -109,8 +111,8 @@ def train(
     min_count: Annotated[Optional[int], Opt(help="Word level: rarer words become <unk>.")] = None,
     lowercase: Annotated[Optional[bool], Opt("--lowercase/--no-lowercase", help="Lowercase all text.")] = None,
     seed: Annotated[Optional[int], Opt(help="Random seed.")] = None,
-    src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings (word2vec text).")] = None,
-    tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings (word2vec text).")] = None,
+    src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
+    tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
     freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
     resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
@@ -174,7 +176,7 @@ def _read_stdin() -> list[str]:
 def run(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
     sentences: Annotated[Optional[list[str]], typer.Argument(help="Sentences (default: stdin, one a line).")] = None,
-    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
     max_len: Annotated[Optional[int], Opt(help="Longest output in tokens.")] = None,
     plot_attention: Annotated[Optional[Path], Opt(help="Draw the first sentence's attention to this PNG.")] = None,
     show_tokens: Annotated[bool, Opt(help="Also print source and output tokens.")] = False,
@@ -216,7 +218,7 @@ def evaluate(
     test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
-    beam: Annotated[int, Opt(help="Beam size (1: greedy).")] = 5,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
     output: Annotated[Optional[Path], Opt("-o", "--output", help="Also write the translations here.")] = None,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
@@ -226,7 +228,7 @@ def evaluate(
     from ..files import atomic_write
     from ..seq2seq import Translator
     from ..seq2seq.data import read_parallel
-    from ..seq2seq.metrics import score_all
+    from ..seq2seq.metrics import bleu_and_chrf
 
     _set_threads(threads)
     translator = Translator.load(model_dir)
@@ -239,7 +241,7 @@ def evaluate(
     start = time.perf_counter()
     hyps = [x.text for x in translator.translate(src_lines, beam=beam, internals=False)]
     seconds = time.perf_counter() - start
-    scores = score_all(hyps, refs, lowercase=translator.data.lowercase)
+    scores = bleu_and_chrf(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:
         with atomic_write(output, "w") as f:
             f.write("\n".join(hyps) + "\n")
@@ -259,18 +261,17 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
     import torch
 
     from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
-    from ..seq2seq.toy import french_english
+    from ..seq2seq.toy import french_english, held_out
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        pairs = french_english()
+        pairs, valid = held_out(french_english(), 40)   # validation sentences are never trained on
         data_dir = out / "translate-data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "train.fr").write_text("".join(f"{f}\n" for f, _ in pairs), encoding="utf-8")
-        (data_dir / "train.en").write_text("".join(f"{e}\n" for _, e in pairs), encoding="utf-8")
-        (data_dir / "valid.fr").write_text("".join(f"{f}\n" for f, _ in pairs[:40]), encoding="utf-8")
-        (data_dir / "valid.en").write_text("".join(f"{e}\n" for _, e in pairs[:40]), encoding="utf-8")
+        for split, rows in (("train", pairs), ("valid", valid)):
+            (data_dir / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
+            (data_dir / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
         model_dir = out / "translator"
         for stale in ("checkpoint.pt", "metrics.jsonl"):
             (model_dir / stale).unlink(missing_ok=True)
@@ -280,18 +281,20 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
             Seq2SeqConfig(emb_dim=32, hidden_dim=64, dropout=0.0),
             TrainConfig(epochs=12, batch_size=16, lr=3e-3, patience=0, log_every=20), progress=False)
         seconds = time.perf_counter() - start
-        [t] = translator.translate(["je suis étudiant"], beam=5)
+        t, new = translator.translate(["je suis étudiant", valid[0][0]])
         plot = _plot_attention(t, out / "translator-attention.png")
     finally:
         torch.set_num_threads(threads)
     last = result["history"][-1]
     say(f"trained on {len(pairs)} French→English pairs in {seconds:.1f} s "
-        f"(validation BLEU {last['bleu']:.1f})")
+        f"(BLEU {last['bleu']:.1f} on {len(valid)} held-out sentences)")
     say(f"je suis étudiant → {t.text}")
+    say(f"held out: {valid[0][0]} → {new.text} (reference: {valid[0][1]})")
     say("attention (rows: output, columns: source):")
     say("            " + " ".join(f"{w:>9}" for w in t.source))
     for word, row in zip(t.target, t.attention):
         say(f"  {word:>9} " + " ".join(f"{x:9.2f}" for x in row))
     say(f"model: {model_dir}/  plot: {plot}")
     return {"source": t.source, "target": t.target, "text": t.text, "bleu": last["bleu"],
+            "held_out": len(valid),
             "model_dir": str(model_dir), "plot": str(plot)}

@@ -19,8 +19,8 @@ def build(
     output: Annotated[Path, typer.Option("-o", "--output", help="Vocabulary file to write.")],
     min_count: Annotated[int, typer.Option(help="Drop tokens seen fewer times.")] = 1,
     max_size: Annotated[int | None, typer.Option(help="Keep at most this many tokens.")] = None,
-    lowercase: Annotated[bool, typer.Option(help="Lowercase before counting.")] = False,
-    tokenizer: Annotated[str, typer.Option(help="'words' (Unicode rules) or 'whitespace'.")] = "words",
+    lowercase: Annotated[bool, typer.Option(help="Lowercase before counting.")] = Tokenizer.lowercase,
+    tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
     specials: Annotated[bool, typer.Option(help="Put <pad> <unk> <s> </s> first.")] = True,
     max_sentence_length: Annotated[int, typer.Option(help="Cut longer lines.")] = 10_000,
 ) -> None:

@@ -13,9 +13,12 @@ from typing import Annotated, Callable
 
 import typer
 
+from ..data_paths import ENV as DATA_ENV
+from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
 from ..text import Corpus, Tokenizer
 from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
+from ..word2vec.evaluate import RESTRICT_VOCAB
 from ..word2vec.formats import format_of
 from .common import echo, group
 
@@ -41,8 +44,8 @@ def train(
     alpha: Annotated[float | None, typer.Option(help="Initial learning rate.")] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (default: all cores).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
-    tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = "whitespace",
-    lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = False,
+    tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
+    lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = Tokenizer.lowercase,
     resume: Annotated[bool, typer.Option(help="Continue training the .npz model at --output.")] = False,
     log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
 ) -> None:
@@ -70,8 +73,9 @@ def train(
         model.save(output)
     else:
         model.wv.save(output)
+    loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
-         f"{model.corpus_words:,} corpus tokens, loss {model.last_loss:.4f}, {seconds:.1f} s")
+         f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
 
 
 def _vectors(path: Path) -> KeyedVectors:
@@ -114,7 +118,7 @@ def evaluate(
     model: Annotated[Path, typer.Argument(help=_MODEL_HELP)],
     eval_dir: Annotated[Path | None, typer.Option(help="Folder with questions-words.txt, "
                                                   "wordsim353.tsv, simlex999.txt, MEN, RW.")] = None,
-    restrict_vocab: Annotated[int, typer.Option(help="Analogies among the N most frequent words.")] = 30_000,
+    restrict_vocab: Annotated[int, typer.Option(help="Analogies among the N most frequent words.")] = RESTRICT_VOCAB,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores as JSON.")] = None,
 ) -> None:
     """Score analogies (per section and total) and word-pair similarity (Spearman)."""
@@ -142,12 +146,11 @@ def evaluate(
 
 
 def _default_eval_dir() -> Path:
-    import os
-
-    root = os.environ.get("ILLUSTRATED_DATA")
-    if root:
-        return Path(root) / "eval"
-    return Path(__file__).resolve().parents[4] / "shared" / "data" / "eval"
+    root = shared_data_dir()
+    if root is None:
+        raise IllustratedError(f"no evaluation folder: use --eval-dir, or set ${DATA_ENV} to the "
+                               "shared data folder that holds eval/")
+    return root / "eval"
 
 
 @app.command("convert")

@@ -79,7 +79,7 @@ class Gallery:
 
     def translation(self, translator, sentence: str, section: str = "translation") -> None:
         """Attention heatmap, unrolled panels and an animated GIF for one translated sentence."""
-        (t,) = translator.translate([sentence], beam=5)
+        (t,) = translator.translate([sentence])
         self.add(section, "attention", attention_heatmap(t.attention, t.source, t.target, title=t.text),
                  f"Attention: “{' '.join(t.source)}” → “{t.text}”")
         self.add(section, "unrolled", unrolled_figure(t), "The encoder–decoder unrolled, step by step")

@@ -28,10 +28,12 @@ _MAX_TOPN = 50
 
 class TranslateRequest(BaseModel):
     sentence: str = Field(min_length=1, max_length=2000)
-    beam: int = Field(default=5, ge=1, le=20)
+    beam: int | None = Field(default=None, ge=1, le=20)
 
 
-class RecommendRequest(BaseModel):
+class PickedItemsRequest(BaseModel):
+    """The items picked on the page (the recommendation service has its own, richer request)."""
+
     items: list[str] = Field(min_length=1, max_length=200)
     k: int = Field(default=10, ge=1, le=_MAX_TOPN)
 
@@ -119,12 +121,6 @@ def _translate_routes(app: FastAPI, translator) -> None:
         return _translation_json(t)
 
 
-def _names_of(rec, items) -> list:
-    """Names parallel to ``items`` (None where the recommender has none, or no names at all)."""
-    name = getattr(rec, "name", None)
-    return [name(i) if name is not None else None for i in items]
-
-
 def _recommend_routes(app: FastAPI, recommender) -> None:
     @app.get("/api/items")
     def items(q: str = "", limit: int = 20) -> dict:
@@ -132,7 +128,7 @@ def _recommend_routes(app: FastAPI, recommender) -> None:
         rec = _require(recommender, "recommender", "--recommender MODEL")
         q = q.strip().lower()
         keys = [str(k) for k in rec.vectors.keys]
-        names = getattr(rec, "names", None) or [""] * len(keys)
+        names = rec.names or [""] * len(keys)
         if q:
             hits = [i for i, (k, n) in enumerate(zip(keys, names)) if q in k.lower() or q in n.lower()]
             hits.sort(key=lambda i: (keys[i].lower() != q and names[i].lower() != q))
@@ -143,13 +139,13 @@ def _recommend_routes(app: FastAPI, recommender) -> None:
                 "total": len(keys)}
 
     @app.post("/api/recommend")
-    def recommend(request: RecommendRequest) -> dict:
+    def recommend(request: PickedItemsRequest) -> dict:
         rec = _require(recommender, "recommender", "--recommender MODEL")
         r = rec.recommend(request.items, k=request.k)
-        return {"items": [str(i) for i in r.items], "names": _names_of(rec, r.items),
+        return {"items": [str(i) for i in r.items], "names": [rec.name(i) for i in r.items],
                 "scores": [round(float(s), 4) for s in r.scores],
                 "fallback": bool(r.fallback), "reason": r.reason,
-                "unknown": [str(i) for i in getattr(r, "unknown", [])]}
+                "unknown": [str(i) for i in r.unknown]}
 
 
 def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
@@ -173,7 +169,7 @@ def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
             "translator": None if translator is None else {"loaded": True},
             "recommender": None if recommender is None else {
                 "items": len(recommender.vectors.keys), "examples": _examples(recommender.vectors),
-                "names": getattr(recommender, "names", None) is not None},
+                "names": recommender.names is not None},
         }
 
     _word_routes(app, word2vec)

@@ -20,7 +20,7 @@ from .archs import ARCHS, build_model
 from .attention import BahdanauAttention, LuongAttention
 from .data import DataConfig, ParallelData, TextCodec, TransformerDataConfig
 from .model import Seq2Seq, Seq2SeqConfig
-from .search import beam_search, greedy_search
+from .search import SearchConfig, beam_search, greedy_search
 from .trainer import TrainConfig, Trainer, TransformerTrainConfig
 from .transformer import Transformer, TransformerConfig
 from .translator import Translation, Translator, train_translator
@@ -28,4 +28,4 @@ from .translator import Translation, Translator, train_translator
 __all__ = ["Translator", "Translation", "Seq2SeqConfig", "Seq2Seq", "TransformerConfig", "Transformer",
            "TrainConfig", "TransformerTrainConfig", "Trainer", "DataConfig", "TransformerDataConfig",
            "train_translator", "ParallelData", "TextCodec", "BahdanauAttention", "LuongAttention",
-           "greedy_search", "beam_search", "ARCHS", "build_model"]
+           "SearchConfig", "greedy_search", "beam_search", "ARCHS", "build_model"]

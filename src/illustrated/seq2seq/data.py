@@ -24,7 +24,7 @@ from ..files import check_readable, open_binary
 from ..text import SPECIALS, Vocab, tokenize
 
 __all__ = ["DataConfig", "TransformerDataConfig", "find_file", "read_lines", "read_parallel", "TextCodec",
-           "Batch", "ParallelData", "make_batches", "collate", "detokenize_words"]
+           "PairBatch", "ParallelData", "make_batches", "collate", "detokenize_words"]
 
 @dataclass
 class DataConfig:
@@ -194,7 +194,7 @@ class TextCodec:
 
 
 @dataclass
-class Batch:
+class PairBatch:
     """A padded batch of sentence pairs.
 
     Attributes:
@@ -218,7 +218,7 @@ class Batch:
 
 
 def collate(src: Sequence[Sequence[int] | np.ndarray], tgt: Sequence[Sequence[int]] | None,
-            index: Sequence[int], pad_id: int = 0, bos_id: int = 2, eos_id: int = 3) -> Batch:
+            index: Sequence[int], pad_id: int = 0, bos_id: int = 2, eos_id: int = 3) -> PairBatch:
     """Pad sources (ids or ``[len, F]`` vectors) and frame targets with ``<s>``/``</s>``."""
     n = len(src)
     src_len = torch.tensor([len(s) for s in src], dtype=torch.long)
@@ -234,7 +234,7 @@ def collate(src: Sequence[Sequence[int] | np.ndarray], tgt: Sequence[Sequence[in
             x[i, : len(s)] = torch.as_tensor(s, dtype=torch.long)
     if tgt is None:
         empty = torch.zeros(n, 0, dtype=torch.long)
-        return Batch(x, src_len, empty, empty, torch.as_tensor(index, dtype=torch.long))
+        return PairBatch(x, src_len, empty, empty, torch.as_tensor(index, dtype=torch.long))
     t_width = max(len(t) for t in tgt) + 1
     tgt_in = torch.full((n, t_width), pad_id, dtype=torch.long)
     tgt_out = torch.full((n, t_width), pad_id, dtype=torch.long)
@@ -244,7 +244,7 @@ def collate(src: Sequence[Sequence[int] | np.ndarray], tgt: Sequence[Sequence[in
         tgt_in[i, 1: len(t) + 1] = t
         tgt_out[i, : len(t)] = t
         tgt_out[i, len(t)] = eos_id
-    return Batch(x, src_len, tgt_in, tgt_out, torch.as_tensor(index, dtype=torch.long))
+    return PairBatch(x, src_len, tgt_in, tgt_out, torch.as_tensor(index, dtype=torch.long))
 
 
 def make_batches(src_lengths: Sequence[int], tgt_lengths: Sequence[int], batch_size: int | None = None,
@@ -322,7 +322,7 @@ class ParallelData:
         return cls(src, tgt, max_len, tgt_vocab.pad_id, tgt_vocab.bos_id, tgt_vocab.eos_id)
 
     def batches(self, batch_size: int | None = None, max_tokens: int | None = None,
-                seed: int | None = None) -> list[Batch]:
+                seed: int | None = None) -> list[PairBatch]:
         """Padded batches (see :func:`make_batches`); ``seed=None`` keeps sorted order."""
         groups = make_batches([len(s) for s in self.src], [len(t) for t in self.tgt],
                               batch_size, max_tokens, seed)

@@ -1,64 +1,52 @@
-"""Initialising the embedding tables from pretrained word vectors (word2vec text format).
+"""Initialising the embedding tables from pretrained word vectors.
 
-The word2vec text format is a header ``count dim`` and one ``word v_1 … v_dim`` a line — what
-``illustrated word2vec`` and gensim write. Tokens of our vocabulary found in the file get their
-vector; the others keep their random initialisation (and ``<pad>`` stays zero).
+The vectors are read by the word2vec package's one loader, :meth:`KeyedVectors.load`, so any file
+``illustrated word2vec train`` writes (``.npz``, ``.bin``, ``.txt``/``.vec``, the last two also
+compressed) or gensim and the C tool write is accepted. Tokens of our vocabulary found in the file
+get their vector; the others keep their random initialisation (and ``<pad>`` stays zero).
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ConfigError, FormatError
-from ..files import open_binary
+from ..errors import ConfigError
 from ..text import Vocab
+from ..word2vec import KeyedVectors
 
-__all__ = ["read_word2vec_text", "init_embedding"]
-
-
-def read_word2vec_text(path: str | Path, wanted: set[str] | None = None) -> tuple[list[str], np.ndarray]:
-    """Words and a ``float32`` ``[n, dim]`` matrix; with ``wanted`` only those words are kept."""
-    words: list[str] = []
-    rows: list[np.ndarray] = []
-    with open_binary(path) as raw:
-        f = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
-        try:
-            header = f.readline().split()
-            if len(header) != 2 or not all(h.isdigit() for h in header):
-                raise FormatError(f"{path}: line 1: expected the word2vec header 'count dim', "
-                                  f"got {' '.join(header)[:60]!r}")
-            dim = int(header[1])
-            for n, line in enumerate(f, 2):
-                parts = line.rstrip("\n").rstrip(" ").split(" ")
-                if len(parts) != dim + 1:
-                    raise FormatError(f"{path}: line {n}: expected a word and {dim} numbers, "
-                                      f"got {len(parts) - 1} fields after the word")
-                if wanted is None or parts[0] in wanted:
-                    try:
-                        rows.append(np.asarray(parts[1:], dtype=np.float32))
-                    except ValueError:
-                        raise FormatError(f"{path}: line {n}: not a number among the values") from None
-                    words.append(parts[0])
-        except UnicodeDecodeError:
-            raise FormatError(f"{path}: not UTF-8 text") from None
-    matrix = np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-    return words, matrix
+__all__ = ["init_embedding", "init_embeddings"]
 
 
 def init_embedding(table: nn.Embedding, vocab: Vocab, path: str | Path, freeze: bool = False) -> int:
-    """Copy the vectors of ``path`` into ``table`` rows of matching tokens; returns how many matched."""
-    words, matrix = read_word2vec_text(path, set(vocab.itos))
+    """Copy the vectors of ``path`` into ``table`` rows of matching tokens; returns how many matched.
+
+    ``table.weight`` is float ``[len(vocab), dim]``; the file's vectors must have ``dim`` columns.
+    """
+    kv = KeyedVectors.load(path)
     dim = table.weight.shape[1]
-    if matrix.shape[1] != dim:
-        raise ConfigError(f"{path}: vectors have {matrix.shape[1]} dimensions but the embeddings have "
-                          f"{dim}; set the embedding size to {matrix.shape[1]}")
-    with torch.no_grad():
-        for word, vec in zip(words, matrix):
-            table.weight[vocab.stoi[word]] = torch.from_numpy(vec)
+    if kv.dim != dim:
+        raise ConfigError(f"{path}: vectors have {kv.dim} dimensions but the embeddings have "
+                          f"{dim}; set the embedding size to {kv.dim}")
+    pairs = [(vocab.stoi[word], row) for word, row in kv.key_to_index.items() if word in vocab.stoi]
+    if pairs:
+        rows = torch.tensor([r for r, _ in pairs])
+        found = torch.from_numpy(kv.vectors[[i for _, i in pairs]])
+        with torch.no_grad():
+            table.weight[rows] = found.to(table.weight.dtype)
     table.weight.requires_grad_(not freeze)
-    return len(words)
+    return len(pairs)
+
+
+def init_embeddings(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, src_vectors: str | Path | None,
+                    tgt_vectors: str | Path | None, say: Callable[[str], None] = lambda s: None) -> None:
+    """Initialise ``model.src_embed`` / ``model.tgt_embed`` from the vector files given (None: keep
+    the random initialisation), reporting how many tokens each file covered."""
+    for side, path, table, vocab in (("source", src_vectors, model.src_embed, src_vocab),
+                                     ("target", tgt_vectors, model.tgt_embed, tgt_vocab)):
+        if path is not None:
+            found = init_embedding(table, vocab, path)
+            say(f"{side} embeddings: {found} of {len(vocab)} tokens from {path}")

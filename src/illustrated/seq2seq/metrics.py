@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..errors import IllustratedError
 
-__all__ = ["bleu", "chrf", "score_all"]
+__all__ = ["bleu", "chrf", "bleu_and_chrf"]
 
 
 def _check(hyps: Sequence[str], refs: Sequence[str]) -> None:
@@ -32,7 +32,7 @@ def chrf(hyps: Sequence[str], refs: Sequence[str]) -> float:
     return float(sacrebleu.corpus_chrf(list(hyps), [list(refs)]).score)
 
 
-def score_all(hyps: Sequence[str], refs: Sequence[str], lowercase: bool = False) -> dict[str, float]:
+def bleu_and_chrf(hyps: Sequence[str], refs: Sequence[str], lowercase: bool = False) -> dict[str, float]:
     """``{"bleu": …, "chrf": …}`` rounded to 2 places; ``lowercase`` applies to both."""
     c = chrf([h.lower() for h in hyps], [r.lower() for r in refs]) if lowercase else chrf(hyps, refs)
     return {"bleu": round(bleu(hyps, refs, lowercase), 2), "chrf": round(c, 2)}

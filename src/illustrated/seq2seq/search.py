@@ -17,7 +17,21 @@ from torch import Tensor
 
 from ..errors import ConfigError
 
-__all__ = ["Hypothesis", "greedy_search", "beam_search", "length_penalty"]
+__all__ = ["SearchConfig", "Hypothesis", "greedy_search", "beam_search", "length_penalty"]
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How outputs are searched at translation time: the defaults every caller (the CLI, the
+    page, the figures) falls back to.
+
+    Attributes:
+        beam: hypotheses kept per step (1: greedy search).
+        alpha: length-penalty exponent of beam search (see :func:`length_penalty`).
+    """
+
+    beam: int = 5
+    alpha: float = 1.0
 
 
 @dataclass

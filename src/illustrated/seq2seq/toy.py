@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["french_english", "reverse_digits"]
+__all__ = ["french_english", "held_out", "reverse_digits"]
 
 _SUBJECTS = [  # (fr, en, être, avoir, en "be", en "have", feminine, plural)
     ("je", "i", "suis", "ai", "am", "have", False, False),
@@ -63,6 +63,31 @@ def french_english(n: int | None = None, seed: int = 0) -> list[tuple[str, str]]
     rng = random.Random(seed)
     rng.shuffle(pairs)
     return pairs[:n] if n else pairs
+
+
+def held_out(pairs: list[tuple[str, str]], n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Split ``pairs`` into training pairs and ``n`` held-out pairs that never occur in training.
+
+    Only pairs that occur once are held out, and only while every word of both sides still occurs
+    in the training pairs, so validation measures translating new sentences of known words rather
+    than recalling training sentences. Order is kept; raises ValueError if ``n`` cannot be met.
+    """
+    from collections import Counter
+
+    counts = Counter(pairs)
+    words = Counter(w for src, tgt in pairs for w in (*src.split(), *tgt.split()))
+    valid: list[tuple[str, str]] = []
+    for pair in pairs:
+        if len(valid) == n:
+            break
+        pair_words = Counter((*pair[0].split(), *pair[1].split()))
+        if counts[pair] == 1 and all(words[w] > k for w, k in pair_words.items()):
+            valid.append(pair)
+            words.subtract(pair_words)
+    if len(valid) < n:
+        raise ValueError(f"only {len(valid)} of {n} pairs can be held out")
+    chosen = set(valid)
+    return [p for p in pairs if p not in chosen], valid
 
 
 def reverse_digits(n: int, min_len: int = 2, max_len: int = 8, seed: int = 0) -> list[tuple[str, str]]:

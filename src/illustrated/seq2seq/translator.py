@@ -26,7 +26,7 @@ from ..text import Vocab
 from .archs import arch, build_model
 from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate, read_parallel
 from .distributed import World, current
-from .search import Hypothesis, beam_search, greedy_search
+from .search import Hypothesis, SearchConfig, beam_search, greedy_search
 from .trainer import Trainer, TrainConfig, load_torch
 
 __all__ = ["Translation", "Translator", "DataConfig", "train_translator", "vocab_fingerprint"]
@@ -131,15 +131,19 @@ class Translator:
         _check_finite(model, path)
         return cls(model, src_vocab, tgt_vocab, src_codec, tgt_codec, data)
 
-    def translate(self, sentences: Sequence[str], beam: int = 5, max_len: int | None = None,
-                  alpha: float = 1.0, batch_size: int = 64, internals: bool = True) -> list[Translation]:
+    def translate(self, sentences: Sequence[str], beam: int | None = None, max_len: int | None = None,
+                  alpha: float | None = None, batch_size: int = 64, internals: bool = True) -> list[Translation]:
         """Translate ``sentences`` (beam 1 is greedy search).
 
+        ``beam`` and ``alpha`` default to :class:`SearchConfig`'s.
         ``max_len`` caps output length (default: twice the source length plus 10). With
         ``internals`` a Transformer also reports every attention map (one more teacher-forced
         pass over the chosen outputs). Raises :class:`IllustratedError` for an empty sentence or
         one longer than ``max_src_len`` tokens.
         """
+        search = SearchConfig()
+        beam = search.beam if beam is None else beam
+        alpha = search.alpha if alpha is None else alpha
         if beam < 1:
             raise ConfigError(f"beam must be at least 1, got {beam}")
         if max_len is not None and max_len < 1:
@@ -297,13 +301,9 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     torch.manual_seed(train_cfg.seed)
     model = build_model(model_cfg)
     if not resume:
-        from .embeddings import init_embedding
+        from .embeddings import init_embeddings
 
-        for side, path, table, vocab in (("source", src_vectors, model.src_embed, src_vocab),
-                                         ("target", tgt_vectors, model.tgt_embed, tgt_vocab)):
-            if path is not None:
-                found = init_embedding(table, vocab, path)
-                say(f"{side} embeddings: {found} of {len(vocab)} tokens from {path}")
+        init_embeddings(model, src_vocab, tgt_vocab, src_vectors, tgt_vectors, say)
     translator = Translator(model, src_vocab, tgt_vocab, src_codec, tgt_codec, data)
     extra = {"src_vocab": vocab_fingerprint(src_vocab), "tgt_vocab": vocab_fingerprint(tgt_vocab)}
     trainer = Trainer(_placed(model, world, train_cfg.seed), train_cfg, out, valid_data, refs,

@@ -32,9 +32,10 @@ def whitespace(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Tokenizer:
-    """A picklable, configurable tokenizer: ``words`` (Unicode rules) or ``whitespace``."""
+    """A picklable, configurable tokenizer: ``whitespace`` (the default, as for :class:`Corpus`
+    and the compiled reader) or ``words`` (Unicode rules)."""
 
-    kind: str = "words"
+    kind: str = "whitespace"
     lowercase: bool = False
 
     def __post_init__(self) -> None:

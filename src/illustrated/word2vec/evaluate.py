@@ -25,6 +25,9 @@ from .vectors import KeyedVectors
 __all__ = ["analogy_accuracy", "pair_similarity", "evaluate_all", "SIMILARITY_SETS",
            "AnalogyResult", "SimilarityResult"]
 
+RESTRICT_VOCAB = 30_000
+"""By default analogies are answered among this many most frequent words."""
+
 SIMILARITY_SETS = {"ws353": "wordsim353.tsv", "simlex": "simlex999.txt",
                    "men": "MEN_dataset_natural_form_full.txt", "rw": "rw_stanford.txt"}
 
@@ -79,7 +82,7 @@ def _lookup(kv: KeyedVectors, word: str, limit: int) -> int | None:
     return None
 
 
-def analogy_accuracy(kv: KeyedVectors, path: str | os.PathLike, restrict_vocab: int = 30_000,
+def analogy_accuracy(kv: KeyedVectors, path: str | os.PathLike, restrict_vocab: int = RESTRICT_VOCAB,
                      method: str = "add", batch: int = 128) -> AnalogyResult:
     """Score the analogy file at ``path`` (``: section`` lines, then ``a b c d`` lines)."""
     p = check_readable(path, "analogy file")
@@ -158,7 +161,7 @@ def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None 
 
 
 def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,
-                 restrict_vocab: int = 30_000) -> dict:
+                 restrict_vocab: int = RESTRICT_VOCAB) -> dict:
     """Every test found in ``eval_dir``: ``{"analogy": {...}, "ws353": {...}, ...}``."""
     root = Path(eval_dir)
     out: dict = {}

@@ -12,23 +12,30 @@ Nothing read is trusted: the header's ``count dim`` is checked against the bytes
 before anything is allocated (a compressed file, whose size is unknown until read, grows its
 matrix block by block instead), and vectors with NaN or infinity are refused on reading and on
 writing, in every format.
+
+This module deals in plain arrays — keys (``list[str]``), float32 ``[n, dim]`` vectors and int64
+``[n]`` counts — and knows nothing of :class:`~.vectors.KeyedVectors`, which builds itself from
+what :func:`read_vectors` returns.
 """
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .. import files
 from ..errors import FormatError
-from ..files import COMPRESSED, atomic_write, check_finite, check_readable, open_binary, read_npz_arrays
-from .vectors import KeyedVectors
+from ..files import COMPRESSED, atomic_write, check_finite, check_readable, open_binary
 
-__all__ = ["save_vectors", "load_vectors", "write_npz", "read_npz", "format_of",
+__all__ = ["write_vectors", "read_vectors", "write_npz", "read_npz", "format_of",
            "write_word2vec_text", "read_word2vec_text", "write_word2vec_binary",
-           "read_word2vec_binary"]
+           "read_word2vec_binary", "Arrays"]
+
+Arrays = tuple[list[str], np.ndarray, "np.ndarray | None"]
+"""What the readers return: keys, float32 ``[n, dim]`` vectors, int64 ``[n]`` counts (or None)."""
 
 FORMATS = {".bin": "binary", ".txt": "text", ".vec": "text", ".npz": "npz"}
 MAGIC = "illustrated.word2vec"
@@ -53,44 +60,50 @@ def _compressed(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in COMPRESSED
 
 
-def save_vectors(kv: KeyedVectors, path: str | os.PathLike) -> None:
-    """Write ``kv`` in the format its extension names."""
+def write_vectors(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarray,
+                  counts: np.ndarray | None = None) -> None:
+    """Write ``keys`` and float ``[n, dim]`` ``vectors`` (and int64 ``[n]`` ``counts``, kept by
+    ``.npz`` only) in the format the extension names."""
     kind = format_of(path)
     if _compressed(path) and Path(path).suffix.lower() != ".gz":
         raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
     if kind == "binary":
-        write_word2vec_binary(kv, path)
+        write_word2vec_binary(path, keys, vectors)
     elif kind == "text":
-        write_word2vec_text(kv, path)
+        write_word2vec_text(path, keys, vectors)
     else:
-        write_npz(path, {"vectors": kv.vectors, "counts": kv.counts},
-                  {"kind": "vectors", "keys": kv.keys})
+        arrays = {"vectors": vectors}
+        if counts is not None:
+            arrays["counts"] = counts
+        write_npz(path, arrays, {"kind": "vectors", "keys": list(keys)})
 
 
-def load_vectors(path: str | os.PathLike) -> KeyedVectors:
-    """Read vectors from any of the three formats (a native model file gives its vectors)."""
+def read_vectors(path: str | os.PathLike) -> Arrays:
+    """Keys, vectors and counts from any of the three formats (a native model file gives its
+    vectors); counts are None for the word2vec formats, which do not store them."""
     kind = format_of(path)
     if kind == "binary":
         return read_word2vec_binary(path)
     if kind == "text":
         return read_word2vec_text(path)
     arrays, meta = read_npz(path)
-    return KeyedVectors(meta["keys"], arrays["vectors"], arrays.get("counts"))
+    return list(meta["keys"]), arrays["vectors"], arrays.get("counts")
 
 
 # ---- word2vec text ----------------------------------------------------------------------------
-def write_word2vec_text(kv: KeyedVectors, path: str | os.PathLike) -> None:
+def write_word2vec_text(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarray) -> None:
     """``"n dim"`` then ``"key v1 … vdim"`` a line; ``%.9g`` keeps every float32 exactly."""
-    check_finite(kv.vectors, path, "vectors", "save", kv.keys)
-    fmt = " ".join(["%.9g"] * kv.dim)
+    vectors = _matrix(keys, vectors, path)
+    n, dim = vectors.shape
+    fmt = " ".join(["%.9g"] * dim)
     with atomic_write(path, "w") as f:
-        f.write(f"{len(kv)} {kv.dim}\n")
-        for key, row in zip(kv.keys, kv.vectors.tolist()):
+        f.write(f"{n} {dim}\n")
+        for key, row in zip(keys, vectors.tolist()):
             _check_key(key, path)
             f.write(f"{key} {fmt % tuple(row)}\n")
 
 
-def read_word2vec_text(path: str | os.PathLike) -> KeyedVectors:
+def read_word2vec_text(path: str | os.PathLike) -> Arrays:
     """Read the text layout, plain or compressed; the header is checked against the file's size."""
     p = check_readable(path, "vectors file")
     with open_binary(p) as f:
@@ -123,19 +136,18 @@ def read_word2vec_text(path: str | os.PathLike) -> KeyedVectors:
 
 
 # ---- word2vec binary --------------------------------------------------------------------------
-def write_word2vec_binary(kv: KeyedVectors, path: str | os.PathLike) -> None:
+def write_word2vec_binary(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarray) -> None:
     """The C tool's layout: ``"n dim\\n"``, then ``key``, a space, ``dim`` little-endian float32
     and a newline for each key."""
-    check_finite(kv.vectors, path, "vectors", "save", kv.keys)
-    vectors = kv.vectors.astype("<f4", copy=False)
+    vectors = _matrix(keys, vectors, path).astype("<f4", copy=False)
     with atomic_write(path, "wb") as f:
-        f.write(f"{len(kv)} {kv.dim}\n".encode())
-        for key, row in zip(kv.keys, vectors):
+        f.write(f"{len(vectors)} {vectors.shape[1]}\n".encode())
+        for key, row in zip(keys, vectors):
             _check_key(key, path)
             f.write(key.encode("utf-8") + b" " + row.tobytes() + b"\n")
 
 
-def read_word2vec_binary(path: str | os.PathLike) -> KeyedVectors:
+def read_word2vec_binary(path: str | os.PathLike) -> Arrays:
     """Read the binary layout (with or without the newline after each vector, as gensim writes).
 
     The header's promise is checked against the bytes there are before the matrix is allocated;
@@ -237,39 +249,40 @@ def _check_key(key: str, path) -> None:
                           "the word2vec formats cannot store it (use .npz)")
 
 
-def _make(keys: list[str], vectors: np.ndarray, p: Path) -> KeyedVectors:
+def _matrix(keys: Sequence[str], vectors: np.ndarray, path) -> np.ndarray:
+    """``vectors`` as a float32 ``[len(keys), dim]`` matrix, finite, or a FormatError."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != len(keys):
+        raise FormatError(f"{path}: expected vectors of shape [{len(keys)}, dim], got {vectors.shape}")
+    check_finite(vectors, path, "vectors", "save", keys)
+    return vectors
+
+
+def _make(keys: list[str], vectors: np.ndarray, p: Path) -> Arrays:
     if len(set(keys)) != len(keys):
         raise FormatError(f"{p}: a key appears more than once")
     check_finite(vectors, p, "vectors", "load", keys)
-    return KeyedVectors(keys, vectors)
+    return keys, vectors, None
 
 
 # ---- native npz -------------------------------------------------------------------------------
 def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """Write named arrays and a JSON document (``meta``) to an uncompressed ``.npz``, atomically."""
-    doc = json.dumps({"format": MAGIC, "version": 1, **meta}, ensure_ascii=False)
-    payload = {k: np.asarray(v) for k, v in arrays.items()}
-    for name, array in payload.items():
+    """Write named arrays and a JSON document (``meta``) as a native word2vec file, atomically.
+
+    Float arrays with NaN or infinity are refused (the message names the first bad key).
+    """
+    for name, array in arrays.items():
         check_finite(array, path, f"'{name}'", "save", meta.get("keys"))
-    payload["meta"] = np.frombuffer(doc.encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path, "wb") as f:
-        np.savez(f, **payload)
+    files.write_npz(path, arrays, {"format": MAGIC, "version": 1, **meta})
 
 
 def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file from :func:`write_npz`: ``(arrays, meta)``; never unpickles."""
     p = Path(path)
-    arrays = read_npz_arrays(p)
-    if "meta" not in arrays:
-        raise FormatError(f"{p}: not an illustrated word2vec file (no 'meta' entry)")
-    try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FormatError(f"{p}: corrupted metadata ({e})") from None
-    if meta.get("format") != MAGIC:
-        raise FormatError(f"{p}: not an illustrated word2vec file")
-    if "vectors" not in arrays or len(meta.get("keys", ())) != len(arrays["vectors"]):
+    arrays, meta = files.read_npz(p, required=("vectors",), fmt=MAGIC)
+    keys = meta.get("keys")
+    if not isinstance(keys, list) or len(keys) != len(arrays["vectors"]):
         raise FormatError(f"{p}: corrupted: keys and vectors disagree")
     for name, array in arrays.items():
-        check_finite(array, p, f"'{name}'", "load", meta.get("keys"))
+        check_finite(array, p, f"'{name}'", "load", keys)
     return arrays, meta

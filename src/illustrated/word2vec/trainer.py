@@ -375,7 +375,8 @@ class _Run:
         self.words += done
         if self.bar is not None and done:
             self.bar.update(done)
-            self.bar.set_postfix(epoch=self.current_epoch + 1, loss=f"{self.epoch_loss():.4f}",
+            loss = self.epoch_loss()   # None until a prediction is scored (all words subsampled)
+            self.bar.set_postfix(epoch=self.current_epoch + 1, loss="n/a" if loss is None else f"{loss:.4f}",
                                  alpha=f"{self.alpha:.5f}", refresh=False)
         now = time.perf_counter()
         if self.log is not None and (end_of_epoch or now - self.interval[2] >= LOG_EVERY_S):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..errors import IllustratedError
+from .formats import read_vectors, write_vectors
 
 __all__ = ["KeyedVectors", "UnknownKeyError"]
 
@@ -173,13 +174,10 @@ class KeyedVectors:
     # ---- files ------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write atomically; ``.bin`` word2vec binary, ``.txt``/``.vec`` text, ``.npz`` native."""
-        from .formats import save_vectors
-
-        save_vectors(self, path)
+        write_vectors(path, self.keys, self.vectors, self.counts)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "KeyedVectors":
         """Read a file written by :meth:`save`, by gensim or by the C tool (format by extension)."""
-        from .formats import load_vectors
-
-        return load_vectors(path)
+        keys, vectors, counts = read_vectors(path)
+        return cls(keys, vectors, counts)
