@@ -1,138 +1,224 @@
-"""word2vec: our trainer against gensim 4.x, side by side, skip-gram and CBOW.
+"""word2vec: our command against gensim 4.x at its best, side by side, skip-gram and CBOW.
 
-Each system trains in its own fresh process (``runner.isolated``) on the same corpus stream with
-the same hyperparameters; words/s = corpus tokens × epochs / training wall seconds (vocabulary
-building not included, for either). Peak memory is the process's VmHWM right after training.
-Both sets of vectors are then scored by the same evaluation code (analogies on the 30k most
-frequent words, Spearman on WS353/SimLex/MEN/RW). Also reported: the kernel alone, pairs/s on one
-core.
+Every run is a whole command on the same plain-text corpus (one paragraph a line, the file
+uncompressed, since gensim's fastest path reads only plain files), with the same settings:
 
-    python bench/word2vec_vs_gensim.py [CORPUS] [--epochs 5]
+* ours: ``illustrated word2vec train CORPUS -o model.npz --sg|--cbow …`` — the command a user
+  runs (it also checkpoints the model after every epoch, as it always does);
+* gensim ``corpus_file``: its own C++ reader, the path its documentation recommends for speed;
+* gensim ``LineSentence``: the streaming path most of its tutorials use
+  (both through ``bench/gensim_word2vec_driver.py``, ``build_vocab`` then ``train``).
+
+Reported per command: the inner loop (words/s of training alone — gensim's ``train`` call; ours
+the ``train_s`` of its training log, which starts after the vocabulary and includes the
+per-epoch checkpoints), the whole process (wall seconds from launch to exit with the model
+saved, and its CPU seconds), peak resident memory (``wait4``; this parent process stays small
+and spawns each command afresh), and quality scored by one evaluation code for both (analogies
+restricted to the 30k most frequent words, Spearman on WS353/SimLex/MEN/RW). Speed ratios are
+against the faster gensim path; quality deltas are ours (mean over seeds) against gensim's best
+run on that corpus.
+
+Corpora: ``AA`` is ``enwiki2015/wiki-AA-clean.txt.gz``; ``AB`` is the next Wikipedia file
+cleaned the same way here (``<doc>`` lines dropped, lowercased, runs of ``a–z``, lines of ≥ 2
+tokens).
+
+    python bench/word2vec_vs_gensim.py                       # sg and cbow, AA and AB, seeds 1 2
+    python bench/word2vec_vs_gensim.py --modes cbow --corpora AA --seeds 1 --line-sentence none
+    python bench/word2vec_vs_gensim.py --limit 2000000       # a quick run on the first 2M tokens
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
+import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from runner import Report, isolated, peak_rss_mb, ratio, shared_data  # noqa: E402
+from runner import Report, isolated, ratio, shared_data  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+_TOKEN = re.compile(r"[a-z]+")
 
 
-def head_file(path: str, limit: int, folder: str) -> str:
-    """Write the first lines of ``path`` holding ``limit`` tokens to a plain file (quick runs)."""
-    from illustrated.text import Corpus
-
-    out = os.path.join(folder, f"head-{limit}.txt")
+# ---- corpora --------------------------------------------------------------------------------------
+def plain_corpus(name: str, folder: Path, limit: int | None) -> Path:
+    """The corpus ``name`` (AA or AB) as an uncompressed text file in ``folder``, cut to its first
+    ``limit`` tokens when given."""
+    out = folder / f"{name}{'' if limit is None else f'-{limit}'}.txt"
+    if out.exists():
+        return out
+    if name == "AA":
+        lines = _gz_lines(shared_data("enwiki2015", "wiki-AA-clean.txt.gz"))
+    else:
+        lines = _cleaned(_gz_lines(shared_data("enwiki2015", "enwiki-2015-wikiextractor-AB.txt.gz")))
     seen = 0
-    with open(out, "w", encoding="utf-8") as f:
-        for sentence in Corpus(path):
-            if seen >= limit:
+    tmp = out.with_suffix(".part")
+    with open(tmp, "w", encoding="ascii") as f:
+        for line in lines:
+            if limit is not None and seen >= limit:
                 break
-            f.write(" ".join(sentence) + "\n")
-            seen += len(sentence)
+            f.write(line if line.endswith("\n") else line + "\n")
+            seen += line.count(" ") + 1
+    os.replace(tmp, out)
     return out
 
 
-def _corpus(path: str):
-    from illustrated.text import Corpus
-
-    return Corpus(path)
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel once, so no timed run pays for it."""
-    from illustrated.text import Corpus
-    from illustrated.word2vec import Word2Vec, Word2VecConfig
-    from illustrated.word2vec.planted import planted_corpus
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "warm.txt"
-        path.write_text("\n".join(" ".join(s) for s in planted_corpus(50)) + "\n")
-        for sg in (True, False):
-            Word2Vec(Word2VecConfig(sg=sg, dim=8, epochs=1, min_count=1, threads=1)).train(
-                Corpus(path), progress=False)
+def _gz_lines(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        yield from f
 
 
-def train_ours(path: str, limit: int | None, sg: bool, params: dict, out: str) -> dict:
-    from illustrated.word2vec import Word2Vec, Word2VecConfig
-
-    corpus = _corpus(path)
-    model = Word2Vec(Word2VecConfig(sg=sg, **params))
-    model.build_vocab(corpus)
-    start = time.perf_counter()
-    model.train(corpus, progress=False)
-    seconds = time.perf_counter() - start
-    peak = peak_rss_mb()
-    model.wv.save(out)
-    return {"seconds": seconds, "words": model.corpus_words * params["epochs"], "peak_mb": peak,
-            "vocab": len(model.wv), "loss": model.last_loss}
+def _cleaned(lines):
+    """wikiextractor lines → text8-style paragraphs, as wiki-AA-clean was made."""
+    for line in lines:
+        if line.startswith("<doc ") or line.startswith("</doc>"):
+            continue
+        words = _TOKEN.findall(line.lower())
+        if len(words) >= 2:
+            yield " ".join(words)
 
 
-def train_gensim(path: str, limit: int | None, sg: bool, params: dict, out: str) -> dict:
+# ---- commands -------------------------------------------------------------------------------------
+def run_command(cmd: list[str], log: Path, env: dict | None = None) -> dict:
+    """Run ``cmd``; wall seconds from launch to exit, CPU seconds and peak memory (``wait4``)."""
+    with open(log, "w", encoding="utf-8") as f:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                env={**os.environ, "TQDM_DISABLE": "1", **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-20:])
+        raise SystemExit(f"{' '.join(cmd[:4])} … failed (exit {code}); end of {log}:\n{tail}")
+    return {"process_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024}
+
+
+def our_command(corpus: Path, out: Path, log: Path, sg: bool, p: dict) -> list[str]:
+    exe = Path(sys.executable).with_name("illustrated")
+    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "illustrated.cli"]
+    return base + ["word2vec", "train", str(corpus), "-o", str(out), "--sg" if sg else "--cbow",
+                   "--dim", str(p["dim"]), "--window", str(p["window"]),
+                   "--negative", str(p["negative"]), "--sample", str(p["sample"]),
+                   "--min-count", str(p["min_count"]), "--epochs", str(p["epochs"]),
+                   "--alpha", str(p["alpha"]), "--threads", str(p["threads"]),
+                   "--seed", str(p["seed"]), "--log", str(log)]
+
+
+def gensim_command(corpus: Path, out: Path, path: str, sg: bool, p: dict) -> list[str]:
+    return [sys.executable, str(HERE / "gensim_word2vec_driver.py"), str(corpus), str(out),
+            "--input", path, "--sg", str(int(sg)), "--dim", str(p["dim"]),
+            "--window", str(p["window"]), "--negative", str(p["negative"]),
+            "--sample", str(p["sample"]), "--min-count", str(p["min_count"]),
+            "--epochs", str(p["epochs"]), "--alpha", str(p["alpha"]),
+            "--threads", str(p["threads"]), "--seed", str(p["seed"])]
+
+
+def train_ours(corpus: Path, work: Path, tag: str, sg: bool, p: dict) -> dict:
+    out, log = work / f"{tag}.npz", work / f"{tag}.jsonl"
+    log.unlink(missing_ok=True)
+    r = run_command(our_command(corpus, out, log, sg, p), work / f"{tag}.out")
+    last = json.loads(log.read_text().splitlines()[-1])
+    words = corpus_words(corpus)
+    return {**r, "train_s": last["train_s"], "words": words * p["epochs"], "model": str(out)}
+
+
+def train_gensim(corpus: Path, work: Path, tag: str, path: str, sg: bool, p: dict) -> dict:
+    out, text = work / f"{tag}.kv", work / f"{tag}.out"
+    r = run_command(gensim_command(corpus, out, path, sg, p), text)
+    line = [x for x in text.read_text().splitlines() if x.startswith("{")][-1]
+    info = json.loads(line)
+    return {**r, "train_s": info["train_s"], "words": info["words"] * p["epochs"], "model": str(out)}
+
+
+_WORDS: dict[Path, int] = {}
+
+
+def corpus_words(corpus: Path) -> int:
+    if corpus not in _WORDS:
+        with open(corpus, encoding="ascii") as f:
+            _WORDS[corpus] = sum(len(line.split()) for line in f)
+    return _WORDS[corpus]
+
+
+# ---- quality --------------------------------------------------------------------------------------
+def scores(model: str, eval_dir: str) -> dict:
+    """Every score of one saved model (ours .npz or gensim's KeyedVectors), by our evaluator."""
     import numpy as np
-    from gensim.models import Word2Vec as GensimWord2Vec
 
     from illustrated.word2vec import KeyedVectors
+    from illustrated.word2vec.evaluate import evaluate_all
 
-    corpus = _corpus(path)
-    model = GensimWord2Vec(sg=int(sg), vector_size=params["dim"], window=params["window"],
-                           negative=params["negative"], sample=params["sample"],
-                           min_count=params["min_count"], epochs=params["epochs"],
-                           workers=params["threads"], seed=params["seed"], hs=0)
-    model.build_vocab(corpus)
-    start = time.perf_counter()
-    model.train(corpus, total_examples=model.corpus_count, epochs=params["epochs"])
-    seconds = time.perf_counter() - start
-    peak = peak_rss_mb()
-    wv = model.wv
-    counts = np.array([wv.get_vecattr(k, "count") for k in wv.index_to_key], dtype=np.int64)
-    KeyedVectors(wv.index_to_key, wv.vectors, counts).save(out)
-    return {"seconds": seconds, "words": model.corpus_total_words * params["epochs"],
-            "peak_mb": peak, "vocab": len(wv), "loss": None}
+    if model.endswith(".kv"):
+        from gensim.models import KeyedVectors as GensimKeyedVectors
+
+        g = GensimKeyedVectors.load(model)
+        counts = np.array([g.get_vecattr(k, "count") for k in g.index_to_key], dtype=np.int64)
+        kv = KeyedVectors(g.index_to_key, g.vectors, counts)
+    else:
+        kv = KeyedVectors.load(model)
+    s = evaluate_all(kv, eval_dir)
+    return {"vocab": len(kv), "analogy": round(100 * s["analogy"]["accuracy"], 2),
+            "ws353": round(s["ws353"]["spearman"], 3), "simlex": round(s["simlex"]["spearman"], 3),
+            "men": round(s["men"]["spearman"], 3), "rw": round(s["rw"]["spearman"], 3)}
 
 
-def kernel_pairs_per_s(path: str, sg: bool, params: dict, limit: int = 1_000_000) -> float:
-    """Pairs/s of the compiled kernel alone on one core (ids prepared beforehand)."""
-    from illustrated.word2vec import Word2Vec, Word2VecConfig
-
-    model = Word2Vec(Word2VecConfig(sg=sg, **{**params, "threads": 1}))
-    model.build_vocab(_corpus(path))
-    chunks, seen = [], 0
-    for chunk in model.chunks(_corpus(path)):
-        chunks.append(chunk)
-        seen += chunk[2]
-        if seen >= limit:
-            break
-    return _time_kernel(model, chunks)
+QUALITY = ("analogy", "ws353", "simlex", "men", "rw")
 
 
-def _time_kernel(model, chunks) -> float:
-    import numpy as np
+def summarise(report: Report, mode: str, corpora: list[str]) -> None:
+    """Speed ratios against the faster gensim path, quality against gensim's best run."""
+    rows = [r for r in report.rows if r["mode"] == mode]
+    ours = [r for r in rows if r["system"] == "ours"]
+    by_path = {}
+    for path in ("corpus_file", "LineSentence"):
+        runs = [r for r in rows if r["system"] == f"gensim {path}"]
+        if runs:
+            by_path[path] = runs
+    if not ours or not by_path:
+        return
+    mean = statistics.fmean
+    best_inner = max(by_path, key=lambda k: mean(r["words_per_s"] for r in by_path[k]))
+    best_whole = min(by_path, key=lambda k: mean(r["process_s"] for r in by_path[k]))
+    s = report.summary
+    s[f"{mode}_inner_ratio"] = ratio(mean(r["words_per_s"] for r in ours),
+                                     mean(r["words_per_s"] for r in by_path[best_inner]))
+    s[f"{mode}_inner_anchor"] = best_inner
+    # whole-process ratios pair runs on the same corpus and seed
+    pairs = [(o, g) for o in ours for g in by_path[best_whole]
+             if (o["corpus"], o["seed"]) == (g["corpus"], g["seed"])]
+    s[f"{mode}_whole_ratio"] = ratio(mean(g["process_s"] for _, g in pairs),
+                                     mean(o["process_s"] for o, _ in pairs)) if pairs else None
+    s[f"{mode}_whole_anchor"] = best_whole
+    s[f"{mode}_peak_mb"] = {"ours": round(max(r["peak_mb"] for r in ours)),
+                            "gensim": round(min(max(r["peak_mb"] for r in v) for v in by_path.values()))}
+    for corpus in corpora:
+        mine = [r for r in ours if r["corpus"] == corpus]
+        theirs = [r for r in rows if r["system"].startswith("gensim") and r["corpus"] == corpus]
+        if mine and theirs:
+            s[f"{mode}_{corpus}_vs_gensim_best"] = {
+                k: round(mean(r[k] for r in mine) - max(r[k] for r in theirs), 3) for k in QUALITY}
 
-    from illustrated.word2vec import kernels
 
-    fixed = model._kernel_arrays()
-    kernels.train_chunk(*chunks[0][:2], *fixed, 0.025, 0.025, np.uint64(1), kernels.SIGMOID,
-                        kernels.LOG_SIGMOID)  # load the compiled code first
-    start = time.thread_time()
-    pairs = 0
-    for i, (ids, offsets, _) in enumerate(chunks):
-        pairs += kernels.train_chunk(ids, offsets, *fixed, 0.025, 0.0001, np.uint64(i),
-                                     kernels.SIGMOID, kernels.LOG_SIGMOID)[1]
-    return pairs / (time.thread_time() - start)
-
-
+# ---- main -----------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default=None,
-                    help="text corpus (default: enwiki2015/wiki-AA-clean.txt.gz)")
+    ap.add_argument("--corpora", default="AA,AB", help="comma-separated: AA, AB")
+    ap.add_argument("--seeds", default="1,2", help="comma-separated seeds, one run each")
+    ap.add_argument("--modes", default="sg,cbow", help="comma-separated: sg, cbow")
+    ap.add_argument("--line-sentence", choices=("first", "all", "none"), default="first",
+                    help="run gensim's LineSentence path on the first corpus and seed only "
+                         "(it is the slower path), on every run, or not at all")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N tokens")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
@@ -140,46 +226,49 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--negative", type=int, default=5)
     ap.add_argument("--sample", type=float, default=1e-3)
     ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--alpha", type=float, default=0.025)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--modes", default="sg,cbow", help="comma-separated: sg, cbow")
+    ap.add_argument("--work", type=Path, default=None, help="folder for corpora and models")
     ap.add_argument("--eval-dir", default=None, help="evaluation files (default: shared eval/)")
     ap.add_argument("--json", default=None, help="also write the JSON report here")
     args = ap.parse_args(argv)
-    corpus = args.corpus or str(shared_data("enwiki2015", "wiki-AA-clean.txt.gz"))
+    corpora = args.corpora.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
     eval_dir = args.eval_dir or str(shared_data("eval"))
-    params = dict(dim=args.dim, window=args.window, negative=args.negative, sample=args.sample,
-                  min_count=args.min_count, epochs=args.epochs, threads=args.threads, seed=1)
-    import gensim
+    work = args.work or Path(tempfile.mkdtemp(prefix="w2v-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = dict(dim=args.dim, window=args.window, negative=args.negative, sample=args.sample,
+                min_count=args.min_count, epochs=args.epochs, alpha=args.alpha,
+                threads=args.threads)
+    from importlib.metadata import version  # not `import gensim`: this process must stay small
 
-    from illustrated.word2vec import KeyedVectors
-    from illustrated.word2vec.evaluate import evaluate_all
-
-    report = Report("word2vec_vs_gensim", anchor=f"gensim {gensim.__version__}", corpus=corpus,
-                    limit=args.limit, **params)
-    tmp = tempfile.mkdtemp(prefix="w2v-bench-")
-    if args.limit:
-        corpus = head_file(corpus, args.limit, tmp)
-    isolated(warm_up)
+    report = Report("word2vec_vs_gensim", anchor=f"gensim {version('gensim')}",
+                    corpora=corpora, seeds=seeds, limit=args.limit, **base,
+                    anchor_settings="Word2Vec(sg, vector_size=dim, window, negative, hs=0, sample, "
+                                    "min_count, epochs, alpha, workers=threads, seed); "
+                                    "build_vocab then train")
+    files = {c: plain_corpus(c, work, args.limit) for c in corpora}
     for mode in args.modes.split(","):
         sg = mode == "sg"
-        speeds = {}
-        for system, fn in (("ours", train_ours), ("gensim", train_gensim)):
-            out = os.path.join(tmp, f"{system}-{mode}.npz")
-            r = isolated(fn, corpus, args.limit, sg, params, out).value
-            scores = evaluate_all(KeyedVectors.load(out), eval_dir)
-            speeds[system] = r["words"] / r["seconds"]
-            report.add(mode=mode, system=system, words_per_s=round(speeds[system]),
-                       train_s=round(r["seconds"], 1), peak_mb=round(r["peak_mb"]),
-                       vocab=r["vocab"],
-                       analogy=round(100 * scores["analogy"]["accuracy"], 2),
-                       ws353=round(scores["ws353"]["spearman"], 3),
-                       simlex=round(scores["simlex"]["spearman"], 3),
-                       men=round(scores["men"]["spearman"], 3),
-                       rw=round(scores["rw"]["spearman"], 3))
-            print(report.rows[-1], file=sys.stderr, flush=True)
-        report.summary[f"{mode}_speed_ratio"] = ratio(speeds["ours"], speeds["gensim"])
-        pairs = isolated(kernel_pairs_per_s, corpus, sg, params).value
-        report.summary[f"{mode}_kernel_pairs_per_s_per_core"] = round(pairs)
+        for ci, corpus in enumerate(corpora):
+            for si, seed in enumerate(seeds):
+                p = {**base, "seed": seed}
+                tag = f"{mode}-{corpus}-{seed}"
+                systems = [("ours", lambda: train_ours(files[corpus], work, f"ours-{tag}", sg, p)),
+                           ("gensim corpus_file", lambda: train_gensim(
+                               files[corpus], work, f"cf-{tag}", "corpus_file", sg, p))]
+                if args.line_sentence == "all" or (args.line_sentence == "first" and ci == si == 0):
+                    systems.append(("gensim LineSentence", lambda: train_gensim(
+                        files[corpus], work, f"ls-{tag}", "line_sentence", sg, p)))
+                for system, fn in systems:
+                    r = fn()
+                    q = isolated(scores, r["model"], eval_dir).value
+                    report.add(mode=mode, corpus=corpus, seed=seed, system=system,
+                               words_per_s=round(r["words"] / r["train_s"]),
+                               train_s=round(r["train_s"], 1), process_s=round(r["process_s"], 1),
+                               cpu_s=round(r["cpu_s"], 1), peak_mb=round(r["peak_mb"]), **q)
+                    print(json.dumps(report.rows[-1]), file=sys.stderr, flush=True)
+        summarise(report, mode, corpora)
     report.emit(args.json)
 
 
