@@ -61,8 +61,10 @@ def test_loss_falls_and_log_lines_are_written(sentences, tmp_path):
     model = Word2Vec(small_config(epochs=3))
     model.train(sentences, progress=True, log_path=log)
     lines = [json.loads(x) for x in log.read_text().splitlines()]
-    assert {"epoch", "words", "progress", "alpha", "loss", "words_per_s"} <= set(lines[0])
+    assert {"epoch", "words", "progress", "alpha", "loss", "words_per_s", "train_s"} <= set(lines[0])
     assert lines[-1]["progress"] == pytest.approx(1.0)
+    times = [x["train_s"] for x in lines]
+    assert times == sorted(times) and times[-1] > 0
     assert [x["epoch"] for x in lines][-1] == 3
     by_epoch = {x["epoch"]: x["loss"] for x in lines}
     assert by_epoch[3] < by_epoch[1]

@@ -12,6 +12,7 @@ Python path in :meth:`Word2Vec.chunks`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -21,22 +22,76 @@ from ..files import open_binary
 from ..text import Corpus, Tokenizer
 from ..text.tokenize import whitespace
 
-__all__ = ["FastReader", "fast_reader"]
+__all__ = ["FastReader", "blocks", "count_words", "fast_reader", "plain_corpus"]
 
 BLOCK_BYTES = 1 << 18
 # whitespace that str.split() knows and the byte kernel does not: fall back to Python there
 _UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|"
                             rb"\xe2\x81\x9f|\xe3\x80\x80")
+# ASCII separators that str.split() treats as whitespace and bytes.split() does not
+_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+
+
+def plain_corpus(sentences) -> bool:
+    """Whether ``sentences`` is a whitespace-split UTF-8 ``Corpus`` file (the fast paths' input)."""
+    if not isinstance(sentences, Corpus) or sentences.encoding.lower().replace("-", "") != "utf8":
+        return False
+    tok = sentences.tokenize
+    return tok is whitespace or (isinstance(tok, Tokenizer) and tok.kind == "whitespace"
+                                 and not tok.lowercase)
 
 
 def fast_reader(sentences, keys: list[str], sentence_limit: int) -> "FastReader | None":
     """A :class:`FastReader` when ``sentences`` is a whitespace-split UTF-8 ``Corpus``, else None."""
-    if not isinstance(sentences, Corpus) or sentences.encoding.lower().replace("-", "") != "utf8":
-        return None
-    tok = sentences.tokenize
-    plain = tok is whitespace or (isinstance(tok, Tokenizer) and tok.kind == "whitespace"
-                                  and not tok.lowercase)
-    return FastReader(sentences, keys, sentence_limit) if plain else None
+    return FastReader(sentences, keys, sentence_limit) if plain_corpus(sentences) else None
+
+
+def blocks(path) -> Iterator[tuple[bytes, str]]:
+    """The file at ``path`` in blocks of about ``BLOCK_BYTES`` that end at a line end (or, in a
+    line longer than that, at a space or tab), each as bytes and as its checked UTF-8 text."""
+    carry = b""
+    line_no = 1
+    with open_binary(path) as f:
+        while True:
+            block = f.read(BLOCK_BYTES)
+            final = not block
+            data = carry + block
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            if cut == 0:  # no line end in sight: cut at the last whitespace instead
+                cut = max(data.rfind(b" "), data.rfind(b"\t")) + 1
+                if cut == 0:
+                    cut = len(data) if len(data) > 64 * BLOCK_BYTES else 0
+            body, carry = data[:cut], data[cut:]
+            if body:
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    bad = line_no + body[: e.start].count(b"\n")
+                    raise CorpusError(f"{path}: line {bad}: bytes are not valid utf-8") from None
+                line_no += body.count(b"\n")
+                yield body, text
+            if final:
+                return
+
+
+def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:
+    """``(counts, total)`` of a whitespace-split UTF-8 corpus file: the tokens seen at least
+    ``min_count`` times with their counts, in order of first appearance (all tokens when none
+    is), and the number of tokens — what counting the ``Corpus``'s sentences gives, but split
+    and counted in C over whole blocks of bytes, with no Python string made per token."""
+    counts: Counter[bytes] = Counter()
+    for body, text in blocks(corpus.path):
+        if _UNICODE_SPACE.search(body):
+            counts.update(token.encode("utf-8") for token in text.split())
+        else:
+            counts.update(body.translate(_SEPARATORS).split())
+    total = sum(counts.values())
+    if total == 0:
+        raise CorpusError(f"{corpus.path}: empty corpus (no tokens found)")
+    kept = {k.decode("utf-8"): c for k, c in counts.items() if c >= min_count}
+    if not kept:  # let the vocabulary say why nothing is left
+        kept = {k.decode("utf-8"): c for k, c in counts.items()}
+    return kept, total
 
 
 class FastReader:
@@ -58,38 +113,16 @@ class FastReader:
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         line_tokens = 0
-        carry = b""
-        line_no = 1
-        with open_binary(self.corpus.path) as f:
-            while True:
-                block = f.read(BLOCK_BYTES)
-                final = not block
-                data = carry + block
-                cut = len(data) if final else data.rfind(b"\n") + 1
-                if cut == 0:  # no line end in sight: cut at the last whitespace instead
-                    cut = max(data.rfind(b" "), data.rfind(b"\t")) + 1
-                    if cut == 0:
-                        cut = len(data) if len(data) > 64 * BLOCK_BYTES else 0
-                body, carry = data[:cut], data[cut:]
-                if body:
-                    try:
-                        text = body.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        bad = line_no + body[: e.start].count(b"\n")
-                        raise CorpusError(f"{self.corpus.path}: line {bad}: bytes are not valid "
-                                          "utf-8") from None
-                    line_no += body.count(b"\n")
-                    if _UNICODE_SPACE.search(body):
-                        ids, offsets, line_tokens = self._python(text, line_tokens)
-                    else:
-                        ids, offsets, line_tokens = self.encode_block(
-                            np.frombuffer(body, dtype=np.uint8), self.table, self.blob,
-                            self.starts, self.lengths, self.corpus.max_sentence_length,
-                            self.sentence_limit, line_tokens)
-                    if len(ids):
-                        yield ids, offsets, len(ids)
-                if final:
-                    break
+        for body, text in blocks(self.corpus.path):
+            if _UNICODE_SPACE.search(body):
+                ids, offsets, line_tokens = self._python(text, line_tokens)
+            else:
+                ids, offsets, line_tokens = self.encode_block(
+                    np.frombuffer(body, dtype=np.uint8), self.table, self.blob,
+                    self.starts, self.lengths, self.corpus.max_sentence_length,
+                    self.sentence_limit, line_tokens)
+            if len(ids):
+                yield ids, offsets, len(ids)
 
     def _python(self, text: str, line_tokens: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The same split as :func:`reader_kernels.encode_block`, in Python, for text with Unicode spaces."""

@@ -27,7 +27,7 @@ from ..text import Vocab
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
-from .reader import fast_reader
+from .reader import count_words, fast_reader, plain_corpus
 from .vectors import KeyedVectors
 
 __all__ = ["Word2Vec"]
@@ -68,14 +68,19 @@ class Word2Vec:
     def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
         """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights."""
         c = self.config
-        total = [0]
+        if plain_corpus(sentences):
+            counts, n_tokens = count_words(sentences, c.min_count)
+            vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab, specials=())
+            total = [n_tokens]
+        else:
+            total = [0]
 
-        def counted() -> Iterator[Sequence[str]]:
-            for sentence in sentences:
-                total[0] += len(sentence)
-                yield sentence
+            def counted() -> Iterator[Sequence[str]]:
+                for sentence in sentences:
+                    total[0] += len(sentence)
+                    yield sentence
 
-        vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab, specials=())
+            vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab, specials=())
         rng = np.random.default_rng(c.seed)
         n = len(vocab)
         vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
@@ -112,7 +117,8 @@ class Word2Vec:
         calling ``train`` again continues training); ``epochs`` stops after that many epochs.
         ``checkpoint`` (a ``.npz`` path) is rewritten atomically after every epoch, so an
         interrupted run can be loaded and resumed. ``log_path`` gets JSON lines
-        ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s"}`` about once a second.
+        ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s", "train_s"}`` about once a
+        second (``train_s``: seconds since this call started training, after the vocabulary).
         """
         if iter(sentences) is sentences:
             raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
@@ -387,7 +393,8 @@ class _Run:
         record = {"epoch": self.current_epoch + 1, "words": self.words,
                   "progress": round(self.words / max(self.total, 1), 6),
                   "alpha": round(self.alpha, 7), "loss": loss / n if n else None,
-                  "words_per_s": round(raw / max(now - since, 1e-9), 1)}
+                  "words_per_s": round(raw / max(now - since, 1e-9), 1),
+                  "train_s": round(now - self.start, 3)}
         self.log.write(json.dumps(record) + "\n")
         self.log.flush()
         self.interval = [0.0, 0, now, 0]
