@@ -30,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from recommend_index import random_unit  # noqa: E402
 from runner import Report, peak_rss_mb  # noqa: E402
 
+from illustrated.files import read_npz  # noqa: E402
 from illustrated.recommend.hnsw_file import check_hnsw_bytes  # noqa: E402
 from illustrated.recommend.index import HnswIndex  # noqa: E402
-from illustrated.recommend.item2vec import Recommender, read_npz  # noqa: E402
+from illustrated.recommend.item2vec import Recommender  # noqa: E402
 from illustrated.word2vec import KeyedVectors  # noqa: E402
 
 
@@ -90,7 +91,7 @@ def main() -> None:
     if not model.exists():
         rebuild_s = build(model, args.n, args.M, args.ef_construction)
 
-    read_s, arrays = timed(lambda: read_npz(model), args.repeats)
+    read_s, (arrays, _) = timed(lambda: read_npz(model), args.repeats)
     unit = np.ascontiguousarray(arrays["vectors"], dtype=np.float32)
     unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
     n, dim = unit.shape

@@ -56,14 +56,14 @@ def build_model(path: Path, n: int, dim: int, M: int, efc: int, ef: int) -> None
 
 def set_ef(path: Path, ef: int) -> None:
     """Rewrite the model's stored query breadth (a tiny array) without rebuilding the graph."""
-    from illustrated.recommend.item2vec import read_npz, write_npz
+    from illustrated.files import read_npz, write_npz
 
-    arrays = read_npz(path)
+    arrays, meta = read_npz(path)
     settings = arrays["index_hnsw_settings"].copy()
     if settings[2] != ef:
         settings[2] = ef
         arrays["index_hnsw_settings"] = settings
-        write_npz(path, arrays)
+        write_npz(path, arrays, meta)
 
 
 def free_port() -> int:

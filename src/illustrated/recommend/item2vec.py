@@ -21,11 +21,9 @@ Training runs through :class:`illustrated.word2vec.Word2Vec`; only the vectors o
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -33,7 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ConfigError, FormatError
-from ..files import atomic_write, check_finite, read_npz_arrays
+from ..files import check_finite, read_npz, write_npz
 from .index import ExactIndex, build_index, index_from_arrays
 from .rules import rule_scores, sequential_rules
 from .names import pack_names, unpack_names
@@ -390,8 +388,7 @@ class Recommender:
                 "max_context": self.max_context, "rules_weight": self.rules_weight,
                 "rules_last": self.rules_last,
                 "config": asdict(self.config) if self.config is not None else None}
-        arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
-                  "keys": np.array(self.vectors.keys, dtype=str),
+        arrays = {"keys": np.array(self.vectors.keys, dtype=str),
                   "vectors": np.asarray(self.vectors.vectors, dtype=np.float32),
                   "counts": np.asarray(self.vectors.counts, dtype=np.int64),
                   "popularity": self.popularity}
@@ -413,11 +410,7 @@ class Recommender:
         vectors byte for byte (see :mod:`.hnsw_file`) are each a :class:`FormatError` naming
         the file.
         """
-        arrays = read_npz(path, required=("meta", "keys", "vectors", "counts", "popularity"))
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode())
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise FormatError(f"{path}: damaged metadata") from None
+        arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
         if meta.get("format") != FORMAT:
             raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
                               f"expected {FORMAT!r})")
@@ -465,26 +458,6 @@ def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matri
 def _check_k(k: int) -> None:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be a positive integer, got {k!r}")
-
-
-def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
-    """An uncompressed ``.npz`` with fixed timestamps (byte-identical for equal arrays), atomically."""
-    with atomic_write(path, "wb") as f:
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
-            for name, arr in arrays.items():
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                with z.open(info, "w", force_zip64=True) as out:
-                    np.lib.format.write_array(out, np.asarray(arr), allow_pickle=False)
-
-
-def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` (pickles refused), checking the ``required`` names are there."""
-    p = Path(path)
-    arrays = read_npz_arrays(p)
-    missing = [r for r in required if r not in arrays]
-    if missing:
-        raise FormatError(f"{p}: missing array(s) {', '.join(missing)}")
-    return arrays
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
