@@ -30,15 +30,13 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ..errors import ConfigError, FormatError
-from ..files import check_finite, read_npz, write_npz
-from .index import ExactIndex, build_index, index_from_arrays
+from ..errors import ConfigError
+from ..files import check_finite
+from .index import ExactIndex, build_index
 from .rules import rule_scores, sequential_rules
-from .names import pack_names, unpack_names
+from .storage import read_model, write_model
 
-__all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
-
-FORMAT = "illustrated.recommender/1"
+__all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec"]
 
 
 @dataclass
@@ -151,12 +149,6 @@ class Recommendation:
         return {"items": self.items, "names": self.names, "scores": self.scores,
                 "fallback": self.fallback, "reason": self.reason, "unknown": self.unknown,
                 "used": self.used}
-
-
-def _keyed_vectors(keys: list[str], vectors: np.ndarray, counts: np.ndarray):
-    from ..word2vec import KeyedVectors
-
-    return KeyedVectors(keys, vectors, counts)
 
 
 class Recommender:
@@ -379,80 +371,26 @@ class Recommender:
 
     # ---- files ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write one ``.npz`` (no pickle) atomically; the same model always gives the same bytes.
-
-        Vectors with NaN or infinity are refused with a :class:`FormatError` naming the file.
-        """
-        check_finite(self.vectors.vectors, path, "item vectors", "save", self.vectors.keys)
-        meta = {"format": FORMAT, "index": self.index.kind, "decay": self.decay,
-                "max_context": self.max_context, "rules_weight": self.rules_weight,
-                "rules_last": self.rules_last,
-                "config": asdict(self.config) if self.config is not None else None}
-        arrays = {"keys": np.array(self.vectors.keys, dtype=str),
-                  "vectors": np.asarray(self.vectors.vectors, dtype=np.float32),
-                  "counts": np.asarray(self.vectors.counts, dtype=np.int64),
-                  "popularity": self.popularity}
-        if self.names is not None:
-            arrays["names_utf8"], arrays["names_offsets"] = pack_names(self.names)
-        if self.rules is not None:
-            arrays.update({"rules_indptr": self.rules.indptr.astype(np.int64),
-                           "rules_indices": self.rules.indices.astype(np.int64),
-                           "rules_data": self.rules.data.astype(np.float32)})
-        arrays.update({f"index_{k}": v for k, v in self.index.to_arrays().items()})
-        write_npz(path, arrays)
-        return Path(path)
+        """Write the model to one ``.npz`` (:mod:`.storage`) atomically; the same model always gives
+        the same bytes. Vectors with NaN or infinity are refused with a :class:`FormatError`."""
+        settings = {"decay": self.decay, "max_context": self.max_context,
+                    "rules_weight": self.rules_weight, "rules_last": self.rules_last,
+                    "config": asdict(self.config) if self.config is not None else None}
+        return write_model(path, self.vectors, self.popularity, self.index, self.names, self.rules,
+                           settings)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recommender":
-        """Read a model written by :meth:`save`; loading never runs code and trusts nothing.
-
-        Vectors with NaN or infinity, damaged names and an hnsw index that does not match the
-        vectors byte for byte (see :mod:`.hnsw_file`) are each a :class:`FormatError` naming
-        the file.
-        """
-        arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
-        if meta.get("format") != FORMAT:
-            raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
-                              f"expected {FORMAT!r})")
-        keys = arrays["keys"].tolist()
-        vectors = arrays["vectors"]
-        if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
-            raise FormatError(f"{path}: keys, vectors and counts disagree in length")
-        check_finite(vectors, path, "item vectors", "load", keys)
-        names = None
-        if "names_utf8" in arrays or "names_offsets" in arrays:
-            names = unpack_names(arrays.get("names_utf8", np.zeros(0, np.uint8)),
-                                 arrays.get("names_offsets", np.zeros(0, np.int64)), len(keys), str(path))
-        kv = _keyed_vectors(keys, vectors, arrays["counts"])
-        unit = np.ascontiguousarray(kv.unit, dtype=np.float32)
-        index_arrays = {k[len("index_"):]: v for k, v in arrays.items() if k.startswith("index_")}
-        try:
-            index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
-        except FormatError as e:
-            raise FormatError(f"{path}: {e}") from None
-        config = Item2VecConfig(**meta["config"]) if meta.get("config") else None
-        return cls(kv, arrays["popularity"], index=index, decay=meta.get("decay", 0.8),
-                   max_context=meta.get("max_context", 50), config=config, names=names,
-                   rules=_read_rules(arrays, len(keys), path), rules_weight=meta.get("rules_weight", 0.0),
-                   rules_last=meta.get("rules_last", 5))
-
-
-def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matrix | None:
-    """The stored rule table, checked entry by entry (a damaged file is an error, never a crash)."""
-    names = ("rules_indptr", "rules_indices", "rules_data")
-    if not any(k in arrays for k in names):
-        return None
-    if not all(k in arrays for k in names):
-        raise FormatError(f"{path}: rules need all of {', '.join(names)}")
-    indptr, indices, data = (arrays[k] for k in names)
-    if (indptr.ndim != 1 or indptr.shape != (n + 1,) or indices.ndim != 1 or data.shape != indices.shape
-            or not np.issubdtype(indptr.dtype, np.integer) or not np.issubdtype(indices.dtype, np.integer)
-            or indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0)
-            or (len(indices) and (indices.min() < 0 or indices.max() >= n))):
-        raise FormatError(f"{path}: rules: not a valid [{n}, {n}] sparse table")
-    check_finite(data, path, "rule weights", "load")
-    return sparse.csr_matrix((data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64)),
-                             shape=(n, n))
+        """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
+        damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
+        stored = read_model(path)
+        settings = stored.settings
+        config = Item2VecConfig(**settings["config"]) if settings.get("config") else None
+        return cls(stored.vectors, stored.popularity, index=stored.index,
+                   decay=settings.get("decay", 0.8), max_context=settings.get("max_context", 50),
+                   config=config, names=stored.names, rules=stored.rules,
+                   rules_weight=settings.get("rules_weight", 0.0),
+                   rules_last=settings.get("rules_last", 5))
 
 
 def _check_k(k: int) -> None:
