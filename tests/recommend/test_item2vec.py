@@ -128,9 +128,30 @@ def test_a_model_saved_by_an_earlier_release_loads_and_saves_the_same_contents(t
         assert new_arrays[name].dtype == array.dtype and np.array_equal(new_arrays[name], array), name
 
 
+@pytest.mark.parametrize("setting, message", [
+    # shared with word2vec: checked by Word2VecConfig itself
+    ({"window": 0}, "window must be positive, got 0"),
+    ({"dim": 2.5}, "dim must be an integer, got 2.5"),
+    ({"threads": 0}, "threads must be at least 1, got 0"),
+    ({"alpha": 0.0}, "alpha must be positive, got 0.0"),
+    ({"min_alpha": 1.0}, "min_alpha must be between 0 and alpha=0.025, got 1.0"),
+    ({"ns_exponent": float("nan")}, "ns_exponent must be a number, got nan"),
+    # item2vec's own
+    ({"decay": 0.0}, r"decay must be in \(0, 1\], got 0.0"),
+    ({"decay": "0.5"}, r"decay must be in \(0, 1\], got '0.5'"),
+    ({"max_context": 0}, "max_context must be an integer, at least 1, got 0"),
+    ({"rules_last": 2.0}, "rules_last must be an integer, at least 1, got 2.0"),
+    ({"rules_weight": float("inf")}, "rules_weight must be a finite number, 0 or more, got inf"),
+])
+def test_config_names_the_setting_out_of_range(setting, message):
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Item2VecConfig(**setting)
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Item2VecConfig().replace(**setting)
+
+
 def test_config_checks_and_replace():
-    with pytest.raises(ConfigError, match="window"):
-        Item2VecConfig(window=0)
+    assert Item2VecConfig(window=None).word2vec_config(300).window == 300
     with pytest.raises(ConfigError, match="unknown item2vec setting"):
         Item2VecConfig().replace(windw=3)
     assert Item2VecConfig().replace(ns_exponent=-1.0).ns_exponent == -1.0

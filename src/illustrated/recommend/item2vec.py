@@ -92,18 +92,22 @@ class Item2VecConfig:
     seed: int = 1
 
     def __post_init__(self) -> None:
-        if self.dim < 1 or self.negative < 0 or self.epochs < 1 or self.min_count < 1:
-            raise ConfigError("dim, epochs and min_count must be at least 1 and negative at least 0")
-        if self.window is not None and self.window < 1:
-            raise ConfigError(f"window must be at least 1 or None (whole session), got {self.window}")
-        if not 0.0 < self.decay <= 1.0:
-            raise ConfigError(f"decay must be in (0, 1], got {self.decay}")
-        if self.sample < 0:
-            raise ConfigError(f"sample must be at least 0, got {self.sample}")
-        if not (self.rules_weight >= 0 and np.isfinite(self.rules_weight)):
-            raise ConfigError(f"rules_weight must be a finite number ≥ 0, got {self.rules_weight}")
-        if self.rules_steps < 1 or self.rules_last < 1 or self.rules_top < 1:
-            raise ConfigError("rules_steps, rules_last and rules_top must be at least 1")
+        # The engine's own checks, for every setting it shares: each names its field.
+        self.word2vec_config(2)
+
+        def need(ok: bool, name: str, what: str) -> None:
+            if not ok:
+                raise ConfigError(f"{name} must be {what}, got {getattr(self, name)!r}")
+
+        number = (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                  and bool(np.isfinite(v)))
+        need(number(self.decay) and 0.0 < self.decay <= 1.0, "decay", "in (0, 1]")
+        need(number(self.rules_weight) and self.rules_weight >= 0, "rules_weight",
+             "a finite number, 0 or more")
+        for name in ("max_context", "rules_steps", "rules_last", "rules_top"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and not isinstance(value, bool) and value >= 1, name,
+                 "an integer, at least 1")
 
     def replace(self, **changes) -> "Item2VecConfig":
         """A copy with some fields changed (unknown names are an error)."""
@@ -118,7 +122,7 @@ class Item2VecConfig:
         from ..word2vec import Word2VecConfig
 
         longest = max(int(longest_session), 2)
-        window = longest if self.window is None else self.window
+        window = longest if self.window is None else self.window  # None: the whole session
         return Word2VecConfig(sg=self.sg, dim=self.dim, window=window,
                               shrink_windows=self.shrink_windows, negative=self.negative,
                               ns_exponent=self.ns_exponent, hs=False, sample=self.sample,
