@@ -10,7 +10,7 @@ from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommendation, Recommender
 from illustrated.recommend.baselines import PopularityScorer
 from illustrated.recommend.evaluate import VectorScorer, evaluate
-from illustrated.recommend.item2vec import Item2VecConfig
+from illustrated.recommend.config import Item2VecConfig
 
 OLD_MODEL = Path(__file__).parent / "data" / "recommender-v1.npz"
 
