@@ -28,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from recommend_index import random_unit  # noqa: E402
-from runner import Report, peak_rss_mb  # noqa: E402
+from runner import Report, add_random_model_options, peak_rss_mb  # noqa: E402
 
+from illustrated.files import read_npz  # noqa: E402
 from illustrated.recommend.hnsw_file import check_hnsw_bytes  # noqa: E402
 from illustrated.recommend.index import HnswIndex  # noqa: E402
-from illustrated.recommend.item2vec import Recommender, read_npz  # noqa: E402
+from illustrated.recommend.item2vec import Recommender  # noqa: E402
 from illustrated.word2vec import KeyedVectors  # noqa: E402
 
 
@@ -75,10 +76,7 @@ def build(path: Path, n: int, M: int, efc: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="/tmp/illustrated-random1m.npz")
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--M", type=int, default=32)
-    parser.add_argument("--ef-construction", type=int, default=200)
+    add_random_model_options(parser)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-rebuild", action="store_true", help="skip the (long) rebuild")
     parser.add_argument("--json", default=None)
@@ -90,7 +88,7 @@ def main() -> None:
     if not model.exists():
         rebuild_s = build(model, args.n, args.M, args.ef_construction)
 
-    read_s, arrays = timed(lambda: read_npz(model), args.repeats)
+    read_s, (arrays, _) = timed(lambda: read_npz(model), args.repeats)
     unit = np.ascontiguousarray(arrays["vectors"], dtype=np.float32)
     unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
     n, dim = unit.shape

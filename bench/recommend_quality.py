@@ -34,7 +34,8 @@ from illustrated.recommend.baselines import (STUDY_BASELINES, SequentialRulesSco
                                              SessionKNNScorer)
 from illustrated.recommend.evaluate import VectorScorer, evaluate  # noqa: E402
 from illustrated.recommend.events import read_events  # noqa: E402
-from illustrated.recommend.item2vec import Item2VecConfig, Recommender, train_item2vec  # noqa: E402
+from illustrated.recommend.config import Item2VecConfig  # noqa: E402
+from illustrated.recommend.item2vec import Recommender, train_item2vec  # noqa: E402
 from illustrated.recommend.sessions import History, leave_last_out  # noqa: E402
 from illustrated.recommend.synthetic import rating_log  # noqa: E402
 from illustrated.recommend.tune import tune  # noqa: E402

@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from runner import Report  # noqa: E402
+from runner import Report, add_random_model_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,14 +56,14 @@ def build_model(path: Path, n: int, dim: int, M: int, efc: int, ef: int) -> None
 
 def set_ef(path: Path, ef: int) -> None:
     """Rewrite the model's stored query breadth (a tiny array) without rebuilding the graph."""
-    from illustrated.recommend.item2vec import read_npz, write_npz
+    from illustrated.files import read_npz, write_npz
 
-    arrays = read_npz(path)
+    arrays, meta = read_npz(path)
     settings = arrays["index_hnsw_settings"].copy()
     if settings[2] != ef:
         settings[2] = ef
         arrays["index_hnsw_settings"] = settings
-        write_npz(path, arrays)
+        write_npz(path, arrays, meta)
 
 
 def free_port() -> int:
@@ -150,10 +150,7 @@ def fire_bad(port: int, stop: threading.Event, tally: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="/tmp/illustrated-random1m.npz")
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--M", type=int, default=32)
-    parser.add_argument("--ef-construction", type=int, default=200)
+    add_random_model_options(parser)
     parser.add_argument("--efs", default="64,400")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["Measured", "isolated", "Report", "peak_rss_mb", "shared_data", "ratio"]
+__all__ = ["Measured", "isolated", "Report", "peak_rss_mb", "shared_data", "ratio", "MULTI30K_SPLITS",
+           "multi30k_lines", "add_random_model_options"]
 
 
 def shared_data(*parts: str) -> Path:
@@ -38,6 +39,31 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         raise SystemExit(f"benchmark data not found: {path} (set {ENV})")
     return path
+
+
+# Multi30k German-English (WMT16 multimodal task 1): our split name -> the shared files' stem
+MULTI30K_SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
+
+
+def multi30k_lines(split: str, lang: str, limit: int | None = None) -> list[str]:
+    """The stripped lines of a Multi30k split (a key of :data:`MULTI30K_SPLITS`) in ``lang``
+    (``de`` or ``en``); with ``limit``, the training split's first ``limit`` lines only."""
+    import gzip
+
+    path = shared_data("multi30k") / f"{MULTI30K_SPLITS[split]}.{lang}.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        lines = [line.strip() for line in f]
+    return lines[:limit] if limit and split == "train" else lines
+
+
+def add_random_model_options(parser) -> None:
+    """The options of the 1M-item random model shared by the recommender service and load
+    benchmarks (``--model``, ``--n``, ``--M``, ``--ef-construction``), with the same defaults, so
+    that both build and read the same file."""
+    parser.add_argument("--model", default="/tmp/illustrated-random1m.npz")
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--M", type=int, default=32)
+    parser.add_argument("--ef-construction", type=int, default=200)
 
 
 def peak_rss_mb() -> float:

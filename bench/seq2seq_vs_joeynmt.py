@@ -28,7 +28,6 @@ Reported per system, epoch count and thread count:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
 import os
@@ -41,10 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq2seq_configs as C  # noqa: E402
-from runner import Report, ratio, shared_data  # noqa: E402
-
-SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
-
+from runner import MULTI30K_SPLITS, Report, multi30k_lines, ratio  # noqa: E402
 
 def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
     """Tokenize and lowercase Multi30k once into plain files both systems read; returns the
@@ -53,14 +49,10 @@ def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
 
     data = work / "data"
     data.mkdir(parents=True, exist_ok=True)
-    src = shared_data("multi30k")
-    for name, stem in SPLITS.items():
+    for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
             out = data / f"{name}.{lang}"
-            with gzip.open(src / f"{stem}.{lang}.gz", "rt", encoding="utf-8") as f:
-                lines = [" ".join(tokenize(line.strip(), lowercase=True)) for line in f]
-            if limit and name == "train":
-                lines = lines[:limit]
+            lines = [" ".join(tokenize(line, lowercase=True)) for line in multi30k_lines(name, lang, limit)]
             text = "\n".join(lines) + "\n"
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.write_text(text, encoding="utf-8")
@@ -71,8 +63,7 @@ def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
 
 
 def references() -> list[str]:
-    with gzip.open(shared_data("multi30k") / "test_2016_flickr.en.gz", "rt", encoding="utf-8") as f:
-        return [line.strip() for line in f]
+    return multi30k_lines("test", "en")
 
 
 def timed(cmd: list[str], threads: int, log: Path) -> dict:

@@ -26,7 +26,6 @@ differences).
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import subprocess
@@ -35,9 +34,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner import Report, ratio, shared_data  # noqa: E402
+from runner import MULTI30K_SPLITS, Report, multi30k_lines, ratio  # noqa: E402
 
-SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
 
 
 def shared_settings(epochs: int = 3) -> dict:
@@ -94,15 +92,10 @@ def prepare(work: Path, settings: dict, limit: int | None = None) -> Path:
 
     data = work / "data"
     data.mkdir(parents=True, exist_ok=True)
-    src = shared_data("multi30k")
-    for name, stem in SPLITS.items():
+    for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
-            out = data / f"{name}.{lang}"
-            with gzip.open(src / f"{stem}.{lang}.gz", "rt", encoding="utf-8") as f:
-                lines = [line.strip() for line in f]
-            if limit and name == "train":
-                lines = lines[:limit]
-            out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            lines = multi30k_lines(name, lang, limit)
+            (data / f"{name}.{lang}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     cfg = DataConfig("de", "en", settings["tokens"], lowercase=settings["lowercase"],
                      bpe_vocab=settings["bpe_vocab"], joint_vocab=settings["joint_vocab"])
     read = lambda lang: (data / f"train.{lang}").read_text(encoding="utf-8").splitlines()  # noqa: E731
@@ -111,7 +104,7 @@ def prepare(work: Path, settings: dict, limit: int | None = None) -> Path:
     (data / "joint.vocab").write_text("".join(t + "\n" for t in vocab.itos[4:]), encoding="utf-8")
     (data / "vocab.fingerprint").write_text("\n".join(vocab.itos), encoding="utf-8")
     (data / "pieces").mkdir(exist_ok=True)
-    for name in SPLITS:
+    for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
             lines = (data / f"{name}.{lang}").read_text(encoding="utf-8").splitlines()
             (data / "pieces" / f"{name}.{lang}").write_text(

@@ -92,8 +92,9 @@ def test_our_trainer_does_what_the_configuration_says(tmp_path):
 
 
 def test_the_command_line_writes_exactly_the_benchmark_configuration(tmp_path):
-    from illustrated.cli import main
     from illustrated.seq2seq.toy import french_english
+
+    from .seq2seq.helpers import run_command
 
     data = tmp_path / "data"
     data.mkdir()
@@ -102,15 +103,7 @@ def test_the_command_line_writes_exactly_the_benchmark_configuration(tmp_path):
         (data / f"{split}.de").write_text("".join(f"{a}\n" for a, _ in pairs), encoding="utf-8")
         (data / f"{split}.en").write_text("".join(f"{b}\n" for _, b in pairs), encoding="utf-8")
     cmd = C.ours_command(OURS, data, tmp_path / "model", 1, ["illustrated"])
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sys, "argv", cmd)
-    try:
-        with pytest.raises(SystemExit) as e:
-            main()
-        assert not e.value.code
-    finally:
-        mp.undo()
-        torch.set_num_threads(1)
+    run_command(cmd)
     written = json.loads((tmp_path / "model" / "config.json").read_text())
     as_json = json.loads(json.dumps(OURS))                 # tuples are written as lists
     assert written["data"] == as_json["data"] and written["train"] == as_json["train"]

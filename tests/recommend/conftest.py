@@ -2,7 +2,8 @@
 
 import pytest
 
-from illustrated.recommend.item2vec import Item2VecConfig, train_item2vec
+from illustrated.recommend.config import Item2VecConfig
+from illustrated.recommend.item2vec import train_item2vec
 from illustrated.recommend.sessions import History, leave_last_out
 from illustrated.recommend.synthetic import genre_sessions
 

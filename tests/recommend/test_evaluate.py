@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from illustrated.errors import ConfigError
 from illustrated.recommend.baselines import (CooccurrenceScorer, PopularityScorer,
                                              SequentialRulesScorer, SessionKNNScorer)
 from illustrated.recommend.evaluate import evaluate, metrics_from_ranks, rank_of
@@ -75,6 +76,10 @@ def test_sequential_rules_by_hand():
     assert real(two.scores(["b", "a"])) == {"c": 2.0, "d": 0.5, "e": 0.0}
     # one step only: a→c from the second session alone
     assert real(SequentialRulesScorer(TINY, LETTERS, steps=1).scores(["a"]))["c"] == 1.0
+    with pytest.raises(ConfigError, match="^steps must be at least 1, got 0$"):
+        SequentialRulesScorer(TINY, LETTERS, steps=0)
+    with pytest.raises(ConfigError, match="^last must be at least 1, got 0$"):
+        SequentialRulesScorer(TINY, LETTERS, last=0)
 
 
 def test_session_knn_by_hand():

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from illustrated.errors import FormatError
+from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommender
 from illustrated.recommend.hnsw_file import HEADER, check_hnsw_bytes
 from illustrated.recommend.index import HnswIndex, normalise
-from illustrated.recommend.item2vec import read_npz, write_npz
 from illustrated.word2vec import KeyedVectors
 
 N, DIM, M = 300, 8, 6
@@ -91,9 +91,9 @@ def test_links_labels_and_vectors_are_checked(unit, saved):
 def test_an_index_of_other_vectors_is_refused(unit, saved, tmp_path):
     kv = KeyedVectors([str(i) for i in range(N)], unit)
     Recommender(kv, index="hnsw", M=M, ef_construction=40, threads=1).save(tmp_path / "a.npz")
-    arrays = read_npz(tmp_path / "a.npz")
+    arrays, meta = read_npz(tmp_path / "a.npz")
     arrays["vectors"] = np.roll(arrays["vectors"], 1, axis=0)
-    write_npz(tmp_path / "b.npz", arrays)
+    write_npz(tmp_path / "b.npz", arrays, meta)
     with pytest.raises(FormatError, match=r"b\.npz: stored hnsw index is damaged or foreign: its "
                                           "stored vectors differ"):
         Recommender.load(tmp_path / "b.npz")

@@ -1,13 +1,18 @@
 """item2vec learns planted genres, beats popularity, and recommends as promised."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from illustrated.errors import ConfigError, FormatError
+from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommendation, Recommender
 from illustrated.recommend.baselines import PopularityScorer
 from illustrated.recommend.evaluate import VectorScorer, evaluate
-from illustrated.recommend.item2vec import Item2VecConfig, read_npz, write_npz
+from illustrated.recommend.config import Item2VecConfig
+
+OLD_MODEL = Path(__file__).parent / "data" / "recommender-v1.npz"
 
 
 def test_similar_items_share_the_hidden_genre(model, genres):
@@ -96,12 +101,57 @@ def test_damaged_or_foreign_files_are_refused(tmp_path):
     write_npz(p, {"vectors": np.zeros((2, 2), np.float32)})
     with pytest.raises(FormatError, match="missing array"):
         Recommender.load(p)
-    assert set(read_npz(p)) == {"vectors"}
+    assert set(read_npz(p)[0]) == {"vectors"}
+    arrays, meta = read_npz(OLD_MODEL)
+    write_npz(p, arrays, {**meta, "format": "illustrated.recommender/0"})
+    with pytest.raises(FormatError, match=r"x\.npz: not a recommender model \(format "
+                                          "'illustrated.recommender/0'"):
+        Recommender.load(p)
+
+
+def test_a_model_saved_by_an_earlier_release_loads_and_saves_the_same_contents(tmp_path):
+    """``data/recommender-v1.npz`` was written by the first release's own writer (metadata first
+    in the archive, ASCII-escaped JSON): six items, names, rules, an exact index."""
+    rec = Recommender.load(OLD_MODEL)
+    assert rec.vectors.keys == ["c", "a", "b", "d", "f", "e"]
+    assert rec.names == ["Heat (1995)", "Amélie (2001)", "", "", "", ""]
+    assert rec.config == Item2VecConfig(dim=4, window=None, epochs=3, negative=2, threads=1, seed=7,
+                                        rules_steps=3, rules_top=4)
+    assert rec.similar("a", 3).items == ["c", "e", "f"]
+    answer = rec.recommend(["a", "b"], 3)
+    assert answer.items == ["f", "c", "d"] and answer.scores == [0.830405, 0.634461, -0.17225]
+    rec.save(tmp_path / "again.npz")
+    old_arrays, old_meta = read_npz(OLD_MODEL)
+    new_arrays, new_meta = read_npz(tmp_path / "again.npz")
+    assert new_meta == old_meta and new_arrays.keys() == old_arrays.keys()
+    for name, array in old_arrays.items():
+        assert new_arrays[name].dtype == array.dtype and np.array_equal(new_arrays[name], array), name
+
+
+@pytest.mark.parametrize("setting, message", [
+    # shared with word2vec: checked by Word2VecConfig itself
+    ({"window": 0}, "window must be positive, got 0"),
+    ({"dim": 2.5}, "dim must be an integer, got 2.5"),
+    ({"threads": 0}, "threads must be at least 1, got 0"),
+    ({"alpha": 0.0}, "alpha must be positive, got 0.0"),
+    ({"min_alpha": 1.0}, "min_alpha must be between 0 and alpha=0.025, got 1.0"),
+    ({"ns_exponent": float("nan")}, "ns_exponent must be a number, got nan"),
+    # item2vec's own
+    ({"decay": 0.0}, r"decay must be in \(0, 1\], got 0.0"),
+    ({"decay": "0.5"}, r"decay must be in \(0, 1\], got '0.5'"),
+    ({"max_context": 0}, "max_context must be an integer, at least 1, got 0"),
+    ({"rules_last": 2.0}, "rules_last must be an integer, at least 1, got 2.0"),
+    ({"rules_weight": float("inf")}, "rules_weight must be a finite number, 0 or more, got inf"),
+])
+def test_config_names_the_setting_out_of_range(setting, message):
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Item2VecConfig(**setting)
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Item2VecConfig().replace(**setting)
 
 
 def test_config_checks_and_replace():
-    with pytest.raises(ConfigError, match="window"):
-        Item2VecConfig(window=0)
+    assert Item2VecConfig(window=None).word2vec_config(300).window == 300
     with pytest.raises(ConfigError, match="unknown item2vec setting"):
         Item2VecConfig().replace(windw=3)
     assert Item2VecConfig().replace(ns_exponent=-1.0).ns_exponent == -1.0

@@ -4,7 +4,8 @@ read from its CSV, trained at the defaults: finite vectors that find the planted
 import numpy as np
 
 from illustrated.recommend.events import read_events
-from illustrated.recommend.item2vec import Item2VecConfig, train_item2vec
+from illustrated.recommend.config import Item2VecConfig
+from illustrated.recommend.item2vec import train_item2vec
 from illustrated.recommend.sessions import leave_last_out
 from illustrated.recommend.synthetic import rating_log
 

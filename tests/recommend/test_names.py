@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from illustrated.errors import CorpusError, FormatError
+from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommender
-from illustrated.recommend.item2vec import read_npz, write_npz
 from illustrated.recommend.names import pack_names, read_names, unpack_names
 from illustrated.word2vec import KeyedVectors
 
@@ -79,8 +79,8 @@ def test_a_model_without_names_still_loads_and_damaged_names_are_refused(tmp_pat
     _model().save(tmp_path / "plain.npz")
     assert Recommender.load(tmp_path / "plain.npz").names is None
     _model({"m0": "x"}).save(tmp_path / "n.npz")
-    arrays = read_npz(tmp_path / "n.npz")
+    arrays, meta = read_npz(tmp_path / "n.npz")
     arrays["names_offsets"] = arrays["names_offsets"][::-1].copy()
-    write_npz(tmp_path / "bad.npz", arrays)
+    write_npz(tmp_path / "bad.npz", arrays, meta)
     with pytest.raises(FormatError, match=r"bad\.npz: item names are damaged"):
         Recommender.load(tmp_path / "bad.npz")

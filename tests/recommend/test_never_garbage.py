@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from illustrated.errors import FormatError
+from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommender
-from illustrated.recommend.item2vec import read_npz, write_npz
 from illustrated.word2vec import KeyedVectors
 
 
@@ -26,10 +26,10 @@ def nan_model_file(tmp_path):
     """A model file whose vectors turned NaN, written around save's check (as damage would)."""
     good = tmp_path / "good.npz"
     Recommender(catalogue()).save(good)
-    arrays = read_npz(good)
+    arrays, meta = read_npz(good)
     arrays["vectors"] = arrays["vectors"].copy()
     arrays["vectors"][[3, 4, 9]] = np.nan
-    write_npz(tmp_path / "nan.npz", arrays)
+    write_npz(tmp_path / "nan.npz", arrays, meta)
     return tmp_path / "nan.npz"
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from illustrated.errors import FormatError
+from illustrated.files import read_npz, write_npz
 from illustrated.recommend import Recommender
-from illustrated.recommend.item2vec import read_npz, write_npz
 from illustrated.recommend.rules import keep_top, rule_scores, sequential_rules
 
 
@@ -83,10 +83,10 @@ def test_rules_round_trip_and_damaged_tables_are_refused(model, tmp_path):
     assert (back.rules != rec.rules).nnz == 0 and (back.rules_weight, back.rules_last) == (0.5, 3)
     session = model.vectors.keys[:6]
     assert back.recommend(session, 8) == rec.recommend(session, 8)
-    arrays = read_npz(tmp_path / "r.npz")
+    arrays, meta = read_npz(tmp_path / "r.npz")
     for name, bad in [("rules_indices", arrays["rules_indices"] + len(model)),
                       ("rules_indptr", arrays["rules_indptr"][::-1].copy()),
                       ("rules_data", np.full_like(arrays["rules_data"], np.nan))]:
-        write_npz(tmp_path / "bad.npz", {**arrays, name: bad})
+        write_npz(tmp_path / "bad.npz", {**arrays, name: bad}, meta)
         with pytest.raises(FormatError, match="bad.npz: .*(rules|rule weights)"):
             Recommender.load(tmp_path / "bad.npz")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 import torch
 
 from illustrated.seq2seq import ParallelData, Seq2SeqConfig
@@ -26,3 +29,19 @@ def tiny_config(**kw) -> Seq2SeqConfig:
                 dropout=0.0)
     base.update(kw)
     return Seq2SeqConfig(**base)
+
+
+def run_command(argv: list[str]) -> None:
+    """Run ``illustrated`` with ``argv`` in this process (outside a test's own monkeypatch, as a
+    module fixture needs) and check that it succeeded; torch goes back to one thread after."""
+    from illustrated.cli import main
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sys, "argv", argv)
+    try:
+        with pytest.raises(SystemExit) as e:
+            main()
+        assert not e.value.code
+    finally:
+        mp.undo()
+        torch.set_num_threads(1)

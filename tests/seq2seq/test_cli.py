@@ -12,6 +12,8 @@ from illustrated.cli import main
 from illustrated.seq2seq import Translator
 from illustrated.seq2seq.toy import french_english
 
+from .helpers import run_command
+
 TINY = ["--emb-dim", "32", "--hidden-dim", "64", "--dropout", "0", "--batch-size", "16", "--lr", "0.003",
         "--threads", "1"]
 
@@ -45,17 +47,9 @@ def model_dir(tmp_path_factory):
     pairs = french_english()
     write_pair(root / "data" / "train", pairs)
     write_pair(root / "data" / "valid", pairs[:30])
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sys, "argv", ["illustrated", "translate", "train", "--train", str(root / "data" / "train"),
-                             "--valid", str(root / "data" / "valid"), "--src", "fr", "--tgt", "en",
-                             "-o", str(root / "model"), "--epochs", "12", "--min-count", "1", *TINY])
-    try:
-        with pytest.raises(SystemExit) as e:
-            main()
-        assert not e.value.code
-    finally:
-        mp.undo()
-        torch.set_num_threads(1)
+    run_command(["illustrated", "translate", "train", "--train", str(root / "data" / "train"),
+                 "--valid", str(root / "data" / "valid"), "--src", "fr", "--tgt", "en",
+                 "-o", str(root / "model"), "--epochs", "12", "--min-count", "1", *TINY])
     return root
 
 

@@ -38,7 +38,7 @@ def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating)
 
 
 def _config(config_file: Path | None, overrides: dict):
-    from ..recommend.item2vec import Item2VecConfig
+    from ..recommend.config import Item2VecConfig
 
     base = Item2VecConfig()
     if config_file is not None:
@@ -251,7 +251,8 @@ def demo(out: Path, echo) -> dict:
     """Generated playlists with hidden genres → item2vec → recommendations checked by genre."""
     from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
-    from ..recommend.item2vec import Item2VecConfig, train_item2vec
+    from ..recommend.config import Item2VecConfig
+    from ..recommend.item2vec import train_item2vec
     from ..recommend.sessions import History, leave_last_out
     from ..recommend.synthetic import genre_sessions
 

@@ -41,6 +41,32 @@ _TRANSFORMER_ONLY = {"--d-model": "d_model", "--heads": "heads", "--ff-dim": "ff
                      "--encoder-layers": "encoder_layers", "--decoder-layers": "decoder_layers",
                      "--attention-dropout": "attention_dropout", "--norm": "norm", "--positions": "positions",
                      "--share-embeddings": "share_embeddings", "--tie-output": "tie_output"}
+EmbDim = Annotated[Optional[int], Opt(help="rnn: embedding size.")]
+HiddenDim = Annotated[Optional[int], Opt(help="rnn: RNN size.")]
+Rnn = Annotated[Optional[str], Opt(help="rnn: gru or lstm.")]
+Attention = Annotated[Optional[str], Opt(help="rnn: bahdanau, dot or general.")]
+InputFeeding = Annotated[Optional[bool], Opt("--input-feeding/--no-input-feeding",
+                                             help="rnn: feed the attentional vector back.")]
+DModel = Annotated[Optional[int], Opt(help="transformer: model size.")]
+Heads = Annotated[Optional[int], Opt(help="transformer: attention heads.")]
+FfDim = Annotated[Optional[int], Opt(help="transformer: feed-forward inner size.")]
+EncoderLayers = Annotated[Optional[int], Opt(help="transformer: encoder layers.")]
+DecoderLayers = Annotated[Optional[int], Opt(help="transformer: decoder layers.")]
+AttentionDropout = Annotated[Optional[float], Opt(help="transformer: dropout on attention weights.")]
+Norm = Annotated[Optional[str], Opt(help="transformer: pre or post layer norm.")]
+Positions = Annotated[Optional[str], Opt(help="transformer: sinusoidal or learned.")]
+ShareEmbeddings = Annotated[Optional[bool], Opt("--share-embeddings/--no-share-embeddings",
+                                                help="transformer: one table for source and target.")]
+TieOutput = Annotated[Optional[bool], Opt("--tie-output/--no-tie-output",
+                                          help="transformer: output layer = target embeddings.")]
+
+# `translate train` options by the config they set (data options: option name → config field)
+_MODEL_OPTIONS = (*_RNN_ONLY.values(), *_TRANSFORMER_ONLY.values(), "layers", "dropout")
+_DATA_OPTIONS = {"src": "src_lang", "tgt": "tgt_lang", "tokens": "tokens", "lowercase": "lowercase",
+                 "min_count": "min_count", "bpe_vocab": "bpe_vocab", "joint_vocab": "joint_vocab"}
+_TRAIN_OPTIONS = ("epochs", "batch_size", "max_tokens", "accumulate", "lr", "schedule", "warmup", "clip",
+                  "label_smoothing", "average_last", "patience", "max_len", "valid_beam",
+                  "checkpoint_every", "seed", "max_minutes", "max_steps")
 
 
 def _model_config(arch_name: str, given: dict):
@@ -72,25 +98,13 @@ def train(
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
     max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
     accumulate: Annotated[Optional[int], Opt(help="Batches per optimizer step (gradient accumulation).")] = None,
-    emb_dim: Annotated[Optional[int], Opt(help="rnn: embedding size.")] = None,
-    hidden_dim: Annotated[Optional[int], Opt(help="rnn: RNN size.")] = None,
+    emb_dim: EmbDim = None, hidden_dim: HiddenDim = None,
     layers: Annotated[Optional[int], Opt(help="Layers (transformer: of each stack).")] = None,
-    rnn: Annotated[Optional[str], Opt(help="rnn: gru or lstm.")] = None,
-    attention: Annotated[Optional[str], Opt(help="rnn: bahdanau, dot or general.")] = None,
-    input_feeding: Annotated[Optional[bool], Opt("--input-feeding/--no-input-feeding",
-                                                 help="rnn: feed the attentional vector back.")] = None,
-    d_model: Annotated[Optional[int], Opt(help="transformer: model size.")] = None,
-    heads: Annotated[Optional[int], Opt(help="transformer: attention heads.")] = None,
-    ff_dim: Annotated[Optional[int], Opt(help="transformer: feed-forward inner size.")] = None,
-    encoder_layers: Annotated[Optional[int], Opt(help="transformer: encoder layers.")] = None,
-    decoder_layers: Annotated[Optional[int], Opt(help="transformer: decoder layers.")] = None,
-    attention_dropout: Annotated[Optional[float], Opt(help="transformer: dropout on attention weights.")] = None,
-    norm: Annotated[Optional[str], Opt(help="transformer: pre or post layer norm.")] = None,
-    positions: Annotated[Optional[str], Opt(help="transformer: sinusoidal or learned.")] = None,
-    share_embeddings: Annotated[Optional[bool], Opt("--share-embeddings/--no-share-embeddings",
-                                                    help="transformer: one table for source and target.")] = None,
-    tie_output: Annotated[Optional[bool], Opt("--tie-output/--no-tie-output",
-                                              help="transformer: output layer = target embeddings.")] = None,
+    rnn: Rnn = None, attention: Attention = None, input_feeding: InputFeeding = None,
+    d_model: DModel = None, heads: Heads = None, ff_dim: FfDim = None,
+    encoder_layers: EncoderLayers = None, decoder_layers: DecoderLayers = None,
+    attention_dropout: AttentionDropout = None, norm: Norm = None, positions: Positions = None,
+    share_embeddings: ShareEmbeddings = None, tie_output: TieOutput = None,
     dropout: Annotated[Optional[float], Opt(help="Dropout.")] = None,
     lr: Annotated[Optional[float], Opt(help="Adam learning rate (peak rate with inverse_sqrt).")] = None,
     schedule: Annotated[Optional[str], Opt(help="plateau or inverse_sqrt (warm-up, then 1/sqrt(step)).")] = None,
@@ -122,29 +136,35 @@ def train(
     Runs unchanged under ``torchrun --nproc_per_node N`` (each process trains on its share of
     every step's batches; rank 0 writes the folder).
     """
-    from ..seq2seq import train_translator
-    from ..seq2seq.distributed import setup, teardown
-
+    options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
-    model, a = _model_config(arch, dict(
-        emb_dim=emb_dim, hidden_dim=hidden_dim, layers=layers, rnn=rnn, attention=attention,
-        input_feeding=input_feeding, d_model=d_model, heads=heads, ff_dim=ff_dim, encoder_layers=encoder_layers,
-        decoder_layers=decoder_layers, attention_dropout=attention_dropout, norm=norm, positions=positions,
-        share_embeddings=share_embeddings, tie_output=tie_output, dropout=dropout))
-    data = _override(a.data_config, src_lang=src, tgt_lang=tgt, tokens=tokens, lowercase=lowercase,
-                     min_count=min_count, bpe_vocab=bpe_vocab, joint_vocab=joint_vocab)
-    cfg = _override(a.train_config, epochs=epochs, batch_size=batch_size, max_tokens=max_tokens,
-                    accumulate=accumulate, lr=lr, schedule=schedule, warmup=warmup, clip=clip,
-                    label_smoothing=label_smoothing, average_last=average_last, patience=patience,
-                    max_len=max_len, valid_beam=valid_beam, checkpoint_every=checkpoint_every, seed=seed,
-                    max_minutes=max_minutes, max_steps=max_steps,
-                    freeze_src_embeddings=freeze_embeddings and src_vectors is not None,
-                    freeze_tgt_embeddings=freeze_embeddings and tgt_vectors is not None)
-    if batch_size is not None and max_tokens is None:
-        cfg.max_tokens = None      # a sentence count given: batches by sentences, not tokens
+    data, model, cfg = _train_configs(arch, options)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
+    _run_training(train_prefix, valid_prefix, output, data, model, cfg, resume, src_vectors, tgt_vectors)
+
+
+def _train_configs(arch_name: str, options: dict) -> tuple:
+    """The data, model and training configs of ``translate train``: each config's own defaults,
+    overridden only by the options given."""
+    model, a = _model_config(arch_name, {name: options[name] for name in _MODEL_OPTIONS})
+    data = _override(a.data_config, **{field: options[name] for name, field in _DATA_OPTIONS.items()})
+    freeze = options["freeze_embeddings"]
+    cfg = _override(a.train_config, **{name: options[name] for name in _TRAIN_OPTIONS},
+                    freeze_src_embeddings=freeze and options["src_vectors"] is not None,
+                    freeze_tgt_embeddings=freeze and options["tgt_vectors"] is not None)
+    if options["batch_size"] is not None and options["max_tokens"] is None:
+        cfg.max_tokens = None      # a sentence count given: batches by sentences, not tokens
+    return data, model, cfg
+
+
+def _run_training(train_prefix: str, valid_prefix: str | None, output: Path, data, model, cfg,
+                  resume: bool, src_vectors: Path | None, tgt_vectors: Path | None) -> None:
+    """Train on this process's share (one of ``torchrun``'s, or alone); the main process reports."""
+    from ..seq2seq import train_translator
+    from ..seq2seq.distributed import setup, teardown
+
     world = setup()
     try:
         start = time.perf_counter()

@@ -12,7 +12,8 @@ from .baselines import (CooccurrenceScorer, PopularityScorer, SequentialRulesSco
 from .evaluate import VectorScorer, evaluate
 from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
 from .events import EventColumns, read_events
-from .item2vec import Item2VecConfig, Recommendation, Recommender, train_item2vec
+from .config import Item2VecConfig
+from .item2vec import Recommendation, Recommender, train_item2vec
 from .names import read_names
 from .sessions import Case, History, Split, leave_last_out, load_histories, read_sessions, time_split
 from .synthetic import genre_sessions

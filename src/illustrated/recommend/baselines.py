@@ -122,9 +122,10 @@ class SequentialRulesScorer:
 
     def __init__(self, sessions: Sequence[Sequence[str]], catalogue: Sequence[str], steps: int = 10,
                  last: int = 1) -> None:
-        if steps < 1 or last < 1:
-            raise ConfigError(f"steps and last must be at least 1, got {steps} and {last}")
+        if last < 1:
+            raise ConfigError(f"last must be at least 1, got {last}")
         self.cat = _Catalogue(sessions, catalogue)
+        # sequential_rules checks `steps`
         self.rules = sequential_rules((self.cat.ids(s) for s in sessions), self.cat.size, steps)
         self.last = last
 

@@ -1,134 +1,37 @@
 """item2vec: word2vec over sessions, and a :class:`Recommender` that answers from its vectors.
 
 A session (or a user's history, or a playlist) is a sentence and each item a word; items used in
-the same sessions end up near each other (Barkan & Koenigstein 2016, "Item2Vec"). Caselles-Dupré,
-Lesaint & Royo-Letelier (RecSys 2018, "Word2vec applied to Recommendation: Hyperparameters
-Matter") showed that the defaults tuned for language are poor for recommendation: the negative
-sampling exponent (negative values included, which favour rare items as negatives), a window
-that spans the whole session, many more epochs and stronger subsampling change next-item hit rates
-several-fold. :class:`Item2VecConfig` starts from their findings; ``tune.py`` searches them.
+the same sessions end up near each other (Barkan & Koenigstein 2016, "Item2Vec"). The settings,
+and the findings their defaults start from, are in :class:`~.config.Item2VecConfig`.
 
 Next items for a session add what followed its latest items in the training sessions (sequential
 rules, :mod:`.rules`) to the vectors' cosine: the vectors generalise to items that never followed
-one another, the rules keep the order that the vectors blur. The defaults (a window of 20 items, 20
-epochs, rules up to 50 items ahead from the latest 10 session items, weight 1, recency decay 0.7)
-were chosen by validation HR@10 on MovieLens 100K and a generated log of long histories with
-bursts of equal timestamps (``synthetic.rating_log``); the benchmark reports both.
+one another, the rules keep the order that the vectors blur.
 
 Training runs through :class:`illustrated.word2vec.Word2Vec`; only the vectors object
-(:class:`~illustrated.word2vec.KeyedVectors`) crosses into the recommender.
+(:class:`~illustrated.word2vec.KeyedVectors`) crosses into the recommender. The model file is
+:mod:`.storage`'s.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-from ..errors import ConfigError, FormatError
-from ..files import atomic_write, check_finite, read_npz_arrays
-from .index import ExactIndex, build_index, index_from_arrays
+from ..errors import ConfigError
+from ..files import check_finite
+from .config import Item2VecConfig
+from .index import ExactIndex, build_index
 from .rules import rule_scores, sequential_rules
-from .names import pack_names, unpack_names
+from .storage import read_model, write_model
 
-__all__ = ["Item2VecConfig", "Recommendation", "Recommender", "train_item2vec", "FORMAT"]
-
-FORMAT = "illustrated.recommender/1"
-
-
-@dataclass
-class Item2VecConfig:
-    """item2vec settings; the word2vec ones are passed to the engine unchanged.
-
-    Args:
-        dim: vector size.
-        window: context window in items; ``None`` spans the whole session (Caselles-Dupré et al.
-            found wide windows good for sessions; 20 trains as well with the rules beside it and
-            stays fast on histories thousands of items long).
-        shrink_windows: sample each window size in [1, window] (word2vec's dynamic window).
-        negative: negative samples per positive pair.
-        ns_exponent: exponent of the negative-sampling distribution (counts ** exponent); 0.75 is
-            word2vec's; 0 samples uniformly and negative values favour rare items as negatives.
-        sample: subsampling threshold for very frequent items (0 disables it).
-        min_count: items seen fewer times are left out (1: keep every item, as a catalogue needs).
-        epochs: passes over the sessions; recommendation wants many more than language.
-        alpha, min_alpha: linear learning-rate decay from ``alpha`` to ``min_alpha``.
-        sg: skip-gram (True) or CBOW.
-        decay: recency weight for mixing a session: the item ``j`` places from the end weighs
-            ``decay ** j``.
-        max_context: at most this many of the latest session items are mixed.
-        rules_weight: how much "what followed" counts beside the vectors when a session asks for
-            next items: a candidate scores ``cosine + rules_weight * rule / best rule``, where
-            ``rule`` sums the sequential rules (:mod:`.rules`) of the session's latest items;
-            0 answers from the vectors alone.
-        rules_steps: a rule ``a → b`` holds when ``b`` came at most this many items after ``a``.
-        rules_last: the latest items of a session whose rules vote (the ``j``-th latest weighs
-            ``1 / j``).
-        rules_top: each item keeps its strongest rules only (bounds the model's size).
-        threads, seed: engine threads and random seed.
-    """
-
-    dim: int = 64
-    window: int | None = 20
-    shrink_windows: bool = True
-    negative: int = 10
-    ns_exponent: float = -0.5
-    sample: float = 1e-4
-    min_count: int = 1
-    epochs: int = 20
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
-    sg: bool = True
-    decay: float = 0.7
-    max_context: int = 50
-    rules_weight: float = 1.0
-    rules_steps: int = 50
-    rules_last: int = 10
-    rules_top: int = 500
-    threads: int = 2
-    seed: int = 1
-
-    def __post_init__(self) -> None:
-        if self.dim < 1 or self.negative < 0 or self.epochs < 1 or self.min_count < 1:
-            raise ConfigError("dim, epochs and min_count must be at least 1 and negative at least 0")
-        if self.window is not None and self.window < 1:
-            raise ConfigError(f"window must be at least 1 or None (whole session), got {self.window}")
-        if not 0.0 < self.decay <= 1.0:
-            raise ConfigError(f"decay must be in (0, 1], got {self.decay}")
-        if self.sample < 0:
-            raise ConfigError(f"sample must be at least 0, got {self.sample}")
-        if not (self.rules_weight >= 0 and np.isfinite(self.rules_weight)):
-            raise ConfigError(f"rules_weight must be a finite number ≥ 0, got {self.rules_weight}")
-        if self.rules_steps < 1 or self.rules_last < 1 or self.rules_top < 1:
-            raise ConfigError("rules_steps, rules_last and rules_top must be at least 1")
-
-    def replace(self, **changes) -> "Item2VecConfig":
-        """A copy with some fields changed (unknown names are an error)."""
-        names = {f.name for f in fields(self)}
-        unknown = sorted(set(changes) - names)
-        if unknown:
-            raise ConfigError(f"unknown item2vec setting(s): {', '.join(unknown)}")
-        return Item2VecConfig(**{**asdict(self), **changes})
-
-    def word2vec_config(self, longest_session: int):
-        """The engine's :class:`~illustrated.word2vec.Word2VecConfig` for these settings."""
-        from ..word2vec import Word2VecConfig
-
-        longest = max(int(longest_session), 2)
-        window = longest if self.window is None else self.window
-        return Word2VecConfig(sg=self.sg, dim=self.dim, window=window,
-                              shrink_windows=self.shrink_windows, negative=self.negative,
-                              ns_exponent=self.ns_exponent, hs=False, sample=self.sample,
-                              min_count=self.min_count, epochs=self.epochs, alpha=self.alpha,
-                              min_alpha=self.min_alpha, threads=self.threads, seed=self.seed,
-                              max_sentence_length=max(longest, 10_000))
+__all__ = ["Recommendation", "Recommender", "train_item2vec"]
 
 
 @dataclass
@@ -153,12 +56,6 @@ class Recommendation:
         return {"items": self.items, "names": self.names, "scores": self.scores,
                 "fallback": self.fallback, "reason": self.reason, "unknown": self.unknown,
                 "used": self.used}
-
-
-def _keyed_vectors(keys: list[str], vectors: np.ndarray, counts: np.ndarray):
-    from ..word2vec import KeyedVectors
-
-    return KeyedVectors(keys, vectors, counts)
 
 
 class Recommender:
@@ -381,110 +278,31 @@ class Recommender:
 
     # ---- files ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write one ``.npz`` (no pickle) atomically; the same model always gives the same bytes.
-
-        Vectors with NaN or infinity are refused with a :class:`FormatError` naming the file.
-        """
-        check_finite(self.vectors.vectors, path, "item vectors", "save", self.vectors.keys)
-        meta = {"format": FORMAT, "index": self.index.kind, "decay": self.decay,
-                "max_context": self.max_context, "rules_weight": self.rules_weight,
-                "rules_last": self.rules_last,
-                "config": asdict(self.config) if self.config is not None else None}
-        arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
-                  "keys": np.array(self.vectors.keys, dtype=str),
-                  "vectors": np.asarray(self.vectors.vectors, dtype=np.float32),
-                  "counts": np.asarray(self.vectors.counts, dtype=np.int64),
-                  "popularity": self.popularity}
-        if self.names is not None:
-            arrays["names_utf8"], arrays["names_offsets"] = pack_names(self.names)
-        if self.rules is not None:
-            arrays.update({"rules_indptr": self.rules.indptr.astype(np.int64),
-                           "rules_indices": self.rules.indices.astype(np.int64),
-                           "rules_data": self.rules.data.astype(np.float32)})
-        arrays.update({f"index_{k}": v for k, v in self.index.to_arrays().items()})
-        write_npz(path, arrays)
-        return Path(path)
+        """Write the model to one ``.npz`` (:mod:`.storage`) atomically; the same model always gives
+        the same bytes. Vectors with NaN or infinity are refused with a :class:`FormatError`."""
+        settings = {"decay": self.decay, "max_context": self.max_context,
+                    "rules_weight": self.rules_weight, "rules_last": self.rules_last,
+                    "config": asdict(self.config) if self.config is not None else None}
+        return write_model(path, self.vectors, self.popularity, self.index, self.names, self.rules,
+                           settings)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recommender":
-        """Read a model written by :meth:`save`; loading never runs code and trusts nothing.
-
-        Vectors with NaN or infinity, damaged names and an hnsw index that does not match the
-        vectors byte for byte (see :mod:`.hnsw_file`) are each a :class:`FormatError` naming
-        the file.
-        """
-        arrays = read_npz(path, required=("meta", "keys", "vectors", "counts", "popularity"))
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode())
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise FormatError(f"{path}: damaged metadata") from None
-        if meta.get("format") != FORMAT:
-            raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
-                              f"expected {FORMAT!r})")
-        keys = arrays["keys"].tolist()
-        vectors = arrays["vectors"]
-        if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
-            raise FormatError(f"{path}: keys, vectors and counts disagree in length")
-        check_finite(vectors, path, "item vectors", "load", keys)
-        names = None
-        if "names_utf8" in arrays or "names_offsets" in arrays:
-            names = unpack_names(arrays.get("names_utf8", np.zeros(0, np.uint8)),
-                                 arrays.get("names_offsets", np.zeros(0, np.int64)), len(keys), str(path))
-        kv = _keyed_vectors(keys, vectors, arrays["counts"])
-        unit = np.ascontiguousarray(kv.unit, dtype=np.float32)
-        index_arrays = {k[len("index_"):]: v for k, v in arrays.items() if k.startswith("index_")}
-        try:
-            index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
-        except FormatError as e:
-            raise FormatError(f"{path}: {e}") from None
-        config = Item2VecConfig(**meta["config"]) if meta.get("config") else None
-        return cls(kv, arrays["popularity"], index=index, decay=meta.get("decay", 0.8),
-                   max_context=meta.get("max_context", 50), config=config, names=names,
-                   rules=_read_rules(arrays, len(keys), path), rules_weight=meta.get("rules_weight", 0.0),
-                   rules_last=meta.get("rules_last", 5))
-
-
-def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matrix | None:
-    """The stored rule table, checked entry by entry (a damaged file is an error, never a crash)."""
-    names = ("rules_indptr", "rules_indices", "rules_data")
-    if not any(k in arrays for k in names):
-        return None
-    if not all(k in arrays for k in names):
-        raise FormatError(f"{path}: rules need all of {', '.join(names)}")
-    indptr, indices, data = (arrays[k] for k in names)
-    if (indptr.ndim != 1 or indptr.shape != (n + 1,) or indices.ndim != 1 or data.shape != indices.shape
-            or not np.issubdtype(indptr.dtype, np.integer) or not np.issubdtype(indices.dtype, np.integer)
-            or indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0)
-            or (len(indices) and (indices.min() < 0 or indices.max() >= n))):
-        raise FormatError(f"{path}: rules: not a valid [{n}, {n}] sparse table")
-    check_finite(data, path, "rule weights", "load")
-    return sparse.csr_matrix((data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64)),
-                             shape=(n, n))
+        """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
+        damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
+        stored = read_model(path)
+        settings = stored.settings
+        config = Item2VecConfig(**settings["config"]) if settings.get("config") else None
+        return cls(stored.vectors, stored.popularity, index=stored.index,
+                   decay=settings.get("decay", 0.8), max_context=settings.get("max_context", 50),
+                   config=config, names=stored.names, rules=stored.rules,
+                   rules_weight=settings.get("rules_weight", 0.0),
+                   rules_last=settings.get("rules_last", 5))
 
 
 def _check_k(k: int) -> None:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be a positive integer, got {k!r}")
-
-
-def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
-    """An uncompressed ``.npz`` with fixed timestamps (byte-identical for equal arrays), atomically."""
-    with atomic_write(path, "wb") as f:
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
-            for name, arr in arrays.items():
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                with z.open(info, "w", force_zip64=True) as out:
-                    np.lib.format.write_array(out, np.asarray(arr), allow_pickle=False)
-
-
-def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` (pickles refused), checking the ``required`` names are there."""
-    p = Path(path)
-    arrays = read_npz_arrays(p)
-    missing = [r for r in required if r not in arrays]
-    if missing:
-        raise FormatError(f"{p}: missing array(s) {', '.join(missing)}")
-    return arrays
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,

@@ -111,60 +111,103 @@ def rating_log(n_users: int = 600, n_items: int = 10_000, events: int = 100_000,
     if n_items < n_genres * series_size or n_users < 1 or longest < 20:
         raise ConfigError("need at least n_genres · series_size items, one user, longest ≥ 20")
     rng = np.random.default_rng(seed)
-    ids = rng.permutation(n_items) + 1
-    genre = np.arange(n_items) % n_genres
-    rank = np.arange(n_items) // n_genres + 1  # popularity rank inside the genre
-    weight = 1.0 / rank.astype(float) ** 0.9
-    members = [np.flatnonzero(genre == g) for g in range(n_genres)]
-    probs = [weight[m] / weight[m].sum() for m in members]
-    series_of = genre * n_items + (rank - 1) // series_size  # neighbouring ranks of one genre
-    by_series: dict[int, list[int]] = {}
-    for j in range(n_items):
-        by_series.setdefault(int(series_of[j]), []).append(j)
+    cat = _Catalogue.generate(rng, n_items, n_genres, series_size)
     lengths = np.clip(np.exp(rng.normal(np.log(90), 1.1, n_users)), 20, longest)
     lengths = np.clip(lengths * events / lengths.sum(), 20, longest).astype(int)
     lengths[np.argmax(lengths)] = longest
     rows: list[tuple[str, str, float, int]] = []
     for u in range(n_users):
         taste = rng.dirichlet(np.full(n_genres, 0.08))
-        seen: set[int] = set()
-        queue: list[int] = []
-        current = int(rng.choice(n_genres, p=taste))
-        order: list[int] = []
-        misses = 0
-        while len(order) < lengths[u]:
-            if queue and rng.random() < 0.7:
-                j = queue.pop(int(rng.integers(min(len(queue), 3))))
-            else:
-                if rng.random() < 0.1:
-                    current = int(rng.choice(n_genres, p=taste))
-                if misses > 50:   # the user has had this genre's popular items: explore further
-                    unseen = [x for x in members[current] if x not in seen]
-                    j = int(rng.choice(unseen)) if unseen else -1
-                    current = current if unseen else int(rng.integers(n_genres))
-                else:
-                    j = int(rng.choice(members[current], p=probs[current]))
-                if j >= 0 and j not in seen and rng.random() < follow:
-                    queue.extend(x for x in by_series[int(series_of[j])] if x != j and x not in seen)
-            if j < 0 or j in seen:
-                misses += 1
-                continue
-            misses = 0
-            seen.add(j)
-            order.append(j)
-        t = int(rng.integers(800_000_000, 1_500_000_000))
-        size = max(1.0, burst * (lengths[u] / 100) ** 0.5)
-        pos = 0
-        while pos < len(order):
-            n = int(rng.geometric(1.0 / size))
-            for j in order[pos:pos + n]:
-                liked = taste[genre[j]] * n_genres
-                r = float(np.clip(np.round((3.0 + 0.6 * np.log1p(liked) + rng.normal(0, 0.8)) * 2) / 2,
-                                  0.5, 5.0))
-                rows.append((str(u + 1), str(ids[j]), r, t))
-            pos += n
-            t += int(rng.integers(60, 30 * 86_400))
+        order = _history(rng, cat, taste, int(lengths[u]), follow)
+        rows.extend(_rated_in_bursts(rng, cat, taste, order, str(u + 1), burst))
     rows.sort(key=lambda r: (int(r[0]), int(r[1])))
-    series = {str(ids[j]): [str(ids[x]) for x in by_series[int(series_of[j])] if x != j]
-              for j in range(n_items)}
-    return RatingLog(rows, series, {str(ids[j]): int(genre[j]) for j in range(n_items)})
+    ids = cat.ids
+    series = {str(ids[j]): [str(ids[x]) for x in cat.series(j) if x != j] for j in range(n_items)}
+    return RatingLog(rows, series, {str(ids[j]): int(cat.genre[j]) for j in range(n_items)})
+
+
+@dataclass
+class _Catalogue:
+    """The items of :func:`rating_log`, by index ``0..n-1``: shuffled integer ids (int64 ``[n]``),
+    genres (int64 ``[n]``), each genre's members and their Zipf popularity (float64), and the
+    series they come in."""
+
+    ids: np.ndarray
+    genre: np.ndarray
+    members: list[np.ndarray]
+    probs: list[np.ndarray]
+    series_of: np.ndarray
+    by_series: dict[int, list[int]]
+
+    @classmethod
+    def generate(cls, rng: np.random.Generator, n_items: int, n_genres: int,
+                 series_size: int) -> "_Catalogue":
+        ids = rng.permutation(n_items) + 1
+        genre = np.arange(n_items) % n_genres
+        rank = np.arange(n_items) // n_genres + 1  # popularity rank inside the genre
+        weight = 1.0 / rank.astype(float) ** 0.9
+        members = [np.flatnonzero(genre == g) for g in range(n_genres)]
+        probs = [weight[m] / weight[m].sum() for m in members]
+        series_of = genre * n_items + (rank - 1) // series_size  # neighbouring ranks of one genre
+        by_series: dict[int, list[int]] = {}
+        for j in range(n_items):
+            by_series.setdefault(int(series_of[j]), []).append(j)
+        return cls(ids, genre, members, probs, series_of, by_series)
+
+    def series(self, j: int) -> list[int]:
+        """The items of ``j``'s series, ``j`` included."""
+        return self.by_series[int(self.series_of[j])]
+
+
+def _history(rng: np.random.Generator, cat: _Catalogue, taste: np.ndarray, length: int,
+             follow: float) -> list[int]:
+    """One user's ``length`` distinct items in the order rated: a genre drawn from ``taste`` for a
+    while, Zipf-popular items inside it, and the rest of a series after one of its items."""
+    n_genres = len(cat.members)
+    seen: set[int] = set()
+    queue: list[int] = []
+    current = int(rng.choice(n_genres, p=taste))
+    order: list[int] = []
+    misses = 0
+    while len(order) < length:
+        if queue and rng.random() < 0.7:
+            j = queue.pop(int(rng.integers(min(len(queue), 3))))
+        else:
+            if rng.random() < 0.1:
+                current = int(rng.choice(n_genres, p=taste))
+            if misses > 50:   # the user has had this genre's popular items: explore further
+                unseen = [x for x in cat.members[current] if x not in seen]
+                j = int(rng.choice(unseen)) if unseen else -1
+                current = current if unseen else int(rng.integers(n_genres))
+            else:
+                j = int(rng.choice(cat.members[current], p=cat.probs[current]))
+            if j >= 0 and j not in seen and rng.random() < follow:
+                queue.extend(x for x in cat.series(j) if x != j and x not in seen)
+        if j < 0 or j in seen:
+            misses += 1
+            continue
+        misses = 0
+        seen.add(j)
+        order.append(j)
+    return order
+
+
+def _rated_in_bursts(rng: np.random.Generator, cat: _Catalogue, taste: np.ndarray, order: list[int],
+                     user: str, burst: float) -> list[tuple[str, str, float, int]]:
+    """``(user, item id, rating, timestamp)`` rows of one history: bursts of about
+    ``burst · sqrt(len / 100)`` ratings share a timestamp; favourite genres are rated higher."""
+    n_genres = len(cat.members)
+    rows = []
+    t = int(rng.integers(800_000_000, 1_500_000_000))
+    size = max(1.0, burst * (len(order) / 100) ** 0.5)
+    pos = 0
+    while pos < len(order):
+        n = int(rng.geometric(1.0 / size))
+        for j in order[pos:pos + n]:
+            liked = taste[cat.genre[j]] * n_genres
+            r = float(np.clip(np.round((3.0 + 0.6 * np.log1p(liked) + rng.normal(0, 0.8)) * 2) / 2,
+                              0.5, 5.0))
+            rows.append((user, str(cat.ids[j]), r, t))
+        pos += n
+        t += int(rng.integers(60, 30 * 86_400))
+    return rows

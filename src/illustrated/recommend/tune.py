@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import ConfigError
 from .evaluate import VectorScorer, evaluate
-from .item2vec import Item2VecConfig, train_item2vec
+from .config import Item2VecConfig
+from .item2vec import train_item2vec
 from .sessions import Split
 
 __all__ = ["SPACE", "Trial", "TuneResult", "tune"]

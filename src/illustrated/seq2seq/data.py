@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from ..configs import DictConfig
 from ..errors import ConfigError, CorpusError
 from ..files import check_readable, open_binary
 from ..text import SPECIALS, Vocab, tokenize
@@ -27,7 +28,7 @@ __all__ = ["DataConfig", "TransformerDataConfig", "find_file", "read_lines", "re
            "PairBatch", "ParallelData", "make_batches", "collate", "detokenize_words"]
 
 @dataclass
-class DataConfig:
+class DataConfig(DictConfig):
     """How text becomes tokens (defaults: the recurrent model's word-level setting).
 
     Attributes:
@@ -43,6 +44,8 @@ class DataConfig:
         source_eos: end every source sentence with ``</s>`` (a token every attention head can
             find at the end: the Transformer uses it to know where the sentence ends).
     """
+
+    config_name = "data config"
 
     src_lang: str = "de"
     tgt_lang: str = "en"
@@ -61,14 +64,6 @@ class DataConfig:
         for name in ("min_count", "bpe_vocab", "max_src_len"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "DataConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(f"data config: unknown field(s) {sorted(unknown)}")
-        return cls(**d)
 
 
 @dataclass

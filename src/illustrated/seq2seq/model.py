@@ -7,11 +7,12 @@ mapped to the embedding size by a linear layer. Everything else is the same.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
+from ..configs import DictConfig
 from ..errors import ConfigError
 from .decoder import Decoder
 from .encoder import Encoder, EncoderOutput
@@ -21,7 +22,7 @@ __all__ = ["Seq2SeqConfig", "Seq2Seq"]
 
 
 @dataclass
-class Seq2SeqConfig:
+class Seq2SeqConfig(DictConfig):
     """Architecture of a :class:`Seq2Seq` model (defaults are those of the Multi30k benchmark).
 
     Attributes:
@@ -40,6 +41,8 @@ class Seq2SeqConfig:
         input_feeding: feed the previous attentional vector into the decoder RNN.
         pad_id, bos_id, eos_id: special target ids (and the source padding id).
     """
+
+    config_name = "model config"
 
     src_vocab_size: int = 0
     tgt_vocab_size: int = 0
@@ -69,17 +72,6 @@ class Seq2SeqConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Seq2SeqConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(f"model config: unknown field(s) {sorted(unknown)}")
-        return cls(**d)
 
 
 class Seq2Seq(nn.Module):

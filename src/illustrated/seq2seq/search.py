@@ -119,66 +119,104 @@ def beam_search(model, src: Tensor, src_lengths: Tensor, beam: int, max_len: int
     if beam < 1:
         raise ConfigError(f"beam must be at least 1, got {beam}")
     model.eval()
-    eos = model.cfg.eos_id
-    batch, device = src.shape[0], src.device
     enc = model.encode(src, src_lengths)
-    # All of a sentence's hypotheses start alike, so the first step runs once per sentence and
-    # its best `beam` tokens start the hypotheses (unless the vocabulary is smaller than the beam).
-    width = 1 if model.cfg.tgt_vocab_size >= beam else beam
-    enc_k = enc if width == 1 else enc.index_select(torch.arange(batch, device=device).repeat_interleave(beam))
-    state = model.init_state(enc_k, cache=cache)
-    scores = torch.full((batch, width), float("-inf"), device=device)
-    scores[:, 0] = 0.0
-    prev = torch.full((batch * width,), model.cfg.bos_id, dtype=torch.long, device=device)
-    # per row: output tokens [rows, t], and when the steps report them attention [rows, t, S]
-    # and top states [rows, t, H]
-    hist: list[Tensor | None] = [torch.empty(batch * width, 0, dtype=torch.long, device=device), None, None]
-    finished: list[list[tuple]] = [[] for _ in range(batch)]
-    alive = list(range(batch))          # sentence of each row group still in the batch
+    beams = _Beams.start(model, enc, src, beam, cache)
+    finished: list[list[tuple]] = [[] for _ in range(src.shape[0])]
     for t in range(max_len):
-        n = len(alive)
-        logp, state, w, top = model.step_logits(prev, enc_k, state)         # [n*width, V]
-        vocab = logp.shape[1]
-        cand = (scores.view(-1, 1) + logp).view(n, width * vocab)
-        scores, idx = cand.topk(beam, dim=1)                                 # [n, k]
-        tok = idx % vocab
-        flat = ((torch.arange(n, device=device) * width).unsqueeze(1) + idx // vocab).view(-1)
-        if width < beam:                 # after the first step: `beam` rows per sentence
-            enc_k = enc_k.index_select(torch.arange(n, device=device).repeat_interleave(beam))
-            width = beam
-        hist = [_extend(h, x, flat) for h, x in zip(hist, (tok.view(-1), w, top))]
-        is_eos = tok == eos
+        tok, flat = beams.advance(model, beam)
+        is_eos = tok == model.cfg.eos_id
         last = t == max_len - 1
-        keep = list(range(n))
+        keep = list(range(len(beams.alive)))
         if bool(is_eos.any()) or last:
-            ended, score_rows = is_eos.tolist(), scores.tolist()       # plain lists: no tensor op per item
-            for i, j in torch.nonzero(is_eos | last, as_tuple=False).tolist():
-                s = score_rows[i][j]
-                if s == float("-inf"):
-                    continue
-                length = t if ended[i][j] else t + 1
-                row = i * beam + j
-                finished[alive[i]].append((s / length_penalty(length + 1, alpha), length,
-                                           *(None if h is None else h[row] for h in hist)))
-            scores = scores.masked_fill(is_eos, float("-inf"))
-            keep = [i for i in range(n) if not (last or ended[i][0] or len(finished[alive[i]]) >= beam)]
+            keep = beams.set_aside(finished, is_eos, t, last, beam, alpha)
             if not keep:
                 break
-        prev = tok.view(-1)
-        if len(keep) < n:                # drop the finished sentences from the batch
-            rows = (torch.tensor(keep, device=device).unsqueeze(1) * beam
-                    + torch.arange(beam, device=device)).view(-1)
-            alive = [alive[i] for i in keep]
-            scores, prev = scores[keep], prev[rows]
-            flat = flat.index_select(0, rows)
-            enc_k = enc_k.index_select(rows)
-            hist = [None if h is None else h[rows] for h in hist]
-        state = model.select_state(state, flat)
+        beams.prev = tok.view(-1)
+        if len(keep) < len(beams.alive):
+            flat = beams.keep(keep, flat, beam)
+        beams.state = model.select_state(beams.state, flat)
     out = []
-    for b in range(batch):
+    for b in range(src.shape[0]):
         best = max(finished[b], key=lambda h: h[0])
         out.append(_finish(best[2], best[3], best[4], best[1], int(src_lengths[b]), best[0], enc.states[b]))
     return out
+
+
+@dataclass
+class _Beams:
+    """The open hypotheses of the sentences still in the batch, ``width`` rows per sentence.
+
+    ``alive`` is the sentence of each row group, ``scores`` ``[n, width]`` their summed
+    log-probabilities, ``prev`` ``[n·width]`` their last tokens, ``enc`` and ``state`` the
+    encoder output and decoder state of each row; ``hist`` the output tokens ``[rows, t]`` and,
+    when the steps report them, attention ``[rows, t, S]`` and top states ``[rows, t, H]``.
+    """
+
+    alive: list[int]
+    width: int
+    scores: Tensor
+    prev: Tensor
+    enc: object
+    state: object
+    hist: list[Tensor | None]
+
+    @classmethod
+    def start(cls, model, enc, src: Tensor, beam: int, cache: bool) -> "_Beams":
+        """Before the first step. All of a sentence's hypotheses start alike, so the first step
+        runs once per sentence and its best ``beam`` tokens start the hypotheses (unless the
+        vocabulary is smaller than the beam)."""
+        batch, device = src.shape[0], src.device
+        width = 1 if model.cfg.tgt_vocab_size >= beam else beam
+        enc_k = enc if width == 1 else enc.index_select(torch.arange(batch, device=device).repeat_interleave(beam))
+        scores = torch.full((batch, width), float("-inf"), device=device)
+        scores[:, 0] = 0.0
+        prev = torch.full((batch * width,), model.cfg.bos_id, dtype=torch.long, device=device)
+        hist: list[Tensor | None] = [torch.empty(batch * width, 0, dtype=torch.long, device=device), None, None]
+        return cls(list(range(batch)), width, scores, prev, enc_k, model.init_state(enc_k, cache=cache), hist)
+
+    def advance(self, model, beam: int) -> tuple[Tensor, Tensor]:
+        """One step: the best ``beam`` continuations of each sentence become its rows. Returns
+        their tokens ``[n, beam]`` and the row each continues (``[n·beam]``, into the old rows)."""
+        n, device = len(self.alive), self.scores.device
+        logp, self.state, w, top = model.step_logits(self.prev, self.enc, self.state)   # [n*width, V]
+        vocab = logp.shape[1]
+        cand = (self.scores.view(-1, 1) + logp).view(n, self.width * vocab)
+        self.scores, idx = cand.topk(beam, dim=1)                                       # [n, k]
+        tok = idx % vocab
+        flat = ((torch.arange(n, device=device) * self.width).unsqueeze(1) + idx // vocab).view(-1)
+        if self.width < beam:            # after the first step: `beam` rows per sentence
+            self.enc = self.enc.index_select(torch.arange(n, device=device).repeat_interleave(beam))
+            self.width = beam
+        self.hist = [_extend(h, x, flat) for h, x in zip(self.hist, (tok.view(-1), w, top))]
+        return tok, flat
+
+    def set_aside(self, finished: list[list[tuple]], is_eos: Tensor, t: int, last: bool, beam: int,
+                  alpha: float) -> list[int]:
+        """Move the hypotheses ending at step ``t`` (every open one at the ``last`` step) into
+        ``finished``, per sentence; returns the row groups whose sentences go on."""
+        ended, score_rows = is_eos.tolist(), self.scores.tolist()   # plain lists: no tensor op per item
+        for i, j in torch.nonzero(is_eos | last, as_tuple=False).tolist():
+            s = score_rows[i][j]
+            if s == float("-inf"):
+                continue
+            length = t if ended[i][j] else t + 1
+            row = i * beam + j
+            finished[self.alive[i]].append((s / length_penalty(length + 1, alpha), length,
+                                            *(None if h is None else h[row] for h in self.hist)))
+        self.scores = self.scores.masked_fill(is_eos, float("-inf"))
+        return [i for i in range(len(self.alive))
+                if not (last or ended[i][0] or len(finished[self.alive[i]]) >= beam)]
+
+    def keep(self, keep: list[int], flat: Tensor, beam: int) -> Tensor:
+        """Drop the done sentences' rows from the batch; returns ``flat`` for the rows kept."""
+        device = self.scores.device
+        rows = (torch.tensor(keep, device=device).unsqueeze(1) * beam
+                + torch.arange(beam, device=device)).view(-1)
+        self.alive = [self.alive[i] for i in keep]
+        self.scores, self.prev = self.scores[keep], self.prev[rows]
+        self.enc = self.enc.index_select(rows)
+        self.hist = [None if h is None else h[rows] for h in self.hist]
+        return flat.index_select(0, rows)
 
 
 def _extend(history: Tensor | None, step: Tensor | None, flat: Tensor) -> Tensor | None:

@@ -4,8 +4,9 @@ training defaults live (the CLI leaves unset options to them)."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
+from ..configs import DictConfig
 from ..errors import ConfigError
 from .schedule import SCHEDULES
 
@@ -13,7 +14,7 @@ __all__ = ["TrainConfig", "TransformerTrainConfig"]
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(DictConfig):
     """How to train (defaults are the recurrent model's, from the Multi30k benchmark).
 
     Attributes:
@@ -89,14 +90,6 @@ class TrainConfig:
         self.adam_betas = tuple(float(b) for b in self.adam_betas)
         if len(self.adam_betas) != 2 or not all(0.0 <= b < 1.0 for b in self.adam_betas):
             raise ConfigError(f"adam_betas: expected two numbers in [0, 1), got {list(self.adam_betas)}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 @dataclass

@@ -16,11 +16,12 @@ already written, so a step computes one new position, not the whole prefix again
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
+from ..configs import DictConfig
 from ..errors import ConfigError
 from .dropout import Dropout
 from .layers import NORM_EPS, DecoderLayer, EncoderLayer, KeyValues
@@ -31,7 +32,7 @@ __all__ = ["TransformerConfig", "Transformer", "TransformerEncoding", "DecoderSt
 
 
 @dataclass
-class TransformerConfig:
+class TransformerConfig(DictConfig):
     """Architecture of a :class:`Transformer`; the defaults are the Multi30k model.
 
     Attributes:
@@ -51,6 +52,8 @@ class TransformerConfig:
         share_embeddings: source and target use one embedding table (needs a joint vocabulary).
         pad_id, bos_id, eos_id: special target ids (and the source padding id).
     """
+
+    config_name = "model config"
 
     src_vocab_size: int = 0
     tgt_vocab_size: int = 0
@@ -89,16 +92,6 @@ class TransformerConfig:
             raise ConfigError(f"norm: expected 'pre' or 'post', got {self.norm!r}")
         if self.positions not in ("sinusoidal", "learned"):
             raise ConfigError(f"positions: expected 'sinusoidal' or 'learned', got {self.positions!r}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TransformerConfig":
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ConfigError(f"model config: unknown field(s) {sorted(unknown)}")
-        return cls(**d)
 
 
 @dataclass

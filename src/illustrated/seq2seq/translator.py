@@ -277,18 +277,10 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     if resume:
         prev, train_cfg = _reopen_model_dir(out, data, train_cfg)
         data, model_cfg = prev.data, prev.model.cfg
-        src_codec, tgt_codec, src_vocab, tgt_vocab = prev.src_codec, prev.tgt_codec, prev.src_vocab, prev.tgt_vocab
+        vocabs = prev.src_vocab, prev.tgt_vocab, prev.src_codec, prev.tgt_codec
     else:
-        if getattr(model_cfg, "share_embeddings", False) and not data.joint_vocab:
-            raise ConfigError("sharing source and target embeddings needs a joint vocabulary "
-                              "(--joint-vocab), or turn sharing off (--no-share-embeddings)")
-        vocabs = None
-        if world.main:
-            vocabs = make_vocabularies(src_lines, tgt_lines, data, train_cfg.seed)
-            _write_model_dir(out, *vocabs, data, model_cfg, train_cfg)
-        # the other ranks (perhaps on other machines) get rank 0's vocabularies and tokenizers
-        src_vocab, tgt_vocab, src_codec, tgt_codec = _unpack(world.from_main(_pack(vocabs) if world.main else None))
-        _fill_ids(model_cfg, src_vocab, tgt_vocab)
+        vocabs = _start_model_dir(out, src_lines, tgt_lines, data, model_cfg, train_cfg, world)
+    src_vocab, tgt_vocab, src_codec, tgt_codec = vocabs
     say(f"vocabulary: {len(src_vocab)} {data.src_lang} / {len(tgt_vocab)} {data.tgt_lang} tokens"
         + (" (joint)" if data.joint_vocab else ""))
     train = ParallelData.from_text(src_lines, tgt_lines, src_codec, tgt_codec, src_vocab, tgt_vocab,
@@ -312,9 +304,31 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         trainer.resume()
         say(f"resumed at epoch {trainer.epoch + 1}, step {trainer.step}")
     last = trainer.fit(train)
-    best = Translator.load(out)
-    return best, {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch,
-                  "train_seconds": trainer.train_seconds, "train_tokens": trainer.train_tokens}
+    return Translator.load(out), _summary(last, trainer)
+
+
+def _start_model_dir(out: Path, src_lines: Sequence[str], tgt_lines: Sequence[str], data: DataConfig,
+                     model_cfg, train_cfg: TrainConfig,
+                     world: World) -> tuple[Vocab, Vocab, TextCodec, TextCodec]:
+    """A new model folder: rank 0 learns the tokenizers and vocabularies and writes them with the
+    configs; every rank gets them and sets ``model_cfg``'s vocabulary sizes and special ids."""
+    if getattr(model_cfg, "share_embeddings", False) and not data.joint_vocab:
+        raise ConfigError("sharing source and target embeddings needs a joint vocabulary "
+                          "(--joint-vocab), or turn sharing off (--no-share-embeddings)")
+    vocabs = None
+    if world.main:
+        vocabs = make_vocabularies(src_lines, tgt_lines, data, train_cfg.seed)
+        _write_model_dir(out, *vocabs, data, model_cfg, train_cfg)
+    # the other ranks (perhaps on other machines) get rank 0's vocabularies and tokenizers
+    src_vocab, tgt_vocab, src_codec, tgt_codec = _unpack(world.from_main(_pack(vocabs) if world.main else None))
+    _fill_ids(model_cfg, src_vocab, tgt_vocab)
+    return src_vocab, tgt_vocab, src_codec, tgt_codec
+
+
+def _summary(last: dict, trainer: Trainer) -> dict:
+    """What :func:`train_translator` reports beside the best model."""
+    return {"last": last, "history": trainer.history, "steps": trainer.step, "epochs": trainer.epoch,
+            "train_seconds": trainer.train_seconds, "train_tokens": trainer.train_tokens}
 
 
 def _pack(vocabs) -> tuple:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 
+from ..configs import DictConfig
 from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
 
 
 @dataclass
-class Word2VecConfig:
+class Word2VecConfig(DictConfig):
     """Hyperparameters of word2vec training (Mikolov et al. 2013; the original C tool's defaults).
 
     Attributes:
@@ -97,11 +98,3 @@ class Word2VecConfig:
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Word2VecConfig":
-        """Build from a dict, ignoring unknown keys (files written by later versions)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})

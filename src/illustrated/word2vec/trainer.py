@@ -1,23 +1,16 @@
-"""Training word2vec: the vocabulary, the weights, and the threads that drive the kernel.
+"""Training word2vec: the vocabulary, the weights, the corpus in chunks, and the model file.
 
-The main thread streams the corpus (one pass per epoch, never the whole file in memory), turns
-sentences into chunks of ``int32`` ids and queues them; ``threads`` worker threads run the
-compiled, GIL-free :func:`kernels.train_chunk` on the chunks and update the shared weights
-Hogwild-style. Each chunk carries its own learning-rate range and random seed (derived from the
-config seed, the epoch and the chunk's position), so one thread with a seed reproduces exactly, and
-a run resumed from a checkpoint continues as if it had never stopped.
+The corpus is streamed (one pass per epoch, never the whole file in memory) as chunks of ``int32``
+ids; the worker threads of :mod:`.workers` run the compiled kernel on them. Each chunk carries its
+own learning-rate range and random seed (derived from the config seed, the epoch and the chunk's
+position), so one thread with a seed reproduces exactly, and a run resumed from a checkpoint
+continues as if it had never stopped.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import queue
-import sys
-import threading
-import time
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -29,11 +22,11 @@ from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
 from .reader import count_words, fast_reader, plain_corpus
 from .vectors import KeyedVectors
+from .workers import TrainingRun, chunk_seed
 
 __all__ = ["Word2Vec"]
 
 CHUNK_WORDS = 50_000
-LOG_EVERY_S = 1.0
 
 
 class Word2Vec:
@@ -131,7 +124,7 @@ class Word2Vec:
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
-        run = _Run(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
+        run = TrainingRun(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, sentences)
@@ -281,135 +274,3 @@ def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray,
     offsets = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
     return ids, offsets, len(buf)
-
-
-def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
-    """A 64-bit random-generator state for one chunk (splitmix64 of the three numbers)."""
-    x = (seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + chunk * 0x94D049BB133111EB) \
-        & 0xFFFFFFFFFFFFFFFF
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
-
-
-class _Run:
-    """One call of :meth:`Word2Vec.train`: worker threads, progress bar, loss and log."""
-
-    def __init__(self, model: Word2Vec, log_path, progress: bool, total_words: int) -> None:
-        self.model = model
-        self.total = total_words
-        c = model.config
-        self.jobs: queue.Queue = queue.Queue(maxsize=2 * c.threads)
-        self.results: deque = deque()
-        self.error: list[BaseException] = []
-        self.fixed = model._kernel_arrays()
-        self.old_switch = sys.getswitchinterval()
-        sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
-        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
-        for w in self.workers:
-            w.start()
-        self.bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total_words, unit="w", unit_scale=True, desc="word2vec",
-                            dynamic_ncols=True, mininterval=0.5)
-        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
-        self.start = time.perf_counter()
-        self.words = 0
-        self.loss = [0.0, 0]  # this epoch: summed loss, predictions
-        self.interval = [0.0, 0, time.perf_counter(), 0]  # since the last log line
-        self.alpha = c.alpha
-        self.current_epoch = 0
-
-    def _work(self) -> None:
-        from . import kernels
-
-        while True:
-            job = self.jobs.get()
-            try:
-                if job is None:
-                    return
-                ids, offsets, raw, a0, a1, seed = job
-                if not self.error:
-                    out = kernels.train_chunk(ids, offsets, *self.fixed, a0, a1, np.uint64(seed),
-                                              kernels.SIGMOID, kernels.LOG_SIGMOID)
-                    self.results.append((raw, a1, out))
-            except BaseException as e:  # surfaced by the main thread
-                self.error.append(e)
-            finally:
-                self.jobs.task_done()
-
-    def epoch(self, epoch: int, sentences) -> int:
-        """Stream one epoch into the workers; returns the corpus tokens read."""
-        m = self.model
-        self.current_epoch = epoch
-        self.loss = [0.0, 0]
-        seen = 0
-        for i, (ids, offsets, n) in enumerate(m.chunks(sentences)):
-            a0, a1 = m._alpha(epoch, seen), m._alpha(epoch, seen + n)
-            seen += n
-            self.jobs.put((ids, offsets, n, a0, a1, chunk_seed(m.config.seed, m.epochs_total, i)))
-            self._drain()
-        self.jobs.join()
-        self._drain(end_of_epoch=True)
-        if seen == 0:
-            raise IllustratedError("the corpus yielded no tokens in this epoch")
-        return seen
-
-    def _drain(self, end_of_epoch: bool = False) -> None:
-        if self.error:
-            raise self.error[0]
-        done = 0
-        while self.results:
-            raw, alpha, (words, pairs, loss, n_loss, check) = self.results.popleft()
-            if not (np.isfinite(check) and np.isfinite(loss)):
-                self.error.append(TrainingError("stopped"))  # workers skip the queued chunks
-                raise TrainingError(
-                    f"training diverged in epoch {self.current_epoch + 1}: scores are no longer "
-                    f"finite after {self.words + done:,} words ({self.model.settings()}); "
-                    "nothing was saved — lower alpha or the window")
-            done += raw
-            self.alpha = alpha
-            self.loss[0] += loss
-            self.loss[1] += n_loss
-            self.interval[0] += loss
-            self.interval[1] += n_loss
-            self.interval[3] += raw
-        self.words += done
-        if self.bar is not None and done:
-            self.bar.update(done)
-            loss = self.epoch_loss()   # None until a prediction is scored (all words subsampled)
-            self.bar.set_postfix(epoch=self.current_epoch + 1, loss="n/a" if loss is None else f"{loss:.4f}",
-                                 alpha=f"{self.alpha:.5f}", refresh=False)
-        now = time.perf_counter()
-        if self.log is not None and (end_of_epoch or now - self.interval[2] >= LOG_EVERY_S):
-            self._write_log(now)
-
-    def _write_log(self, now: float) -> None:
-        loss, n, since, raw = self.interval
-        record = {"epoch": self.current_epoch + 1, "words": self.words,
-                  "progress": round(self.words / max(self.total, 1), 6),
-                  "alpha": round(self.alpha, 7), "loss": loss / n if n else None,
-                  "words_per_s": round(raw / max(now - since, 1e-9), 1),
-                  "train_s": round(now - self.start, 3)}
-        self.log.write(json.dumps(record) + "\n")
-        self.log.flush()
-        self.interval = [0.0, 0, now, 0]
-
-    def epoch_loss(self) -> float | None:
-        """Mean loss per prediction over the epoch so far (float64 sums of per-chunk sums)."""
-        return self.loss[0] / self.loss[1] if self.loss[1] else None
-
-    def close(self) -> None:
-        for _ in self.workers:
-            self.jobs.put(None)
-        for w in self.workers:
-            w.join()
-        sys.setswitchinterval(self.old_switch)
-        if self.bar is not None:
-            self.bar.close()
-        if self.log is not None:
-            self.log.close()
