@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from illustrated.errors import CorpusError
 from illustrated.text import Corpus
@@ -59,60 +57,3 @@ def test_fast_reader_reports_bad_utf8(tmp_path):
     with pytest.raises(CorpusError, match="line 11: bytes are not valid utf-8"):
         list(model.chunks(corpus))
 
-
-def python_counts(corpus):
-    """What counting the Corpus's sentences in Python gives: (counts in first-seen order, total)."""
-    from collections import Counter
-
-    counts = Counter()
-    for sentence in corpus:
-        counts.update(sentence)
-    return list(counts.items()), sum(counts.values())
-
-
-PIECES = ["the", "cat", "ünï", "wörds", "a", " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c",
-          "\x1f", "\u00a0", "\u2003", "\u3000", "\ufeff", "日本", "x" * 40]
-
-
-@settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=300), st.integers(8, 64))
-def test_counting_matches_the_python_path(tmp_path_factory, pieces, block):
-    """Every token and count, in first-seen order, whatever the whitespace and wherever a block ends."""
-    text = "".join(pieces)
-    if not text.split():
-        return
-    path = tmp_path_factory.mktemp("c") / "c.txt"
-    path.write_text(text, encoding="utf-8")
-    corpus = Corpus(path)
-    old = reader.BLOCK_BYTES
-    reader.BLOCK_BYTES = block
-    try:
-        counts, total = reader.count_words(corpus)
-    finally:
-        reader.BLOCK_BYTES = old
-    assert (list(counts.items()), total) == python_counts(corpus)
-
-
-def test_both_vocabulary_paths_build_the_same_model(tmp_path):
-    text = ("the cat  sat\n on\tthe mat \r\nwith a\x0bcat\x1cand ünïcode wörds\n" * 40
-            + "rare words\u00a0split\n")
-    path = tmp_path / "c.txt"
-    path.write_text(text, encoding="utf-8")
-    fast, slow = Word2Vec(small_config(min_count=2)), Word2Vec(small_config(min_count=2))
-    fast.build_vocab(Corpus(path))
-    slow.build_vocab(Plain(Corpus(path)))
-    assert fast.wv.keys == slow.wv.keys and "rare" not in fast.wv.keys
-    assert fast.wv.counts.tolist() == slow.wv.counts.tolist()
-    assert fast.corpus_words == slow.corpus_words == len(text.split())
-    assert np.array_equal(fast.wv.vectors, slow.wv.vectors)
-
-
-def test_counting_reports_bad_utf8_and_empty_files(tmp_path):
-    bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"good words here\n" * 10 + b"bad \xff byte\n")
-    with pytest.raises(CorpusError, match="line 11: bytes are not valid utf-8"):
-        Word2Vec(small_config()).build_vocab(Corpus(bad))
-    empty = tmp_path / "empty.txt"
-    empty.write_text(" \n\t\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="empty corpus"):
-        reader.count_words(Corpus(empty))

@@ -12,7 +12,6 @@ Python path in :meth:`Word2Vec.chunks`.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -22,14 +21,12 @@ from ..files import open_binary
 from ..text import Corpus, Tokenizer
 from ..text.tokenize import whitespace
 
-__all__ = ["FastReader", "blocks", "count_words", "fast_reader", "plain_corpus"]
+__all__ = ["FastReader", "blocks", "fast_reader", "plain_corpus"]
 
 BLOCK_BYTES = 1 << 18
 # whitespace that str.split() knows and the byte kernel does not: fall back to Python there
 _UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|"
                             rb"\xe2\x81\x9f|\xe3\x80\x80")
-# ASCII separators that str.split() treats as whitespace and bytes.split() does not
-_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
 
 
 def plain_corpus(sentences) -> bool:
@@ -72,26 +69,6 @@ def blocks(path) -> Iterator[tuple[bytes, str]]:
                 yield body, text
             if final:
                 return
-
-
-def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:
-    """``(counts, total)`` of a whitespace-split UTF-8 corpus file: the tokens seen at least
-    ``min_count`` times with their counts, in order of first appearance (all tokens when none
-    is), and the number of tokens — what counting the ``Corpus``'s sentences gives, but split
-    and counted in C over whole blocks of bytes, with no Python string made per token."""
-    counts: Counter[bytes] = Counter()
-    for body, text in blocks(corpus.path):
-        if _UNICODE_SPACE.search(body):
-            counts.update(token.encode("utf-8") for token in text.split())
-        else:
-            counts.update(body.translate(_SEPARATORS).split())
-    total = sum(counts.values())
-    if total == 0:
-        raise CorpusError(f"{corpus.path}: empty corpus (no tokens found)")
-    kept = {k.decode("utf-8"): c for k, c in counts.items() if c >= min_count}
-    if not kept:  # let the vocabulary say why nothing is left
-        kept = {k.decode("utf-8"): c for k, c in counts.items()}
-    return kept, total
 
 
 class FastReader:
