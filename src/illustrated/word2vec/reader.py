@@ -11,7 +11,6 @@ Python path in :meth:`Word2Vec.chunks`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -21,12 +20,11 @@ from ..files import open_binary
 from ..text import Corpus, Tokenizer
 from ..text.tokenize import whitespace
 
-__all__ = ["FastReader", "blocks", "fast_reader", "plain_corpus"]
+__all__ = ["FastReader", "blocks", "count_words", "fast_reader", "plain_corpus"]
 
 BLOCK_BYTES = 1 << 18
-# whitespace that str.split() knows and the byte kernel does not: fall back to Python there
-_UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|"
-                            rb"\xe2\x81\x9f|\xe3\x80\x80")
+#: Distinct tokens the counter makes room for at first (it doubles its tables as it needs).
+FIRST_KEYS = 1 << 17
 
 
 def plain_corpus(sentences) -> bool:
@@ -43,9 +41,9 @@ def fast_reader(sentences, keys: list[str], sentence_limit: int) -> "FastReader 
     return FastReader(sentences, keys, sentence_limit) if plain_corpus(sentences) else None
 
 
-def blocks(path) -> Iterator[tuple[bytes, str]]:
+def blocks(path) -> Iterator[bytes]:
     """The file at ``path`` in blocks of about ``BLOCK_BYTES`` that end at a line end (or, in a
-    line longer than that, at a space or tab), each as bytes and as its checked UTF-8 text."""
+    line longer than that, at a space or tab), each checked to be UTF-8."""
     carry = b""
     line_no = 1
     with open_binary(path) as f:
@@ -61,14 +59,54 @@ def blocks(path) -> Iterator[tuple[bytes, str]]:
             body, carry = data[:cut], data[cut:]
             if body:
                 try:
-                    text = body.decode("utf-8")
+                    if not body.isascii():
+                        body.decode("utf-8")
                 except UnicodeDecodeError as e:
                     bad = line_no + body[: e.start].count(b"\n")
                     raise CorpusError(f"{path}: line {bad}: bytes are not valid utf-8") from None
                 line_no += body.count(b"\n")
-                yield body, text
+                yield body
             if final:
                 return
+
+
+def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:
+    """``(counts, total)`` of a whitespace-split UTF-8 corpus file: the tokens seen at least
+    ``min_count`` times with their counts, in order of first appearance (every token when none
+    is), and the number of tokens. The same as counting the ``Corpus``'s sentences in Python,
+    but split and counted by the compiled :func:`reader_kernels.count_block` over whole blocks of
+    bytes, with no Python object made per token."""
+    from . import reader_kernels
+
+    table = np.full(4 * FIRST_KEYS, -1, dtype=np.int32)
+    arena = np.empty(16 * FIRST_KEYS, dtype=np.uint8)
+    starts, lengths, counts = (np.empty(FIRST_KEYS, dtype=np.int64) for _ in range(3))
+    n_keys = used = total = 0
+    for body in blocks(corpus.path):
+        data = np.frombuffer(body, dtype=np.uint8)
+        at = 0
+        while at < len(data):
+            at, n_keys, used, tokens = reader_kernels.count_block(
+                data, at, table, arena, starts, lengths, counts, n_keys, used)
+            total += tokens
+            if at < len(data):  # something is full: double it and go on
+                if n_keys == len(starts):
+                    starts, lengths, counts = (np.resize(a, 2 * len(a))
+                                               for a in (starts, lengths, counts))
+                if used + len(data) > len(arena):
+                    arena = np.resize(arena, 2 * len(arena) + len(data))
+                if 2 * n_keys + 2 > len(table):
+                    table = np.full(2 * len(table), -1, dtype=np.int32)
+                    reader_kernels.fill_hash_table(table, arena, starts, lengths, n_keys)
+    if total == 0:
+        raise CorpusError(f"{corpus.path}: empty corpus (no tokens found)")
+    counts = counts[:n_keys]
+    chosen = np.flatnonzero(counts >= min_count)
+    if len(chosen) == 0:  # let the vocabulary say why nothing is left
+        chosen = np.arange(n_keys)
+    data = arena.tobytes()
+    return {data[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
+            for i in chosen.tolist()}, total
 
 
 class FastReader:
@@ -90,36 +128,9 @@ class FastReader:
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         line_tokens = 0
-        for body, text in blocks(self.corpus.path):
-            if _UNICODE_SPACE.search(body):
-                ids, offsets, line_tokens = self._python(text, line_tokens)
-            else:
-                ids, offsets, line_tokens = self.encode_block(
-                    np.frombuffer(body, dtype=np.uint8), self.table, self.blob,
-                    self.starts, self.lengths, self.corpus.max_sentence_length,
-                    self.sentence_limit, line_tokens)
+        for body in blocks(self.corpus.path):
+            ids, offsets, line_tokens = self.encode_block(
+                np.frombuffer(body, dtype=np.uint8), self.table, self.blob, self.starts,
+                self.lengths, self.corpus.max_sentence_length, self.sentence_limit, line_tokens)
             if len(ids):
                 yield ids, offsets, len(ids)
-
-    def _python(self, text: str, line_tokens: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """The same split as :func:`reader_kernels.encode_block`, in Python, for text with Unicode spaces."""
-        ids: list[int] = []
-        lens: list[int] = []
-        lines = text.split("\n")
-        for j, line in enumerate(lines):
-            piece = 0
-            for token in line.split():
-                if piece > 0 and (piece == self.sentence_limit
-                                  or (line_tokens > 0 and line_tokens % self.corpus.max_sentence_length == 0)):
-                    lens.append(piece)
-                    piece = 0
-                ids.append(self.get(token, -1))
-                piece += 1
-                line_tokens += 1
-            if piece:
-                lens.append(piece)
-            if j < len(lines) - 1:
-                line_tokens = 0
-        offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        return np.array(ids, dtype=np.int32), offsets, line_tokens

@@ -20,7 +20,7 @@ from ..text import Vocab
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
-from .reader import fast_reader
+from .reader import count_words, fast_reader, plain_corpus
 from .vectors import KeyedVectors
 from .workers import TrainingRun, chunk_seed
 
@@ -61,14 +61,21 @@ class Word2Vec:
     def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
         """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights."""
         c = self.config
-        total = [0]
+        if plain_corpus(sentences):
+            counts, n_tokens = count_words(sentences, c.min_count)
+            vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab,
+                                      specials=())
+            total = [n_tokens]
+        else:
+            total = [0]
 
-        def counted() -> Iterator[Sequence[str]]:
-            for sentence in sentences:
-                total[0] += len(sentence)
-                yield sentence
+            def counted() -> Iterator[Sequence[str]]:
+                for sentence in sentences:
+                    total[0] += len(sentence)
+                    yield sentence
 
-        vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab, specials=())
+            vocab = Vocab.build(counted(), min_count=c.min_count, max_size=c.max_vocab,
+                                specials=())
         rng = np.random.default_rng(c.seed)
         n = len(vocab)
         vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
