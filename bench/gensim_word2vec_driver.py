@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--alpha", type=float, default=0.025)
+    ap.add_argument("--min-alpha", type=float, default=0.0001)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -40,7 +41,7 @@ def main() -> None:
 
     model = Word2Vec(sg=a.sg, vector_size=a.dim, window=a.window, negative=a.negative, hs=0,
                      sample=a.sample, min_count=a.min_count, epochs=a.epochs, alpha=a.alpha,
-                     workers=a.threads, seed=a.seed)
+                     min_alpha=a.min_alpha, workers=a.threads, seed=a.seed)
     if a.input == "corpus_file":
         model.build_vocab(corpus_file=a.corpus)
         start = time.perf_counter()

@@ -117,6 +117,17 @@ def test_bad_config(kw, message):
         Word2VecConfig(**kw)
 
 
+def test_learning_rate_defaults_follow_the_mode():
+    sg, cbow = Word2VecConfig(sg=True), Word2VecConfig(sg=False)
+    assert (sg.alpha, sg.min_alpha) == (0.025, 0.0001)
+    assert (cbow.alpha, cbow.min_alpha) == (0.05, 0.0125)
+    assert Word2VecConfig(sg=False, alpha=0.02).min_alpha == 0.005   # a quarter of the start
+    assert Word2VecConfig(sg=False, alpha=0.02, min_alpha=0.0).min_alpha == 0.0
+    assert Word2VecConfig.from_dict(cbow.to_dict()) == cbow
+    with pytest.raises(ConfigError, match="min_alpha"):
+        Word2VecConfig(sg=False, alpha=0.01, min_alpha=0.02)
+
+
 def test_empty_corpus_and_all_words_too_rare():
     with pytest.raises(IllustratedError, match="empty"):
         Word2Vec(small_config()).train([], progress=False)

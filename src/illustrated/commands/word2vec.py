@@ -42,6 +42,7 @@ def train(
     max_vocab: Annotated[int | None, typer.Option(help="Keep the most frequent N words.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Passes over the corpus.")] = None,
     alpha: Annotated[float | None, typer.Option(help="Initial learning rate.")] = None,
+    min_alpha: Annotated[float | None, typer.Option(help="Final learning rate.")] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (default: all cores).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
@@ -57,7 +58,7 @@ def train(
     overrides = {k: v for k, v in dict(
         sg=sg, dim=dim, window=window, negative=negative, ns_exponent=ns_exponent, hs=hs,
         sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
-        threads=threads, seed=seed).items() if v is not None}
+        min_alpha=min_alpha, threads=threads, seed=seed).items() if v is not None}
     if resume and output.exists():
         model = Word2Vec.load(output)
         if threads is not None:

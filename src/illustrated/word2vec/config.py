@@ -42,6 +42,9 @@ class Word2VecConfig(DictConfig):
             ``alpha`` left as None is the C tool's default for the mode: 0.025 for skip-gram,
             0.05 for CBOW (on two Wikipedia files CBOW at 0.05 scored about 4 analogy points
             and 0.05 WS353/MEN above CBOW at 0.025, every similarity set higher too).
+            ``min_alpha`` left as None is 0.0001 for skip-gram and a quarter of ``alpha`` for
+            CBOW (CBOW ending at 0.0125 instead of 0.0001 scored 0.5 analogy points higher on
+            average over three seeds on each of two Wikipedia files, similarity no lower).
         threads: worker threads running the compiled kernel in parallel (Hogwild updates).
         seed: seed of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
@@ -62,7 +65,7 @@ class Word2VecConfig(DictConfig):
     max_vocab: int | None = None
     epochs: int = 5
     alpha: float | None = None
-    min_alpha: float = 0.0001
+    min_alpha: float | None = None
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 1
     max_sentence_length: int = 10_000
@@ -70,6 +73,8 @@ class Word2VecConfig(DictConfig):
     def __post_init__(self) -> None:
         if self.alpha is None:
             self.alpha = 0.025 if self.sg else 0.05
+        if self.min_alpha is None and isinstance(self.alpha, (int, float)):
+            self.min_alpha = 0.0001 if self.sg else self.alpha / 4
         self.validate()
 
     def validate(self) -> None:
@@ -98,7 +103,7 @@ class Word2VecConfig(DictConfig):
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
         need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
-        need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
+        need(isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
