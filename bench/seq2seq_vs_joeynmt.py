@@ -103,9 +103,10 @@ def train_ours(work: Path, data: Path, epochs: int, threads: int) -> dict:
     run = timed(C.ours_command(cfg, data, out, threads, our_exe()), threads, work / f"{out.name}.log")
     written = json.loads((out / "config.json").read_text())
     sizes = {"src_vocab_size", "tgt_vocab_size"}
+    asked = json.loads(json.dumps(cfg))  # as config.json holds it: tuples are lists there
     for part in ("data", "model", "train"):
         if {k: v for k, v in written[part].items() if k not in sizes} != \
-                {k: v for k, v in cfg[part].items() if k not in sizes}:
+                {k: v for k, v in asked[part].items() if k not in sizes}:
             raise SystemExit(f"{out}/config.json: {part} differs from the benchmark configuration")
     epochs_log = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "bleu" in r]
     return {**run, "model": str(out), "train_tokens": sum(r["train_tokens"] for r in epochs_log),
