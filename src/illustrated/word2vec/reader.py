@@ -1,9 +1,9 @@
 """A fast path from a whitespace-tokenized UTF-8 corpus file straight to id arrays.
 
 For an :class:`illustrated.text.Corpus` that splits on whitespace (the default, and what the CLI
-uses), the trainer reads the file in blocks of bytes and lets the compiled
-:func:`reader_kernels.encode_block` split and look up the tokens, so no Python string is made per
-token: reading stops being the bottleneck of a fast kernel. Blocks are cut at line ends, so the
+uses), the trainer reads the file in blocks of bytes and lets the compiled kernels split them,
+count the vocabulary (:func:`count_words`) and look the tokens up (:class:`FastReader`), so no
+Python string is made per token: reading stops being the bottleneck of a fast kernel. Blocks are cut at line ends, so the
 sentences are exactly those the ``Corpus`` would yield (a line longer than a block, such as
 text8's single line, is also cut at a block boundary). Any other corpus goes through the plain
 Python path in :meth:`Word2Vec.chunks`.
@@ -104,8 +104,8 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
     chosen = np.flatnonzero(counts >= min_count)
     if len(chosen) == 0:  # let the vocabulary say why nothing is left
         chosen = np.arange(n_keys)
-    data = arena.tobytes()
-    return {data[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
+    keys = arena[:used].tobytes()
+    return {keys[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
             for i in chosen.tolist()}, total
 
 
@@ -120,7 +120,7 @@ class FastReader:
         self.starts = np.zeros(len(encoded), dtype=np.int64)
         np.cumsum(self.lengths[:-1], out=self.starts[1:])
         self.blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        from . import reader_kernels  # numba loads after the vocabulary is built: a lower memory peak
+        from . import reader_kernels
 
         self.encode_block = reader_kernels.encode_block
         self.table = reader_kernels.build_hash_table(self.blob, self.starts, self.lengths)
