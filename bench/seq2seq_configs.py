@@ -63,6 +63,7 @@ def ours_command(cfg: dict, data: Path, out: Path, threads: int, exe: list[str])
             "--input-feeding" if m["input_feeding"] else "--no-input-feeding",
             "--epochs", str(t["epochs"]), "--batch-size", str(t["batch_size"]), "--lr", str(t["lr"]),
             "--label-smoothing", str(t["label_smoothing"]), "--patience", str(t["patience"]),
+            "--lr-patience", str(t["lr_patience"]),
             "--max-len", str(t["max_len"]), "--valid-beam", str(t["valid_beam"]), "--seed", str(t["seed"]),
             "--threads", str(threads)]
 

@@ -65,7 +65,7 @@ _MODEL_OPTIONS = (*_RNN_ONLY.values(), *_TRANSFORMER_ONLY.values(), "layers", "d
 _DATA_OPTIONS = {"src": "src_lang", "tgt": "tgt_lang", "tokens": "tokens", "lowercase": "lowercase",
                  "min_count": "min_count", "bpe_vocab": "bpe_vocab", "joint_vocab": "joint_vocab"}
 _TRAIN_OPTIONS = ("epochs", "batch_size", "max_tokens", "accumulate", "lr", "schedule", "warmup", "clip",
-                  "label_smoothing", "average_last", "patience", "max_len", "valid_beam",
+                  "label_smoothing", "average_last", "patience", "lr_patience", "max_len", "valid_beam",
                   "checkpoint_every", "seed", "max_minutes", "max_steps")
 
 
@@ -113,6 +113,7 @@ def train(
     label_smoothing: Annotated[Optional[float], Opt(help="Label smoothing.")] = None,
     average_last: Annotated[Optional[int], Opt(help="Average the last N epochs' weights at the end (0: off).")] = None,
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
+    lr_patience: Annotated[Optional[int], Opt(help="plateau: epochs without validation gain before the rate is cut.")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
     valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
