@@ -127,3 +127,27 @@ def test_the_yaml_keeps_every_value_and_type():
         assert json.loads(out.stdout) == JOEY
         return
     assert yaml.safe_load(C.to_yaml(JOEY)) == JOEY
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_our_command_line_builds_exactly_the_benchmark_configuration(epochs):
+    """``ours_command``'s flags, parsed by the real ``translate train`` command into its configs
+    (nothing trained), give every data, model and training setting the benchmark states — what
+    the benchmark checks against the model folder's config.json after training."""
+    import typer.main
+
+    from illustrated.commands import translate
+
+    cfg = C.ours_config(epochs)
+    argv = C.ours_command(cfg, Path("/data"), Path("/out"), 1, [])[2:]  # after "translate train"
+    command = typer.main.get_command(translate.app).commands["train"]
+    options = command.make_context("train", argv).params
+    data, model, train = translate._train_configs(options["arch"], options)
+    stated = json.loads(json.dumps(cfg))  # as config.json holds it
+    sizes = {"src_vocab_size", "tgt_vocab_size"}
+    built = {"data": json.loads(json.dumps(data.__dict__)),
+             "model": {k: v for k, v in json.loads(json.dumps(model.to_dict())).items() if k not in sizes},
+             "train": json.loads(json.dumps(train.to_dict()))}
+    stated["model"] = {k: v for k, v in stated["model"].items() if k not in sizes}
+    for part in ("data", "model", "train"):
+        assert built[part] == stated[part], part
