@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .kernels import JIT as _JIT
+from .kernels.compiled import JIT as _JIT
 
 __all__ = ["build_hash_table", "count_block", "encode_block", "fill_hash_table"]
 

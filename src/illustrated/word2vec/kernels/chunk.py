@@ -1,0 +1,219 @@
+"""The driver of the kernels: one chunk of sentences, word by word, phase by phase.
+
+For every sentence: drop unknown words and subsample frequent ones; for every word: take the noise
+words drawn for it one step ahead (and draw the next word's), gather its context window, scale the
+learning rate of a window wider than the context budget, and train the window with hierarchical
+softmax and/or negative sampling (:func:`.skipgram.sg_window`, :func:`.cbow.cbow_window`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .cbow import cbow_window
+from .compiled import JIT, prefetch_row
+from .sampling import below, draw_negatives, lcg, reuse_negatives, uniform
+from .skipgram import sg_window
+from .tiles import MAX_TILE, block_size
+
+__all__ = ["train_chunk"]
+
+
+@numba.njit(inline="always", **JIT)
+def _kept_words(ids, start, end, keep, state, sent) -> tuple:
+    """Copy ``ids[start:end]`` into ``sent`` without unknown words and with frequent words
+    subsampled. Returns ``(state, n_kept)``."""
+    n = 0
+    for j in range(start, end):
+        w = ids[j]
+        if w < 0:
+            continue
+        if keep[w] < 1.0:
+            state = lcg(state)
+            if uniform(state) >= keep[w]:
+                continue
+        sent[n] = w
+        n += 1
+    return state, n
+
+
+@numba.njit(inline="always", **JIT)
+def _take_noise(state, sent, n, i, sg, share, negative, noise, syn1neg, targets, labels, n_next,
+                next_targets, next_labels, next_repeats) -> tuple:
+    """Move the noise words drawn for ``sent[i]`` into ``targets``/``labels`` and prepare those of
+    ``sent[i + 1]`` in ``next_targets``/``next_labels``: a fresh draw (prefetching their rows) for
+    skip-gram and every ``share``-th CBOW window, the same noise words otherwise. Returns
+    ``(state, n_targets, repeats, n_next, next_repeats)``."""
+    n_t = n_next
+    repeats = next_repeats
+    for k in range(n_t):
+        targets[k] = next_targets[k]
+        labels[k] = next_labels[k]
+    if i + 1 < n:
+        if sg or (i + 1) % share == 0:
+            state, n_next, next_repeats = draw_negatives(
+                state, sent[i + 1], negative, noise, next_targets, next_labels, syn1neg)
+        else:
+            n_next = reuse_negatives(sent[i + 1], targets, n_t, next_targets, next_labels,
+                                     syn1neg)
+            next_repeats = repeats
+    return state, n_t, repeats, n_next, next_repeats
+
+
+@numba.njit(inline="always", **JIT)
+def _context(state, sent, n, i, window, shrink, ctx, syn0) -> tuple:
+    """Fill ``ctx`` with the words around ``sent[i]``: ``window`` each side, or with ``shrink``
+    a random ``1..window`` (the C tool's dynamic window). Returns ``(state, n_ctx)``."""
+    if i + window + 1 < n:
+        prefetch_row(syn0, sent[i + window + 1])
+    reduce = 0
+    if shrink:
+        state = lcg(state)
+        reduce = below(state, window)
+    n_ctx = 0
+    for j in range(max(0, i - window + reduce), min(n, i + window + 1 - reduce)):
+        if j != i:
+            ctx[n_ctx] = sent[j]
+            n_ctx += 1
+    return state, n_ctx
+
+
+@numba.njit(inline="always", **JIT)
+def _rate(alpha, block, n_ctx, budget) -> tuple:
+    """``(scale, block)`` for a window of ``n_ctx`` context rows: a window wider than ``budget``
+    trains each pair at ``alpha · budget / n_ctx``, so its pairs together weigh ``budget`` pairs,
+    and may batch correspondingly more rows per block."""
+    if n_ctx <= budget:
+        return 1.0, block
+    scale = budget / n_ctx
+    return scale, block_size(alpha * scale)
+
+
+@numba.njit(inline="always", **JIT)
+def _huffman_path(word, codes, points, code_lens, targets, labels) -> int:
+    """Fill ``targets``/``labels`` with the inner nodes on ``word``'s Huffman path and the
+    branch taken at each (label ``1 − code``). Returns the path's length."""
+    n_h = code_lens[word]
+    for k in range(n_h):
+        targets[k] = points[word, k]
+        labels[k] = 1.0 - codes[word, k]
+    return n_h
+
+
+@numba.njit(inline="always", **JIT)
+def _window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, general, sg, alpha, scale, block,
+            negative, noise, state, neu1e, grad, marks, h, e, g, sigmoid, log_sigmoid) -> tuple:
+    """Train one window against ``targets[:n_t]``, as skip-gram or CBOW, by the ordinary or the
+    ``general`` path. Returns ``(loss, check, predictions, state)``."""
+    # each kernel is called with `general` as a literal: numba compiles the ordinary window (the
+    # common case) and the general one separately
+    if sg:
+        rate = np.float32(alpha * scale)
+        if general:
+            part, seen, m, state = sg_window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, True,
+                                             rate, block, neu1e, grad, negative, noise, state,
+                                             sigmoid, log_sigmoid)
+        else:
+            part, seen, m, state = sg_window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, False,
+                                             rate, block, neu1e, grad, negative, noise, state,
+                                             sigmoid, log_sigmoid)
+    elif general:
+        part, seen = cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, True, alpha, scale,
+                                 block, marks, h, e, g, sigmoid, log_sigmoid)
+        m = n_t
+    else:
+        part, seen = cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, False, alpha,
+                                 scale, block, marks, h, e, g, sigmoid, log_sigmoid)
+        m = n_t
+    return part, seen, m, state
+
+
+@numba.njit(**JIT)
+def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
+                code_lens, sg, hs, negative, window, shrink, share, budget, alpha_start, alpha_end,
+                seed, sigmoid, log_sigmoid) -> tuple:
+    """Train on one chunk of sentences; the driver of :func:`sg_window` / :func:`cbow_window`.
+
+    Args:
+        ids: int32 ``[n_tokens]``, the chunk's token ids, ``-1`` for unknown tokens.
+        offsets: int64 ``[n_sentences + 1]``, sentence ``s`` is ``ids[offsets[s]:offsets[s+1]]``.
+        syn0, syn1neg, syn1: float32 weights (``syn1neg``/``syn1`` may be ``[0, dim]`` when unused).
+        keep: float32 ``[vocab]``, probability of keeping each word (frequent-word subsampling).
+        noise: uint32 ``[vocab, 2]``, the noise distribution's packed alias table.
+        codes, points: uint8/int32 ``[vocab, max_code]`` Huffman codes and inner-node ids;
+            ``code_lens`` int32 ``[vocab]``.
+        sg, hs, shrink: flags; negative, window: ints.
+        share: CBOW only, this many windows in a row train against one draw of noise words
+            (the centre word of each is its own positive; 1 = a fresh draw per window).
+        budget: a window with more context rows than this trains each pair at
+            ``alpha · budget / n_ctx``, so its pairs together weigh ``budget`` pairs.
+        alpha_start, alpha_end: learning rate at the chunk's first and last token (linear).
+        seed: uint64 state of the random generator for this chunk.
+
+    Returns:
+        ``(words, pairs, loss_sum, loss_count, check)``: words kept after subsampling, (centre,
+        context) pairs trained (CBOW: windows), the summed loss over ``loss_count`` predictions,
+        and the sum of every score computed — not finite as soon as any trained row is not, so the
+        driver can stop a run that diverged after one chunk instead of saving garbage.
+    """
+    dim = syn0.shape[1]
+    n_tokens = ids.shape[0]
+    n_out = max(negative + 1, codes.shape[1], 1)
+    max_rows = min(MAX_TILE, 2 * window)
+    state = np.uint64(seed)
+    for _ in range(3):
+        state = lcg(state)
+    sent = np.empty(max(n_tokens, 1), dtype=np.int32)
+    ctx = np.empty(2 * window, dtype=np.int32)
+    marks = np.zeros(1 if sg else syn0.shape[0], dtype=np.int32)  # CBOW's repeated context rows
+    neu1e = np.empty((max_rows, dim), dtype=np.float32)
+    grad = np.empty((max_rows, n_out), dtype=np.float32)
+    h = np.empty(dim, dtype=np.float32)
+    e = np.empty(dim, dtype=np.float32)  # CBOW's error (not neu1e[0]: a view costs refcounting)
+    g = np.empty(n_out, dtype=np.float32)
+    targets, labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
+    next_targets, next_labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
+    hs_targets, hs_labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
+    n_next = n_t = 0
+    repeats = next_repeats = False
+    words = pairs = loss_n = 0
+    loss = check = 0.0
+    for s in range(offsets.shape[0] - 1):
+        start, end = offsets[s], offsets[s + 1]
+        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * (start / max(n_tokens, 1)))
+        block_alpha = block_size(alpha)
+        state, n = _kept_words(ids, start, end, keep, state, sent)
+        words += n
+        if negative > 0 and n > 0:
+            state, n_next, next_repeats = draw_negatives(state, sent[0], negative, noise,
+                                                         next_targets, next_labels, syn1neg)
+        for i in range(n):
+            if negative > 0:  # this word's noise was drawn (and prefetched) one step ahead
+                state, n_t, repeats, n_next, next_repeats = _take_noise(
+                    state, sent, n, i, sg, share, negative, noise, syn1neg, targets, labels,
+                    n_next, next_targets, next_labels, next_repeats)
+            state, n_ctx = _context(state, sent, n, i, window, shrink, ctx, syn0)
+            if n_ctx == 0:
+                continue
+            scale, block = _rate(alpha, block_alpha, n_ctx, budget)
+            if hs:  # skip-gram's Huffman paths always take the general path
+                n_h = _huffman_path(sent[i], codes, points, code_lens, hs_targets, hs_labels)
+                general = sg or scale != 1.0 or n_ctx > block
+                part, seen, m, state = _window(
+                    syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h, general, sg, alpha, scale,
+                    block, 0, noise, state, neu1e, grad, marks, h, e, g, sigmoid, log_sigmoid)
+                loss += part
+                check += seen
+                loss_n += m
+            if negative > 0:
+                general = repeats or n_ctx > block or (n_t > block if sg else scale != 1.0)
+                part, seen, m, state = _window(
+                    syn0, syn1neg, ctx, n_ctx, targets, labels, n_t, general, sg, alpha, scale,
+                    block, negative, noise, state, neu1e, grad, marks, h, e, g, sigmoid,
+                    log_sigmoid)
+                loss += part
+                check += seen
+                loss_n += m
+            pairs += n_ctx if sg else 1
+    return words, pairs, loss, loss_n, check
