@@ -4,8 +4,9 @@ Two logs of different shape: MovieLens 100K (943 users, 1,682 films; each user's
 out) and a generated rating log with long histories and bursts of equal timestamps (600 users,
 10,000 items, histories of 20 to about 2,700; each user's last 5 held out, see
 ``illustrated.recommend.synthetic.rating_log``). Each user's events ordered by time form one
-sequence; the held-out positions are the test targets, the ones before them the validation targets
-(used only for tuning: the baselines' settings as well as ours). Every system is trained on the
+sequence; the held-out positions are the test targets, the five before them the validation targets
+(used only for tuning: the baselines' settings as well as ours; each validation item predicted from
+everything before it, by systems trained on the events before all five). Every system is trained on the
 sequences without their test items and ranks the whole catalogue; items the user has already had are
 excluded for every system alike.
 
@@ -13,7 +14,8 @@ The baselines are those Ludewig et al. (UMUAI 2021) find hard to beat: sequentia
 session kNN (SKNN) and its recency-weighted variant (V-SKNN), besides popularity and co-occurrence;
 each at the study's settings and at its best setting of a small grid on validation.
 
-    python bench/recommend_quality.py [--trials 12] [--json out.json] [--data movielens|long|both]
+    python bench/recommend_quality.py [--trials 12] [--validation 5] [--seeds 3] [--threads 1]
+                                      [--json out.json] [--data movielens|long|both]
 """
 
 from __future__ import annotations
@@ -97,19 +99,20 @@ def timed(fn):
 
 
 def run_log(report: Report, data: str, histories: list[History], held_out: int, trials: int,
-            method: str) -> dict:
+            method: str, validation: int = 5, threads: int | None = None, seeds: int = 1) -> dict:
     """Every system on one log; returns this log's summary."""
-    split = leave_last_out(histories, n=held_out)
+    split = leave_last_out(histories, n=held_out, validation=validation)
     cat, test = split.catalogue, split.test
+    base = Item2VecConfig() if threads is None else Item2VecConfig(threads=threads)
     hr = {}
     for name, make in STUDY_BASELINES.items():
         scorer, s = timed(lambda: make(split.train_full, cat))
         hr[name] = row(report, data, name, evaluate(scorer, test, cat), s, "study settings")["HR@10"]
-    best_base = ("", -1.0)
+    best_base, best_valid = ("", -1.0), {}
     for name, grid in GRIDS.items():
         valid = [(evaluate(MAKERS[name](split.train, cat, **g), split.validation, cat)["HR@10"], n)
                  for n, g in enumerate(grid)]
-        _, n = max(valid)
+        best_valid[name], n = max(valid)
         scorer, s = timed(lambda: MAKERS[name](split.train_full, cat, **grid[n]))
         got = row(report, data, f"{name}, tuned", evaluate(scorer, test, cat), s,
                   ", ".join(f"{k} {v}" for k, v in grid[n].items()))["HR@10"]
@@ -119,29 +122,49 @@ def run_log(report: Report, data: str, histories: list[History], held_out: int, 
     gensim_rec, s = timed(lambda: gensim_default(split.train_full))
     gensim = row(report, data, "gensim default item2vec", evaluate(VectorScorer(gensim_rec, cat), test, cat), s,
                  "CBOW, window 5, min_count 5, 5 epochs")["HR@10"]
-    ours_default, s = timed(lambda: train_item2vec(split.train_full, Item2VecConfig(), index="exact"))
+    ours_default, s = timed(lambda: train_item2vec(split.train_full, base, index="exact"))
     default = row(report, data, "ours, defaults", evaluate(VectorScorer(ours_default, cat), test, cat), s,
-                  "Item2VecConfig()")["HR@10"]
+                  "Item2VecConfig()" + (f", threads {threads}" if threads else ""))["HR@10"]
     vectors_only, _ = timed(lambda: evaluate(VectorScorer(_without_rules(ours_default), cat), test, cat))
     row(report, data, "ours, defaults, vectors alone", vectors_only, s, "rules_weight 0")
-    summary = {"held out per user": held_out, "test cases": len(test), "items": len(cat),
+    default_valid = evaluate(VectorScorer(train_item2vec(split.train, base, index="exact"), cat),
+                             split.validation, cat)["HR@10"]
+    summary = {"held out per user": held_out, "validation per user": validation,
+               "test cases": len(test), "validation cases": len(split.validation), "items": len(cat),
                "strongest baseline": f"{best_base[0]} {best_base[1]:.4f}",
+               "validation HR@10": {**{f"{k}, tuned": round(v, 4) for k, v in best_valid.items()},
+                                    "ours, defaults": round(default_valid, 4)},
                "defaults / strongest baseline HR@10": ratio(default, best_base[1]),
                "defaults / gensim default HR@10": ratio(default, gensim)}
+    if seeds > 1:
+        summary["defaults test HR@10 by seed"] = _by_seed(split, base, seeds, default)
     if trials:
-        found, tune_s = timed(lambda: tune(split, trials=trials, method=method, seed=0,
+        found, tune_s = timed(lambda: tune(split, base, trials=trials, method=method, seed=0,
                                            report=lambda t: print(f"  {data} trial {t.score:.4f} epochs {t.epochs} "
-                                                                  f"decay {t.decay} rules {t.rules_weight} "
-                                                                  f"{t.settings} ({t.seconds:.0f} s)", flush=True)))
+                                                                  f"{t.query} {t.settings} ({t.seconds:.0f} s)",
+                                                                  flush=True)))
         tuned, s = timed(lambda: train_item2vec(split.train_full, found.best, index="exact"))
         b = found.best
         got = row(report, data, "ours, tuned", evaluate(VectorScorer(tuned, cat), test, cat), s,
                   f"ns_exp {b.ns_exponent}, window {b.window or 'session'}, epochs {b.epochs}, sample {b.sample}, "
-                  f"neg {b.negative}, dim {b.dim}, decay {b.decay}, rules {b.rules_weight}")["HR@10"]
+                  f"neg {b.negative}, dim {b.dim}, min_count {b.min_count}, decay {b.decay}, "
+                  f"rules {b.rules_weight} (last {b.rules_last}, steps {b.rules_steps})")["HR@10"]
+        summary["validation HR@10"]["ours, tuned"] = round(found.score, 4)
         summary.update({"tuned / strongest baseline HR@10": ratio(got, best_base[1]),
                         "tuning": f"{method}, {trials} settings, {len(found.trials)} trainings, {tune_s:.0f} s, "
                                   f"validation HR@10 {found.score:.4f}"})
+        if seeds > 1:
+            summary["tuned test HR@10 by seed"] = _by_seed(split, found.best, seeds, got)
     return summary
+
+
+def _by_seed(split, config: Item2VecConfig, seeds: int, first: float) -> list[float]:
+    """Test HR@10 of ``config`` trained with seeds 1..``seeds`` (``first``: seed 1's, measured)."""
+    cat, out = split.catalogue, [round(first, 4)]
+    for seed in range(2, seeds + 1):
+        rec = train_item2vec(split.train_full, config.replace(seed=seed), index="exact")
+        out.append(round(evaluate(VectorScorer(rec, cat), split.test, cat)["HR@10"], 4))
+    return out
 
 
 def _without_rules(rec: Recommender) -> Recommender:
@@ -152,6 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=12, help="tuning trials on MovieLens (0: no tuning)")
     parser.add_argument("--method", default="halving")
+    parser.add_argument("--validation", type=int, default=5, help="validation items a user, before the test ones")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds for ours, defaults and tuned (test HR@10 each)")
+    parser.add_argument("--threads", type=int, default=None, help="training threads (default: the config's)")
     parser.add_argument("--data", default="both", choices=["movielens", "long", "both"])
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
@@ -161,13 +187,15 @@ def main() -> None:
     summary = {}
     if args.data in ("movielens", "both"):
         histories, _ = load_movielens(shared_data("movielens", "ml-100k"))
-        summary["MovieLens 100K"] = run_log(report, "MovieLens 100K", histories, 1, args.trials, args.method)
+        summary["MovieLens 100K"] = run_log(report, "MovieLens 100K", histories, 1, args.trials, args.method,
+                                            args.validation, args.threads, args.seeds)
     if args.data in ("long", "both"):
         with tempfile.TemporaryDirectory() as tmp:     # read back as a user's CSV would be
             path = Path(tmp) / "ratings.csv"
             rating_log().write_csv(path)
             histories = read_events(path)
-        summary["generated long log"] = run_log(report, "generated long log", histories, 5, 0, args.method)
+        summary["generated long log"] = run_log(report, "generated long log", histories, 5, 0, args.method,
+                                                args.validation, args.threads, 1)
     ml = summary.get("MovieLens 100K", {})
     summary["targets"] = "defaults >= strongest baseline on both logs; tuned >= 1.2x it on MovieLens 100K"
     summary["met"] = bool(all(v.get("defaults / strongest baseline HR@10", 0) >= 1.0 for k, v in summary.items()

@@ -155,3 +155,28 @@ def test_config_checks_and_replace():
     with pytest.raises(ConfigError, match="unknown item2vec setting"):
         Item2VecConfig().replace(windw=3)
     assert Item2VecConfig().replace(ns_exponent=-1.0).ns_exponent == -1.0
+
+
+def test_batch_scores_are_the_one_at_a_time_scores(model, split, genres):
+    tracks = list(model.vectors.keys)
+    sessions = [[], ["unknown"], tracks[:3], tracks[5:6] * 4, tracks[:80] + ["unknown"],
+                *[c.context for c in split.test[:50]]]
+    for weight in (0.0, 1.0):
+        model.rules_weight = weight
+        batch = model.score_batch(sessions)
+        assert batch.shape == (len(sessions), len(tracks)) and batch.dtype == np.float32
+        for row, session in zip(batch, sessions):
+            one = model.score_all(session)
+            assert np.array_equal(np.isinf(row), np.isinf(one))
+            assert np.allclose(row[np.isfinite(row)], one[np.isfinite(one)], atol=1e-5)
+    model.rules_weight = 1.0
+    cat = split.catalogue
+
+    class OneAtATime:
+        def __init__(self):
+            self.inner = VectorScorer(model, cat)
+
+        def scores(self, context):
+            return self.inner.scores(context)
+
+    assert evaluate(VectorScorer(model, cat), split.test, cat) == evaluate(OneAtATime(), split.test, cat)

@@ -114,3 +114,18 @@ def test_time_split():
     assert "c" not in {i for s in split.train_full for i in s}
     with pytest.raises(CorpusError, match="needs timestamps"):
         time_split([History("u", ["a"])], cutoff=1)
+
+
+def test_leave_last_out_with_more_validation_items_than_test_items():
+    h = History("u", list("abcdefgh"))
+    split = leave_last_out([h, History("v", list("wxyz"))], n=1, validation=3)
+    assert [(c.context, c.target) for c in split.test] == [(list("abcdefg"), "h")]
+    # each validation item is predicted from everything before it, trained on what precedes them all
+    assert [(c.context, c.target) for c in split.validation] == [
+        (list("abcd"), "e"), (list("abcde"), "f"), (list("abcdef"), "g")]
+    assert split.train == [list("abcd"), list("wxyz")]
+    assert split.train_full == [list("abcdefg"), list("wxyz")]   # v has fewer than 1 + 3 + 1 items
+    with pytest.raises(CorpusError, match="validation must be at least 1"):
+        leave_last_out([h], validation=0)
+    with pytest.raises(CorpusError, match="min_length must be at least 5"):
+        leave_last_out([h], validation=3, min_length=4)

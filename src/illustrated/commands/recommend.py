@@ -109,21 +109,28 @@ def tune(
     method: Annotated[str, typer.Option(help="'halving' (successive halving) or 'random'.")] = "halving",
     seed: Annotated[int, typer.Option(help="Seed of the search.")] = 0,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
+    validation: Annotated[int, typer.Option(help="Items of each user, before the last (never used "
+                                                 "here), to score the settings on.")] = 5,
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
-    """Search item2vec settings by HR@10 on each user's second-to-last item."""
+    """Search item2vec settings by HR@10 on the items before each user's last one.
+
+    Each of the ``--validation`` items before the last is predicted from everything the user did
+    before it, the settings trained on the events before them all: several cases a user make the
+    comparison between settings far less noisy than one.
+    """
     from ..recommend.sessions import leave_last_out
     from ..recommend.tune import tune as run_tune
 
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
-    split = leave_last_out(histories, gap_minutes)
+    split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
 
     def report(t) -> None:
-        echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  decay {t.decay:<4}  rules {t.rules_weight:<4}  "
-             f"{t.settings}  ({t.seconds:.1f} s)")
+        asked = ", ".join(f"{k} {v}" for k, v in t.query.items())
+        echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  {t.settings}  {asked}  ({t.seconds:.1f} s)")
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
     result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report)

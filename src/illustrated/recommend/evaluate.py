@@ -27,10 +27,15 @@ from .sessions import Case
 __all__ = ["Scorer", "VectorScorer", "rank_of", "metrics_from_ranks", "evaluate", "KS"]
 
 KS = (10, 20)
+_BATCH = 512   # cases scored at once by a scorer with ``scores_batch``
 
 
 class Scorer(Protocol):
-    """Scores for every catalogue item given a context: float ``[n_catalogue]``, -inf = never."""
+    """Scores for every catalogue item given a context: float ``[n_catalogue]``, -inf = never.
+
+    A scorer may also offer ``scores_batch(contexts)``, float ``[len(contexts), n_catalogue]``,
+    the same rows at once; :func:`evaluate` then uses it.
+    """
 
     def scores(self, context: Sequence[str]) -> np.ndarray: ...
 
@@ -61,12 +66,13 @@ def evaluate(scorer: Scorer, cases: Sequence[Case], catalogue: Sequence[str],
     """Metrics of ``scorer`` on ``cases``, ranking the whole ``catalogue`` each time."""
     pos = {item: i for i, item in enumerate(catalogue)}
     ranks = []
-    for case in cases:
-        t = pos.get(case.target)
-        if t is None:
-            ranks.append(-1)
-            continue
-        ranks.append(rank_of(scorer.scores(case.context), t))
+    batch = getattr(scorer, "scores_batch", None)
+    for start in range(0, len(cases), _BATCH if batch else 1):
+        part = cases[start:start + (_BATCH if batch else 1)]
+        scores = batch([c.context for c in part]) if batch else [scorer.scores(part[0].context)]
+        for case, row in zip(part, scores):
+            t = pos.get(case.target)
+            ranks.append(-1 if t is None else rank_of(row, t))
     result = metrics_from_ranks(ranks, ks)
     result["cases"] = len(ranks)
     return result
@@ -87,4 +93,13 @@ class VectorScorer:
         s = np.full(len(self.map), -np.inf, dtype=np.float32)
         s[self.has] = inner[self.map[self.has]]
         s[[self.pos[i] for i in context if i in self.pos]] = -np.inf
+        return s
+
+    def scores_batch(self, contexts: Sequence[Sequence[str]]) -> np.ndarray:
+        """:meth:`scores` for many contexts, float32 ``[len(contexts), n_catalogue]``."""
+        inner = self.recommender.score_batch(contexts)
+        s = np.full((len(contexts), len(self.map)), -np.inf, dtype=np.float32)
+        s[:, self.has] = inner[:, self.map[self.has]]
+        for r, context in enumerate(contexts):
+            s[r, [self.pos[i] for i in context if i in self.pos]] = -np.inf
         return s

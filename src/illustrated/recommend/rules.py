@@ -16,7 +16,7 @@ from scipy import sparse
 
 from ..errors import ConfigError
 
-__all__ = ["sequential_rules", "rule_scores", "keep_top"]
+__all__ = ["sequential_rules", "session_rules", "rule_scores", "keep_top"]
 
 _CHUNK = 4_000_000  # (from, to) pairs gathered before they are summed into the table
 
@@ -55,6 +55,14 @@ def sequential_rules(sessions: Iterable[np.ndarray], n_items: int, steps: int = 
     table.sum_duplicates()
     table.eliminate_zeros()
     return keep_top(table, top) if top > 0 else table
+
+
+def session_rules(sessions: Iterable[Sequence[str]], key_to_index: dict[str, int], steps: int,
+                  top: int = 0) -> sparse.csr_matrix:
+    """:func:`sequential_rules` of sessions of item ids, over the indices of ``key_to_index``
+    (items it does not hold are skipped)."""
+    return sequential_rules((np.array([key_to_index[i] for i in s if i in key_to_index], np.int64)
+                             for s in sessions), len(key_to_index), steps, top)
 
 
 def keep_top(table: sparse.csr_matrix, top: int) -> sparse.csr_matrix:

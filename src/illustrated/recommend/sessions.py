@@ -11,8 +11,8 @@ Two inputs are understood:
 
 Items are opaque strings: ``"42"``, ``"spotify:track:…"`` and ``"Toy Story (1995)"`` are all fine.
 
-:func:`leave_last_out` holds out, per user, the last item for test and the one before for
-validation (the protocol of the item2vec and session-recommendation literature); :func:`time_split`
+:func:`leave_last_out` holds out, per user, the last item for test and the one (or several) before
+it for validation (the protocol of the item2vec and session-recommendation literature); :func:`time_split`
 holds out everything after a cut-off time instead.
 """
 
@@ -134,37 +134,44 @@ def _context(history: History, end: int, gap_minutes: float | None) -> list[str]
 
 
 def leave_last_out(histories: list[History], gap_minutes: float | None = None,
-                   min_length: int | None = None, n: int = 1) -> Split:
-    """Hold out each user's last ``n`` items (test) and the ``n`` before them (validation).
+                   min_length: int | None = None, n: int = 1, validation: int | None = None) -> Split:
+    """Hold out each user's last ``n`` items (test) and the ``validation`` items before them
+    (default ``n``) for tuning.
 
     Every held-out position is one case, its context everything the user did before it (the
     protocol of the item2vec and session-recommendation literature with ``n = 1``; ``n = 5``
-    scores more of each history). Users with fewer than ``min_length`` items (default ``2n + 1``)
-    only contribute to training. Training sessions are cut with ``gap_minutes`` when the histories
-    have times.
+    scores more of each history). More validation items than test items give tuning more cases
+    to choose by: with one case per user, HR@10 on a thousand users has a standard error of about
+    0.013, as large as the differences between the settings a search compares. Users with fewer
+    than ``min_length`` items (default ``n + validation + 1``) only contribute to training.
+    Training sessions are cut with ``gap_minutes`` when the histories have times.
     """
     if n < 1:
         raise CorpusError(f"n must be at least 1, got {n}")
-    min_length = 2 * n + 1 if min_length is None else min_length
-    if min_length < 2 * n + 1:
-        raise CorpusError(f"min_length must be at least {2 * n + 1} (train, {n} validation, {n} "
-                          f"test items), got {min_length}")
-    train, train_full, validation, test = [], [], [], []
+    validation = n if validation is None else validation
+    if validation < 1:
+        raise CorpusError(f"validation must be at least 1, got {validation}")
+    held = n + validation
+    min_length = held + 1 if min_length is None else min_length
+    if min_length < held + 1:
+        raise CorpusError(f"min_length must be at least {held + 1} (train, {validation} validation, "
+                          f"{n} test items), got {min_length}")
+    train, train_full, valid, test = [], [], [], []
     for h in histories:
         size = len(h.items)
         if size < min_length:
             train.extend(sessions_of(h, gap_minutes))
             train_full.extend(sessions_of(h, gap_minutes))
             continue
-        train.extend(sessions_of(_truncate(h, size - 2 * n), gap_minutes))
+        train.extend(sessions_of(_truncate(h, size - held), gap_minutes))
         train_full.extend(sessions_of(_truncate(h, size - n), gap_minutes))
-        for end in range(size - 2 * n, size - n):
-            validation.append(Case(h.user, _context(h, end, gap_minutes), h.items[end]))
+        for end in range(size - held, size - n):
+            valid.append(Case(h.user, _context(h, end, gap_minutes), h.items[end]))
         for end in range(size - n, size):
             test.append(Case(h.user, _context(h, end, gap_minutes), h.items[end]))
     if not test:
         raise CorpusError(f"no user has at least {min_length} items: nothing to hold out")
-    return Split(train, train_full, validation, test)
+    return Split(train, train_full, valid, test)
 
 
 def time_split(histories: list[History], cutoff: float, gap_minutes: float | None = None) -> Split:

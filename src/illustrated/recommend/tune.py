@@ -8,10 +8,18 @@ minimum count (rare items with poor vectors otherwise crowd the lists). Two stra
 * ``random``: draw ``trials`` settings and train each in full;
 * ``halving`` (successive halving, Jamieson & Talwalkar 2016): train ``trials`` settings for a few
   epochs, keep the best third, train those for three times as many epochs, and so on up to the
-  full epoch budget — most of the time goes to the promising settings.
+  full epoch budget — most of the time goes to the promising settings. The answer is the best
+  model seen in any rung (a setting may do best with fewer epochs).
 
-The recency ``decay`` and the weight of the sequential rules (``rules_weight``) need no retraining,
-so every trained model is scored with each pair of them in the space and keeps the best. Trials always train on ``split.train`` (validation events held out).
+How a session asks (:data:`QUERY_TIME`: the recency ``decay``, the weight of the sequential
+rules, how many latest items vote with them and how far ahead a rule reaches) needs no
+retraining: every trained model is scored along each of them in turn, twice round (coordinate
+ascent from the base's values), and keeps the best.
+
+Trials always train on ``split.train`` (validation events held out). Tune on several validation
+items per user (``leave_last_out(..., validation=5)``): with one case per user on a thousand
+users HR@10 has a standard error of about 0.013, and a search among settings that differ by less
+than that picks noise.
 """
 
 from __future__ import annotations
@@ -22,12 +30,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from ..errors import ConfigError
-from .evaluate import VectorScorer, evaluate
 from .config import Item2VecConfig
-from .item2vec import train_item2vec
+from .evaluate import VectorScorer, evaluate
+from .item2vec import Recommender, train_item2vec
+from .rules import session_rules
 from .sessions import Split
 
-__all__ = ["SPACE", "Trial", "TuneResult", "tune"]
+__all__ = ["SPACE", "QUERY_TIME", "Trial", "TuneResult", "tune"]
 
 SPACE: dict[str, list] = {
     "ns_exponent": [-1.0, -0.5, 0.0, 0.5, 0.75, 1.0],
@@ -39,21 +48,23 @@ SPACE: dict[str, list] = {
     "dim": [32, 64, 128],
     "decay": [0.5, 0.7, 0.85, 1.0],
     "rules_weight": [0.0, 0.25, 0.5, 1.0, 2.0],
+    "rules_last": [3, 5, 10, 20],
+    "rules_steps": [10, 20, 50],
 }
-QUERY_TIME = ("decay", "rules_weight")   # scored on each trained model, no retraining
+#: Scored on each trained model, no retraining (in this order).
+QUERY_TIME = ("rules_weight", "decay", "rules_last", "rules_steps")
 
 
 @dataclass
 class Trial:
     """One trained setting: its changes to the base config, epochs, validation score, the best
-    query-time settings for it and the time."""
+    query-time settings for it (:data:`QUERY_TIME`) and the time."""
 
     settings: dict
     epochs: int
     score: float
-    decay: float
+    query: dict
     seconds: float
-    rules_weight: float = 0.0
 
 
 @dataclass
@@ -74,17 +85,39 @@ def _draw(space: dict[str, list], rng: random.Random) -> dict:
     return {k: rng.choice(v) for k, v in space.items() if k not in QUERY_TIME}
 
 
-def _score(split: Split, config: Item2VecConfig, decays: list[float], weights: list[float], metric: str,
-           catalogue: list[str]) -> tuple[float, float, float]:
-    """The best (score, decay, rules_weight) of one trained model."""
+def _score(split: Split, config: Item2VecConfig, choices: dict[str, list], metric: str,
+           catalogue: list[str]) -> tuple[float, dict]:
+    """The best score of one trained model and the query-time settings that reach it."""
     rec = train_item2vec(split.train, config, index="exact")
-    best = (-1.0, config.decay, config.rules_weight)
-    for d in decays:
-        for w in weights:
-            rec.decay, rec.rules_weight = d, w
-            s = evaluate(VectorScorer(rec, catalogue), split.validation, catalogue)[metric]
-            best = max(best, (s, d, w))
-    return best
+    tables = {config.rules_steps: rec.rules}
+    scorer = VectorScorer(rec, catalogue)
+    seen: dict[tuple, float] = {}
+
+    def score(query: dict) -> float:
+        key = tuple(query[k] for k in QUERY_TIME)
+        if key not in seen:
+            steps = query["rules_steps"]
+            if steps not in tables:
+                tables[steps] = session_rules(split.train, rec.vectors.key_to_index, steps,
+                                              config.rules_top)
+            _ask(rec, query, tables[steps])
+            seen[key] = evaluate(scorer, split.validation, catalogue)[metric]
+        return seen[key]
+
+    best = {k: getattr(config, k) for k in QUERY_TIME}
+    best_score = score(best)
+    for _ in range(2):
+        for name in QUERY_TIME:
+            for value in choices[name]:
+                s = score({**best, name: value})
+                if s > best_score:
+                    best, best_score = {**best, name: value}, s
+    return best_score, best
+
+
+def _ask(rec: Recommender, query: dict, rules) -> None:
+    rec.rules_weight, rec.decay, rec.rules_last = query["rules_weight"], query["decay"], query["rules_last"]
+    rec.rules = rules
 
 
 def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list] | None = None,
@@ -102,8 +135,7 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
     unknown = set(space) - set(asdict(base))
     if unknown:
         raise ConfigError(f"unknown setting(s) in the search space: {', '.join(sorted(unknown))}")
-    decays = list(space.get("decay", [base.decay]))
-    weights = list(space.get("rules_weight", [base.rules_weight]))
+    choices = {k: list(space.get(k, [getattr(base, k)])) for k in QUERY_TIME}
     rng = random.Random(seed)
     candidates = []
     for _ in range(trials * 20):
@@ -118,15 +150,16 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
     def run(settings: dict, epochs: int) -> Trial:
         start = time.perf_counter()
         config = base.replace(**{**settings, "epochs": epochs})
-        score, decay, weight = _score(split, config, decays, weights, metric, catalogue)
-        trial = Trial(settings, epochs, score, decay, round(time.perf_counter() - start, 2), weight)
+        score, query = _score(split, config, choices, metric, catalogue)
+        trial = Trial(settings, epochs, score, query, round(time.perf_counter() - start, 2))
         done.append(trial)
         if report:
             report(trial)
         return trial
 
     if method == "random":
-        results = [run(c, c.get("epochs", base.epochs)) for c in candidates]
+        for c in candidates:
+            run(c, c.get("epochs", base.epochs))
     else:
         top_epochs = max(space.get("epochs", [base.epochs]))
         rungs, n = 0, len(candidates)
@@ -138,7 +171,7 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
             epochs = max(1, round(top_epochs / eta ** r))
             results = sorted((run(c, epochs) for c in pool), key=lambda t: -t.score)
             pool = [t.settings for t in results[:max(1, len(results) // eta)]]
-    best = max(results, key=lambda t: t.score)
-    config = base.replace(**{**best.settings, "epochs": best.epochs, "decay": best.decay,
-                             "rules_weight": best.rules_weight})
+    # the best model seen in any rung; on a tie, the one trained longer (the later one)
+    best = max(reversed(done), key=lambda t: t.score)
+    config = base.replace(**{**best.settings, "epochs": best.epochs, **best.query})
     return TuneResult(config, best.score, metric, done)
