@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from ..errors import IllustratedError
@@ -10,39 +11,32 @@ from ..files import check_readable
 __all__ = ["load_word2vec", "load_translator", "load_recommender", "load_vectors"]
 
 
-def _missing(what: str, e: Exception) -> IllustratedError:
-    return IllustratedError(f"{what} support is not available in this installation ({e})")
+def _model_class(package: str, name: str, what: str):
+    """The class ``name`` of the subpackage ``package``, or a one-line error naming ``what`` when
+    that part of the toolkit cannot be imported (e.g. PyTorch is missing)."""
+    try:
+        return getattr(import_module(f"..{package}", __package__), name)
+    except ImportError as e:
+        raise IllustratedError(f"{what} support is not available in this installation ({e})") from None
 
 
 def load_word2vec(path: str | Path):
     """KeyedVectors from a ``.npz``, word2vec ``.bin`` or ``.txt`` file."""
     check_readable(path, "word2vec model file")
-    try:
-        from ..word2vec import KeyedVectors
-    except ImportError as e:
-        raise _missing("word2vec", e) from None
-    return KeyedVectors.load(path)
+    return _model_class("word2vec", "KeyedVectors", "word2vec").load(path)
 
 
 def load_translator(path: str | Path):
     """A Translator from its folder."""
     if not Path(path).is_dir():
         raise IllustratedError(f"{path}: no such translator folder")
-    try:
-        from ..seq2seq import Translator
-    except ImportError as e:
-        raise _missing("translation", e) from None
-    return Translator.load(path)
+    return _model_class("seq2seq", "Translator", "translation").load(path)
 
 
 def load_recommender(path: str | Path):
     """A Recommender from its file."""
     check_readable(path, "recommender model file")
-    try:
-        from ..recommend import Recommender
-    except ImportError as e:
-        raise _missing("recommendation", e) from None
-    return Recommender.load(path)
+    return _model_class("recommend", "Recommender", "recommendation").load(path)
 
 
 def load_vectors(path: str | Path, kind: str = "auto"):

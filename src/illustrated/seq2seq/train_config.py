@@ -99,7 +99,6 @@ class TransformerTrainConfig(TrainConfig):
 
     epochs: int = 40
     max_tokens: int | None = 4096
-    lr: float = 1e-3
     adam_betas: tuple[float, float] = (0.9, 0.98)
     clip: float = 0.0
     label_smoothing: float = 0.1
