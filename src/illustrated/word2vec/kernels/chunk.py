@@ -39,47 +39,6 @@ def _kept_words(ids, start, end, keep, state, sent) -> tuple:
 
 
 @numba.njit(inline="always", **JIT)
-def _take_noise(state, sent, n, i, sg, share, negative, noise, syn1neg, targets, labels, n_next,
-                next_targets, next_labels, next_repeats) -> tuple:
-    """Move the noise words drawn for ``sent[i]`` into ``targets``/``labels`` and prepare those of
-    ``sent[i + 1]`` in ``next_targets``/``next_labels``: a fresh draw (prefetching their rows) for
-    skip-gram and every ``share``-th CBOW window, the same noise words otherwise. Returns
-    ``(state, n_targets, repeats, n_next, next_repeats)``."""
-    n_t = n_next
-    repeats = next_repeats
-    for k in range(n_t):
-        targets[k] = next_targets[k]
-        labels[k] = next_labels[k]
-    if i + 1 < n:
-        if sg or (i + 1) % share == 0:
-            state, n_next, next_repeats = draw_negatives(
-                state, sent[i + 1], negative, noise, next_targets, next_labels, syn1neg)
-        else:
-            n_next = reuse_negatives(sent[i + 1], targets, n_t, next_targets, next_labels,
-                                     syn1neg)
-            next_repeats = repeats
-    return state, n_t, repeats, n_next, next_repeats
-
-
-@numba.njit(inline="always", **JIT)
-def _context(state, sent, n, i, window, shrink, ctx, syn0) -> tuple:
-    """Fill ``ctx`` with the words around ``sent[i]``: ``window`` each side, or with ``shrink``
-    a random ``1..window`` (the C tool's dynamic window). Returns ``(state, n_ctx)``."""
-    if i + window + 1 < n:
-        prefetch_row(syn0, sent[i + window + 1])
-    reduce = 0
-    if shrink:
-        state = lcg(state)
-        reduce = below(state, window)
-    n_ctx = 0
-    for j in range(max(0, i - window + reduce), min(n, i + window + 1 - reduce)):
-        if j != i:
-            ctx[n_ctx] = sent[j]
-            n_ctx += 1
-    return state, n_ctx
-
-
-@numba.njit(inline="always", **JIT)
 def _rate(alpha, block, n_ctx, budget) -> tuple:
     """``(scale, block)`` for a window of ``n_ctx`` context rows: a window wider than ``budget``
     trains each pair at ``alpha · budget / n_ctx``, so its pairs together weigh ``budget`` pairs,
@@ -91,14 +50,15 @@ def _rate(alpha, block, n_ctx, budget) -> tuple:
 
 
 @numba.njit(inline="always", **JIT)
-def _huffman_path(word, codes, points, code_lens, targets, labels) -> int:
-    """Fill ``targets``/``labels`` with the inner nodes on ``word``'s Huffman path and the
-    branch taken at each (label ``1 − code``). Returns the path's length."""
-    n_h = code_lens[word]
-    for k in range(n_h):
-        targets[k] = points[word, k]
-        labels[k] = 1.0 - codes[word, k]
-    return n_h
+def _context(sent, n, i, window, reduce, ctx) -> int:
+    """Fill ``ctx`` with the words around ``sent[i]`` (``window − reduce`` each side); returns how
+    many."""
+    n_ctx = 0
+    for j in range(max(0, i - window + reduce), min(n, i + window + 1 - reduce)):
+        if j != i:
+            ctx[n_ctx] = sent[j]
+            n_ctx += 1
+    return n_ctx
 
 
 @numba.njit(inline="always", **JIT)
@@ -109,9 +69,9 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
     running ``loss`` and ``check``; ``scratch`` holds :func:`train_chunk`'s work arrays. Returns
     ``(state, pairs, loss, loss_count, check)``.
 
-    Inlined into :func:`train_chunk` (once per sentence). The window's kernels are called here
-    directly: routing their arrays through one more inlined function per word adds reference
-    counting to the hot loop and measured 15-20 % slower.
+    Inlined into :func:`train_chunk` (once per sentence). The work per word is written out here,
+    not in further inlined functions: each array routed through one per word measured slower
+    (6 % for the noise and context phases, 15-20 % for the window dispatch).
     """
     (ctx, marks, neu1e, grad, h, e, g, targets, labels, next_targets, next_labels, hs_targets,
      hs_labels) = scratch
@@ -124,10 +84,26 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
                                                      next_targets, next_labels, syn1neg)
     for i in range(n):
         if negative > 0:  # this word's noise was drawn (and prefetched) one step ahead
-            state, n_t, repeats, n_next, next_repeats = _take_noise(
-                state, sent, n, i, sg, share, negative, noise, syn1neg, targets, labels,
-                n_next, next_targets, next_labels, next_repeats)
-        state, n_ctx = _context(state, sent, n, i, window, shrink, ctx, syn0)
+            n_t = n_next
+            repeats = next_repeats
+            for k in range(n_t):
+                targets[k] = next_targets[k]
+                labels[k] = next_labels[k]
+            if i + 1 < n:
+                if sg or (i + 1) % share == 0:
+                    state, n_next, next_repeats = draw_negatives(
+                        state, sent[i + 1], negative, noise, next_targets, next_labels, syn1neg)
+                else:
+                    n_next = reuse_negatives(sent[i + 1], targets, n_t, next_targets,
+                                             next_labels, syn1neg)
+                    next_repeats = repeats
+        if i + window + 1 < n:
+            prefetch_row(syn0, sent[i + window + 1])
+        reduce = 0
+        if shrink:
+            state = lcg(state)
+            reduce = below(state, window)
+        n_ctx = _context(sent, n, i, window, reduce, ctx)
         if n_ctx == 0:
             continue
         scale, block = _rate(alpha, block_alpha, n_ctx, budget)
@@ -135,7 +111,11 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
         # each kernel is called with `general` as a literal: numba compiles the ordinary
         # window (the common case) and the general one separately
         if hs:
-            n_h = _huffman_path(sent[i], codes, points, code_lens, hs_targets, hs_labels)
+            word = sent[i]
+            n_h = code_lens[word]
+            for k in range(n_h):
+                hs_targets[k] = points[word, k]
+                hs_labels[k] = 1.0 - codes[word, k]
             if sg:  # a path may be longer than a block: always the general window
                 part, seen, m, state = sg_window(
                     syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h, True, rate, block,
