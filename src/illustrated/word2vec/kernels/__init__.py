@@ -22,9 +22,9 @@ Array conventions: ``syn0`` (input vectors) and ``syn1`` (output vectors: ``syn1
 sampling, the inner nodes of the Huffman tree for hierarchical softmax) are ``float32 [n, dim]``
 and C-contiguous; token ids are ``int32`` with ``-1`` for tokens outside the vocabulary.
 
-numba's on-disk cache checks only the file a compiled function is defined in, while
-:func:`train_chunk` inlines or links the functions of every module here: after editing one of
-them, delete this package's ``__pycache__`` (or touch ``chunk.py``) before running the trainer.
+numba's on-disk cache checks only the file a compiled function is defined in, while a kernel
+keeps the code it inlined or called from the other modules here: after editing one of them,
+delete this package's ``__pycache__`` (its ``.nbi``/``.nbc`` files) before training again.
 """
 
 from .cbow import cbow_window
