@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -48,11 +49,8 @@ def low_rank_unit(n: int, dim: int, seed: int, rank: int = 16, noise: float = 0.
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    """This process's resident memory now, in MiB."""
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def qps_single(index, queries: np.ndarray, k: int, **kw) -> float:
