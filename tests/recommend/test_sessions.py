@@ -129,3 +129,23 @@ def test_leave_last_out_with_more_validation_items_than_test_items():
         leave_last_out([h], validation=0)
     with pytest.raises(CorpusError, match="min_length must be at least 5"):
         leave_last_out([h], validation=3, min_length=4)
+
+
+@pytest.mark.parametrize("name,content", [
+    ("ratings.txt", "1,10,5,881250949\n1,11,3,881250950\n2,10,4,881250951\n2,12,1,881250952\n"),
+    ("u.txt", "1\t10\t5\t881250949\n1\t11\t3\t881250950\n2\t10\t4\t881250951\n2\t12\t1\t881250952\n"),
+    ("log.txt", "userId,movieId,rating,timestamp\n1,10,5,100\n1,11,3,101\n2,10,4,102\n2,12,1,103\n"),
+])
+def test_event_log_named_like_sessions_is_read_as_an_event_log(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_text(content)
+    histories = load_histories(p)
+    assert [(h.user, h.items) for h in histories] == [("1", ["10", "11"]), ("2", ["10", "12"])]
+    assert histories[0].times is not None
+
+
+def test_sessions_of_numbers_stay_sessions(tmp_path):
+    p = tmp_path / "s.txt"
+    p.write_text("1,2,3,4\n5,6,7\n8 9 10 1000000000\n")
+    assert [h.items for h in load_histories(p)] == [["1", "2", "3", "4"], ["5", "6", "7"],
+                                                    ["8", "9", "10", "1000000000"]]

@@ -31,10 +31,14 @@ MinRating = Annotated[float | None, typer.Option(help="Event logs: keep only eve
 
 def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
     """Histories from a sessions file or an event log read with the given columns."""
-    from ..recommend.sessions import EventColumns, load_histories
+    from ..recommend.sessions import EventColumns, is_event_log, load_histories
 
-    return load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
-                                             rating=rating_col, min_rating=min_rating))
+    histories = load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
+                                                  rating=rating_col, min_rating=min_rating))
+    if not is_event_log(path) and histories and histories[0].times is not None:
+        echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
+             "read as an event log, one history a user ordered by time")
+    return histories
 
 
 def _config(config_file: Path | None, overrides: dict):
