@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from illustrated.errors import ConfigError, FormatError
+from illustrated.errors import ConfigError, CorpusError, FormatError
 from illustrated.files import read_npz, write_npz
-from illustrated.recommend import Recommendation, Recommender
+from illustrated.recommend import Recommendation, Recommender, train_item2vec
 from illustrated.recommend.baselines import PopularityScorer
 from illustrated.recommend.evaluate import VectorScorer, evaluate
 from illustrated.recommend.config import Item2VecConfig
@@ -180,3 +180,17 @@ def test_batch_scores_are_the_one_at_a_time_scores(model, split, genres):
             return self.inner.scores(context)
 
     assert evaluate(VectorScorer(model, cat), split.test, cat) == evaluate(OneAtATime(), split.test, cat)
+
+
+def test_items_never_used_with_another_are_left_out_not_served_with_random_vectors():
+    sessions = [["a", "b", "c"], ["b", "c", "d"], ["a", "d"], ["lone"], ["twice", "twice"]] * 5
+    rec = train_item2vec(sessions, Item2VecConfig(dim=8, epochs=2, threads=1))
+    assert sorted(rec.vectors.keys) == ["a", "b", "c", "d"]
+    assert rec.left_out == ["lone", "twice"]
+    assert "lone" not in rec.similar("a", 10).items
+    assert rec.recommend(["lone"], 2).fallback
+
+
+def test_sessions_of_one_item_each_are_refused_not_trained():
+    with pytest.raises(CorpusError, match="single item: .* nothing to learn"):
+        train_item2vec([["a"], ["b"], ["a", "a"]], Item2VecConfig(dim=8, epochs=1, threads=1))

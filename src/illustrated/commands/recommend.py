@@ -100,6 +100,10 @@ def train(
     rec.save(output)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
+    if rec.left_out:
+        shown = ", ".join(rec.left_out[:5]) + (", …" if len(rec.left_out) > 5 else "")
+        echo(f"left out {len(rec.left_out):,} item(s) that never share a session with another "
+             f"(nothing learned about them; they are unknown to the model): {shown}")
     top = rec.vectors.keys[int(rec.popularity.argmax())]
     echo(f"most popular: {rec.label(top)}; similar: "
          + "; ".join(rec.label(i) for i in rec.similar(top, 5).items))
