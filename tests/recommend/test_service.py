@@ -117,3 +117,9 @@ def test_similar_answers_carry_names(model):
     rec = two_genres(per_genre=50)
     body = TestClient(create_app(rec)).get("/items/j0001/similar", params={"k": 3}).json()
     assert body["name"] == "Jazz 0001" and body["names"] == ["Jazz " + i[1:] for i in body["items"]]
+
+
+def test_an_unknown_item_is_listed_once_however_often_it_is_sent(client, model):
+    r = client.post("/recommend", json={"items": ["nope", model.vectors.keys[0], "nope", "nah"]})
+    assert r.status_code == 200 and r.json()["unknown"] == ["nope", "nah"]
+    assert "2 unknown item(s)" in r.json()["reason"]

@@ -197,11 +197,12 @@ class Recommender:
         weighs most; items with a zero vector are skipped).
 
         Returns the unit query vector ``[dim]`` float32 (None when no known item has a vector, or
-        their directions cancel out), the indices of all known items, and the unknown items.
+        their directions cancel out), the indices of all known items, and the unknown items (each
+        once, in the order first seen).
         """
         k2i = self.vectors.key_to_index
         known = [k2i[i] for i in items if i in k2i]
-        unknown = [i for i in items if i not in k2i]
+        unknown = list(dict.fromkeys(i for i in items if i not in k2i))  # each once, in order
         recent = [i for i in known if self._has_vector[i]][-self.max_context:]
         if not recent:
             return None, known, unknown
