@@ -81,3 +81,15 @@ def test_demo_checks_recommendations_against_the_hidden_genre(tmp_path):
     assert summary["hr10_item2vec"] > 2 * summary["hr10_popular"]
     rec = Recommender.load(summary["model"])
     assert len(rec) == 240 and any("hidden genre" in line for line in lines)
+
+
+def test_outputs_are_checked_before_training(tmp_path, sessions_file):
+    (tmp_path / "afile").write_text("")
+    for output, message in [("m.pkl", "written as .npz (got .pkl)"), ("m", "got no suffix"),
+                            (".", "is a directory"), ("afile/m.npz", "is a file, not a folder")]:
+        r = run("train", str(sessions_file), "-o", str(tmp_path / output), "--epochs", "1")
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+        assert "read " not in r.stdout
+    r = run("tune", str(sessions_file), "-o", str(tmp_path / "best.txt"))
+    assert r.returncode == 1 and "written as .json" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

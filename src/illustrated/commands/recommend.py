@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,23 @@ def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating)
         echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
              "read as an event log, one history a user ordered by time")
     return histories
+
+
+def _check_output(path: Path, suffix: str, what: str) -> None:
+    """Refuse, before any work, an output that cannot be written or would not be read back: the
+    wrong suffix, a directory, or a folder that is a file or not writable."""
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory; expected a {what} path ending in {suffix}")
+    if path.suffix.lower() != suffix:
+        raise ConfigError(f"{path}: a {what} is written as {suffix} (got "
+                          f"{path.suffix or 'no suffix'}); name the output e.g. {path.stem}{suffix}")
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{path}: cannot write there: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{path}: cannot write there: folder {folder} is not writable")
 
 
 def _config(config_file: Path | None, overrides: dict):
@@ -83,6 +101,7 @@ def train(
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
+    _check_output(output, ".npz", "model file")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
@@ -132,6 +151,7 @@ def tune(
     from ..recommend.sessions import leave_last_out
     from ..recommend.tune import tune as run_tune
 
+    _check_output(output, ".json", "settings file")
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
