@@ -93,3 +93,18 @@ def test_outputs_are_checked_before_training(tmp_path, sessions_file):
     r = run("tune", str(sessions_file), "-o", str(tmp_path / "best.txt"))
     assert r.returncode == 1 and "written as .json" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_before_loading(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = run("serve", str(tmp_path / "none.npz"), "--port", str(port))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == f"error: cannot listen on 127.0.0.1:{port}: port {port} is already in use " \
+                       "(another server?); choose another with --port\n"
+    r = run("serve", str(tmp_path / "none.npz"), "--port", "70000")
+    assert r.returncode == 1 and "expected a port from 0 to 65535" in r.stderr
