@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from illustrated.errors import CorpusError
-from illustrated.recommend.sessions import (History, leave_last_out, load_histories, read_events,
+from illustrated.recommend.sessions import (EventColumns, History, leave_last_out, load_histories, read_events,
                                             read_sessions, sessions_of, time_split)
 from illustrated.recommend.synthetic import genre_sessions
 
@@ -58,6 +58,8 @@ def test_parquet_event_log(tmp_path):
     ("user,item,timestamp\nu,a,soon\n", "e.csv:2: column 'timestamp': timestamp 'soon'"),
     ("user,item,timestamp\nu,a,1\nu,b\n", "e.csv:3: expected 3 fields"),
     ("", "empty event log"),
+    ("user,item,timestamp\nu,a,1\nu,b,nan\n", "e.csv:3: column 'timestamp': .* not a finite"),
+    ("user,item,timestamp\nu,a,inf\n", "e.csv:2: column 'timestamp': .* not a finite"),
 ])
 def test_bad_event_logs_name_file_and_line(tmp_path, content, message):
     p = tmp_path / "e.csv"
@@ -149,3 +151,10 @@ def test_sessions_of_numbers_stay_sessions(tmp_path):
     p.write_text("1,2,3,4\n5,6,7\n8 9 10 1000000000\n")
     assert [h.items for h in load_histories(p)] == [["1", "2", "3", "4"], ["5", "6", "7"],
                                                     ["8", "9", "10", "1000000000"]]
+
+
+def test_a_nan_rating_is_refused_not_kept_by_min_rating(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("user,item,rating,timestamp\nu,a,5,1\nu,b,NaN,2\n")
+    with pytest.raises(CorpusError, match="e.csv:3: column 'rating': rating 'NaN' is not a number"):
+        read_events(p, EventColumns(min_rating=4))

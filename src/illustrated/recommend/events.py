@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,9 +67,13 @@ class EventColumns:
 
 def _parse_time(value: str, where: str) -> float:
     try:
-        return float(value)
+        t = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(t):  # NaN would leave the user's events in no order at all
+            raise CorpusError(f"{where}: timestamp {value!r} is not a finite number")
+        return t
     try:
         return datetime.fromisoformat(value).timestamp()
     except ValueError:
@@ -78,9 +83,12 @@ def _parse_time(value: str, where: str) -> float:
 
 def _rating(value: str, where: str) -> float:
     try:
-        return float(value)
+        r = float(value)
     except ValueError:
         raise CorpusError(f"{where}: rating {value!r} is not a number") from None
+    if math.isnan(r):  # compares as neither above nor below --min-rating
+        raise CorpusError(f"{where}: rating {value!r} is not a number")
+    return r
 
 
 def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int, int, int | None]:
