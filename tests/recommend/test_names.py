@@ -84,3 +84,11 @@ def test_a_model_without_names_still_loads_and_damaged_names_are_refused(tmp_pat
     write_npz(tmp_path / "bad.npz", arrays, meta)
     with pytest.raises(FormatError, match=r"bad\.npz: item names are damaged"):
         Recommender.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("name,content", [("n.tsv", "\ufeff1\tFoo\r\n2\tBar\r\n"),
+                                          ("n.csv", '\ufeff"1","Foo, the"\r\n2,Bar\r\n')])
+def test_a_byte_order_mark_does_not_stick_to_the_first_id(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_bytes(content.encode("utf-8"))
+    assert sorted(read_names(p)) == ["1", "2"]

@@ -31,7 +31,7 @@ def _text(p) -> str:
     with open_binary(p) as f:
         data = f.read()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark would otherwise glue onto the first id
     except UnicodeDecodeError:
         return data.decode("latin-1")  # every byte is a character: never fails
 
