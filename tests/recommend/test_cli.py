@@ -108,3 +108,12 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_before_loading(tmp_path):
                        "(another server?); choose another with --port\n"
     r = run("serve", str(tmp_path / "none.npz"), "--port", "70000")
     assert r.returncode == 1 and "expected a port from 0 to 65535" in r.stderr
+
+
+def test_a_names_file_sharing_no_id_with_the_data_is_refused_before_training(tmp_path, sessions_file):
+    names = tmp_path / "names.tsv"
+    names.write_text("Foo\t1\nBar\t2\n")  # columns swapped: the names are taken for ids
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--names", str(names))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "none of its 2 ids ('Foo', 'Bar', …) is an item of" in r.stderr
+    assert not (tmp_path / "m.npz").exists()
