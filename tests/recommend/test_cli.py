@@ -117,3 +117,11 @@ def test_a_names_file_sharing_no_id_with_the_data_is_refused_before_training(tmp
     assert r.returncode == 1 and r.stderr.count("\n") == 1
     assert "none of its 2 ids ('Foo', 'Bar', …) is an item of" in r.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("config", ["[1, 2]", '{"best": 5}', '"dim"'])
+def test_a_config_that_is_not_an_object_is_one_line(tmp_path, sessions_file, config):
+    path = tmp_path / "c.json"
+    path.write_text(config)
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--config", str(path))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "expected a JSON object" in r.stderr

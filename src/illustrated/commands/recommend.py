@@ -68,7 +68,11 @@ def _config(config_file: Path | None, overrides: dict):
             data = json.loads(config_file.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise ConfigError(f"{config_file}: not a readable JSON config ({e})") from None
-        base = base.replace(**data.get("best", data))
+        settings = data.get("best", data) if isinstance(data, dict) else data
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{config_file}: expected a JSON object of settings (or the output "
+                              f"of `tune`), found {type(settings).__name__}")
+        base = base.replace(**settings)
     return base.replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
