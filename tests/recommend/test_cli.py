@@ -125,3 +125,13 @@ def test_a_config_that_is_not_an_object_is_one_line(tmp_path, sessions_file, con
     path.write_text(config)
     r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--config", str(path))
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "expected a JSON object" in r.stderr
+
+
+def test_evaluate_on_data_the_model_never_saw_is_refused(tmp_path, sessions_file):
+    model = tmp_path / "m.npz"
+    assert run("train", str(sessions_file), "-o", str(model), "--epochs", "1", "--dim", "8").returncode == 0
+    other = tmp_path / "other.txt"
+    other.write_text("a b c\nb c d a\n")
+    r = run("evaluate", str(model), "--test", str(other))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "none of the 2 held-out items" in r.stderr and "was the model trained on this data?" in r.stderr

@@ -199,6 +199,7 @@ def evaluate(
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
+    unknown = _unknown_targets(rec, model, test, split.test)
     rows = {"item2vec": ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)}
     if baselines:
         for name, make in bl.STUDY_BASELINES.items():
@@ -208,6 +209,19 @@ def evaluate(
     echo(f"{'':22}" + "".join(f"{n:>9}" for n in names))
     for system, m in rows.items():
         echo(f"{system:22}" + "".join(f"{m[n]:9.4f}" for n in names))
+    if unknown:
+        echo(f"({unknown:,} of the {len(split.test):,} held-out items are unknown to the model, "
+             "never trained on or left out: item2vec counts them as misses)")
+
+
+def _unknown_targets(rec, model: Path, test: Path, cases) -> int:
+    """How many held-out items the model does not know; none known is an error (a model trained
+    on other data: every score would be a silent miss)."""
+    unknown = sum(1 for c in cases if c.target not in rec)
+    if unknown == len(cases):
+        raise ConfigError(f"none of the {len(cases):,} held-out items of {test} is an item of "
+                          f"{model}: was the model trained on this data?")
+    return unknown
 
 
 def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:
