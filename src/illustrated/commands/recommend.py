@@ -30,6 +30,13 @@ RatingCol = Annotated[str | None, typer.Option(help="Event logs: the rating colu
 MinRating = Annotated[float | None, typer.Option(help="Event logs: keep only events rated at least this (explicit feedback).")]
 
 
+def _check_gap(gap_minutes: float | None) -> None:
+    """Refuse a session gap that would cut nothing sensible (negative or not a number)."""
+    if gap_minutes is not None and not gap_minutes >= 0:
+        raise ConfigError(f"--gap-minutes must be 0 or more (minutes of silence that start a new "
+                          f"session), got {gap_minutes:g}")
+
+
 def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
     """Histories from a sessions file or an event log read with the given columns."""
     from ..recommend.sessions import EventColumns, is_event_log, load_histories
@@ -106,6 +113,9 @@ def train(
     from ..recommend.sessions import leave_last_out, sessions_of
 
     _check_output(output, ".npz", "model file")
+    _check_gap(gap_minutes)
+    if index not in ("auto", "exact", "hnsw"):
+        raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
@@ -156,6 +166,7 @@ def tune(
     from ..recommend.tune import tune as run_tune
 
     _check_output(output, ".json", "settings file")
+    _check_gap(gap_minutes)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
@@ -195,6 +206,7 @@ def evaluate(
     from ..recommend.item2vec import Recommender
     from ..recommend.sessions import leave_last_out
 
+    _check_gap(gap_minutes)
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, n=held_out)
