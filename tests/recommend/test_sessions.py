@@ -158,3 +158,26 @@ def test_a_nan_rating_is_refused_not_kept_by_min_rating(tmp_path):
     p.write_text("user,item,rating,timestamp\nu,a,5,1\nu,b,NaN,2\n")
     with pytest.raises(CorpusError, match="e.csv:3: column 'rating': rating 'NaN' is not a number"):
         read_events(p, EventColumns(min_rating=4))
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_item_or_field(tmp_path):
+    p = tmp_path / "s.txt"
+    p.write_bytes(b"\xef\xbb\xbfa b\r\nc d\r\n")
+    assert read_sessions(p) == [["a", "b"], ["c", "d"]]
+    p = tmp_path / "u.csv"
+    p.write_bytes(b"\xef\xbb\xbf1,10,5,881250949\r\n1,11,3,881250950\r\n")
+    assert [(h.user, h.items) for h in read_events(p)] == [("1", ["10", "11"])]
+
+
+@pytest.mark.parametrize("name", ["s.txt.gz", "e.csv.gz", "s.txt.xz", "e.csv.bz2"])
+@pytest.mark.parametrize("damage", ["not compressed", "truncated"])
+def test_damaged_compressed_files_are_one_line_errors(tmp_path, name, damage):
+    import bz2
+    import lzma
+
+    p = tmp_path / name
+    compress = {".gz": gzip.compress, ".xz": lzma.compress, ".bz2": bz2.compress}[p.suffix]
+    data = compress(b"user,item,timestamp\n" + b"u,a,1\nu,b,2\n" * 500)
+    p.write_bytes(b"plain text" if damage == "not compressed" else data[:len(data) // 2])
+    with pytest.raises(CorpusError, match=f"{name}: damaged or not a {p.suffix} file"):
+        load_histories(p)

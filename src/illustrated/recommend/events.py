@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import lzma
 import math
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +26,11 @@ from ..errors import CorpusError
 from ..files import check_readable, open_binary
 from . import columns as col
 
-__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES"]
+__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES", "DAMAGED"]
 
 EVENT_SUFFIXES = (".csv", ".tsv", ".dat", ".data", ".parquet", ".pq")
+# what reading a damaged, truncated or mislabelled .gz/.bz2/.xz file raises
+DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 @dataclass
@@ -108,7 +112,7 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
 
 def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
     with open_binary(p) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # -sig: drop a BOM
         try:
             first_line = text.readline()
             if not first_line.strip():
@@ -139,6 +143,8 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
                 yield user, item, _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
         except UnicodeDecodeError:
             raise CorpusError(f"{p}: bytes are not valid utf-8") from None
+        except DAMAGED as e:
+            raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
 
 
 def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
