@@ -92,3 +92,10 @@ def test_a_byte_order_mark_does_not_stick_to_the_first_id(tmp_path, name, conten
     p = tmp_path / name
     p.write_bytes(content.encode("utf-8"))
     assert sorted(read_names(p)) == ["1", "2"]
+
+
+def test_a_damaged_compressed_names_file_is_one_line(tmp_path):
+    p = tmp_path / "movies.csv.gz"
+    p.write_bytes(b"movieId,title\n1,Foo\n")
+    with pytest.raises(CorpusError, match="movies.csv.gz: damaged or not a .gz file"):
+        read_names(p)

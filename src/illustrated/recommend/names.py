@@ -23,13 +23,17 @@ import numpy as np
 from ..errors import CorpusError, FormatError
 from ..files import check_readable, open_binary
 from . import columns as col
+from .events import DAMAGED
 
 __all__ = ["read_names", "pack_names", "unpack_names"]
 
 
 def _text(p) -> str:
-    with open_binary(p) as f:
-        data = f.read()
+    try:
+        with open_binary(p) as f:
+            data = f.read()
+    except DAMAGED as e:
+        raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
     try:
         return data.decode("utf-8-sig")  # a byte-order mark would otherwise glue onto the first id
     except UnicodeDecodeError:
