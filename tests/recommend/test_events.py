@@ -122,3 +122,17 @@ def test_found_columns_and_the_rating_filter_keep_exactly_the_right_events(
     for u, m, r, t in sorted(kept, key=lambda e: e[3]):
         expected.setdefault(f"u{u}", []).append(f"m{m}")
     assert items_by_user(got) == expected
+
+
+@pytest.mark.parametrize("unit", [1, 1_000, 1_000_000, 1_000_000_000])
+def test_unix_times_in_milliseconds_or_finer_are_read_as_seconds(tmp_path, unit):
+    from illustrated.recommend.sessions import sessions_of
+
+    p = tmp_path / "events.csv"
+    start = 1_433_221_332  # RetailRocket-like: 2015, written in milliseconds
+    minutes = [0, 5, 10, 70, 75]  # a gap of an hour after the third event
+    p.write_text("timestamp,visitorid,itemid\n"
+                 + "".join(f"{(start + 60 * m) * unit},v,i{m}\n" for m in minutes))
+    (h,) = read_events(p)
+    assert h.times[0] == pytest.approx(start) and h.times[-1] == pytest.approx(start + 75 * 60)
+    assert sessions_of(h, 30) == [["i0", "i5", "i10"], ["i70", "i75"]]

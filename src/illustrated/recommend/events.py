@@ -174,6 +174,9 @@ def read_events(path: str | os.PathLike, columns: EventColumns | None = None) ->
     """Read a CSV/TSV or Parquet event log into one time-ordered :class:`History` per user.
 
     Ties in time keep the file's order (a stable sort), so logs written in order stay in order.
+    Times are in seconds: Unix times in milliseconds, microseconds or nanoseconds (every one past
+    the year 5000 as seconds; RetailRocket, many app logs) are scaled to seconds, so that a
+    session gap in minutes means minutes.
     """
     p = check_readable(path, "event log")
     cols = columns or EventColumns()
@@ -185,8 +188,19 @@ def read_events(path: str | os.PathLike, columns: EventColumns | None = None) ->
     if not by_user:
         kept = f" rated at least {cols.min_rating:g}" if cols.min_rating is not None else ""
         raise CorpusError(f"{p}: no events{kept} found")
+    scale = _to_seconds(min(t for events in by_user.values() for t, _ in events))
     out = []
     for u, events in by_user.items():
         events.sort(key=lambda e: e[0])
-        out.append(History(u, [i for _, i in events], [t for t, _ in events]))
+        out.append(History(u, [i for _, i in events], [t * scale for t, _ in events]))
     return out
+
+
+def _to_seconds(earliest: float) -> float:
+    """The factor turning a log's times into seconds, from its earliest time: 1, or 1e-3, 1e-6,
+    1e-9 for Unix times in milli-, micro- or nanoseconds (past 1e11 s, the year 5138, as
+    seconds)."""
+    scale = 1.0
+    while earliest * scale >= 1e11 and scale > 1e-9:
+        scale /= 1000.0
+    return scale

@@ -129,7 +129,7 @@ def looks_like_event_log(path: str | os.PathLike, sample: int = 20) -> bool:
         return False
     if not all(col.looks_numeric(r) for r in rows):
         return False
-    return all(1e8 <= float(r[-1]) < 1e13 and float(r[-1]).is_integer() for r in rows)
+    return all(1e8 <= float(r[-1]) < 1e19 and float(r[-1]).is_integer() for r in rows)
 
 
 def load_histories(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
