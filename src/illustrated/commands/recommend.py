@@ -66,6 +66,17 @@ def _check_output(path: Path, suffix: str, what: str) -> None:
         raise ConfigError(f"{path}: cannot write there: folder {folder} is not writable")
 
 
+def _check_names_match(names: Path, id_to_name: dict, sessions: Path, histories) -> None:
+    """Refuse a names file none of whose ids is an item of the data (a wrong file or id column):
+    the model would silently carry no name at all."""
+    items = {i for h in histories for i in h.items}
+    if not any(k in items for k in id_to_name):
+        ids = ", ".join(repr(k) for k in list(id_to_name)[:3])
+        seen = ", ".join(repr(i) for i in list(items)[:3])
+        raise ConfigError(f"{names}: none of its {len(id_to_name):,} ids ({ids}, …) is an item of "
+                          f"{sessions} ({seen}, …); is --names-id-col the right column?")
+
+
 def _config(config_file: Path | None, overrides: dict):
     from ..recommend.config import Item2VecConfig
 
@@ -120,6 +131,8 @@ def train(
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    if id_to_name is not None:
+        _check_names_match(names, id_to_name, sessions, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
     echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
          f"users or sessions from {sessions}")
