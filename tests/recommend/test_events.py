@@ -136,3 +136,10 @@ def test_unix_times_in_milliseconds_or_finer_are_read_as_seconds(tmp_path, unit)
     (h,) = read_events(p)
     assert h.times[0] == pytest.approx(start) and h.times[-1] == pytest.approx(start + 75 * 60)
     assert sessions_of(h, 30) == [["i0", "i5", "i10"], ["i70", "i75"]]
+
+
+def test_min_rating_on_a_headerless_log_without_ratings_is_an_error(tmp_path):
+    p = tmp_path / "u.csv"
+    p.write_text("1,10,881250949\n1,11,881250950\n")
+    with pytest.raises(CorpusError, match="u.csv:1: .* no rating to filter with --min-rating"):
+        read_events(p, EventColumns(min_rating=4))

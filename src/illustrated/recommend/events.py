@@ -103,6 +103,9 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
         raise CorpusError(f"{p}:1: the file has no header line, so {', '.join(named)} cannot name "
                           "a column (add a header, or leave the columns in MovieLens order)")
     if len(first) == 3:
+        if cols.min_rating is not None:
+            raise CorpusError(f"{p}:1: no header line and 3 columns (user, item, timestamp): no "
+                              "rating to filter with --min-rating")
         return 0, 1, 2, None
     if len(first) == 4:
         return 0, 1, 3, 2 if cols.min_rating is not None else None
