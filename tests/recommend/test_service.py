@@ -136,3 +136,9 @@ def test_an_unknown_item_is_listed_once_however_often_it_is_sent(client, model):
     r = client.post("/recommend", json={"items": ["nope", model.vectors.keys[0], "nope", "nah"]})
     assert r.status_code == 200 and r.json()["unknown"] == ["nope", "nah"]
     assert "2 unknown item(s)" in r.json()["reason"]
+
+
+def test_a_body_sent_without_a_json_content_type_says_how_to_send_it(client):
+    r = client.post("/recommend", content=b'{"items": ["x"]}',
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 422 and "Content-Type: application/json" in r.json()["detail"][0]["msg"]

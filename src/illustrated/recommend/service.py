@@ -87,13 +87,17 @@ def _json_safe(value):
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     """422 with FastAPI's list of errors, always valid JSON (a NaN or 1e400 in the body would
-    otherwise make the error itself fail to render, a 500), and a hint for numeric item ids."""
+    otherwise make the error itself fail to render, a 500), with hints for numeric item ids and
+    bodies sent without a JSON content type."""
     errors = _json_safe(jsonable_encoder(exc.errors()))
     for e in errors:
         loc = e.get("loc", [])
         number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
         if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
             e["msg"] += ' (item ids are JSON strings: "42", not 42)'
+        if e.get("type") == "model_attributes_type" and loc == ["body"] \
+                and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
+            e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
     return JSONResponse({"detail": errors}, status_code=422)
 
 
