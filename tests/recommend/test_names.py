@@ -99,3 +99,11 @@ def test_a_damaged_compressed_names_file_is_one_line(tmp_path):
     p.write_bytes(b"movieId,title\n1,Foo\n")
     with pytest.raises(CorpusError, match="movies.csv.gz: damaged or not a .gz file"):
         read_names(p)
+
+
+def test_a_header_with_an_id_column_but_no_name_column_is_an_error_not_data(tmp_path):
+    p = tmp_path / "movies.csv"
+    p.write_text("movieId,genres\n1,Animation|Comedy\n2,Drama\n")
+    with pytest.raises(CorpusError, match=r"movies\.csv:1: no name column .* --names-col"):
+        read_names(p)
+    assert read_names(p, name_col="genres") == {"1": "Animation|Comedy", "2": "Drama"}

@@ -46,7 +46,9 @@ def _columns(first: list[str], id_col: str | None, name_col: str | None,
     names = [col.normal(h) for h in first]
     known_id = any(col.normal(k) in names for k in col.ID)
     known_name = any(col.normal(k) in names for k in col.NAME)
-    if id_col or name_col or (known_id and known_name):
+    # one known column name is a header too (``movieId,genres``): the other must then be named,
+    # rather than the header and every row be read as id → name
+    if id_col or name_col or known_id or known_name:
         i = col.find_column(first, col.ID, id_col, "id", where, "--names-id-col")
         n = col.find_column(first, col.NAME, name_col, "name", where, "--names-col")
         return i, n, True
