@@ -143,3 +143,10 @@ def test_min_rating_on_a_headerless_log_without_ratings_is_an_error(tmp_path):
     p.write_text("1,10,881250949\n1,11,881250950\n")
     with pytest.raises(CorpusError, match="u.csv:1: .* no rating to filter with --min-rating"):
         read_events(p, EventColumns(min_rating=4))
+
+
+def test_a_nan_min_rating_is_refused_not_a_filter_that_keeps_everything():
+    from illustrated.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--min-rating must be a number, got nan"):
+        EventColumns(min_rating=float("nan"))

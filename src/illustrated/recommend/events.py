@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import CorpusError
+from ..errors import ConfigError, CorpusError
 from ..files import check_readable, open_binary
 from . import columns as col
 
@@ -57,6 +57,11 @@ class EventColumns:
     time: str | None = None
     rating: str | None = None
     min_rating: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_rating is not None and math.isnan(self.min_rating):
+            # every comparison with NaN is false: no event would be filtered out
+            raise ConfigError("--min-rating must be a number, got nan")
 
     def positions(self, header: list[str], where: str) -> tuple[int, int, int, int | None]:
         """Positions of the user, item, time and (when needed) rating columns in ``header``."""
