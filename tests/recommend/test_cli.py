@@ -138,7 +138,8 @@ def test_evaluate_on_data_the_model_never_saw_is_refused(tmp_path, sessions_file
 
 
 @pytest.mark.parametrize("option,value,message", [("--index", "fast", "--index must be"),
-                                                  ("--gap-minutes", "-5", "--gap-minutes must be 0 or more")])
+                                                  ("--gap-minutes", "-5", "--gap-minutes must be 0 or more"),
+                                                  ("--held-out", "0", "--held-out must be at least 1")])
 def test_bad_settings_are_refused_before_reading_the_data(tmp_path, option, value, message):
     r = run("train", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m.npz"), option, value)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr

@@ -30,11 +30,15 @@ RatingCol = Annotated[str | None, typer.Option(help="Event logs: the rating colu
 MinRating = Annotated[float | None, typer.Option(help="Event logs: keep only events rated at least this (explicit feedback).")]
 
 
-def _check_gap(gap_minutes: float | None) -> None:
-    """Refuse a session gap that would cut nothing sensible (negative or not a number)."""
+def _check_gap(gap_minutes: float | None, **counts: int) -> None:
+    """Refuse a session gap that would cut nothing sensible (negative or not a number), and
+    counts of held-out items (``held_out=…``, ``validation=…``) below 1, naming the option."""
     if gap_minutes is not None and not gap_minutes >= 0:
         raise ConfigError(f"--gap-minutes must be 0 or more (minutes of silence that start a new "
                           f"session), got {gap_minutes:g}")
+    for name, value in counts.items():
+        if value < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
 
 
 def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
@@ -124,7 +128,7 @@ def train(
     from ..recommend.sessions import leave_last_out, sessions_of
 
     _check_output(output, ".npz", "model file")
-    _check_gap(gap_minutes)
+    _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
@@ -179,7 +183,7 @@ def tune(
     from ..recommend.tune import tune as run_tune
 
     _check_output(output, ".json", "settings file")
-    _check_gap(gap_minutes)
+    _check_gap(gap_minutes, validation=validation)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
@@ -219,7 +223,7 @@ def evaluate(
     from ..recommend.item2vec import Recommender
     from ..recommend.sessions import leave_last_out
 
-    _check_gap(gap_minutes)
+    _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
     split = leave_last_out(histories, gap_minutes, n=held_out)
