@@ -151,6 +151,8 @@ def test_sessions_of_numbers_stay_sessions(tmp_path):
     p.write_text("1,2,3,4\n5,6,7\n8 9 10 1000000000\n")
     assert [h.items for h in load_histories(p)] == [["1", "2", "3", "4"], ["5", "6", "7"],
                                                     ["8", "9", "10", "1000000000"]]
+    p.write_text("214536502,214536500,214536506,214577561\n214662742,214662742,214825110,214757390\n")
+    assert [len(h.items) for h in load_histories(p)] == [4, 4]  # product ids, not ratings and times
 
 
 def test_a_nan_rating_is_refused_not_kept_by_min_rating(tmp_path):

@@ -100,7 +100,7 @@ def looks_like_event_log(path: str | os.PathLike, sample: int = 20) -> bool:
 
     Either its first line is a header naming a user (or session) and an item column, or its first
     ``sample`` lines are all ``user item [rating] timestamp`` numbers (MovieLens order, split by
-    tabs, commas, ``;``, ``|`` or ``::``) ending in a Unix time. Read as sessions, such a file would
+    tabs, commas, ``;``, ``|`` or ``::``) ending in a Unix time, the rating at most 100. Read as sessions, such a file would
     make every event a "session" of numbers and train on garbage.
     """
     p = check_readable(path, "sessions file")
@@ -129,7 +129,9 @@ def looks_like_event_log(path: str | os.PathLike, sample: int = 20) -> bool:
         return False
     if not all(col.looks_numeric(r) for r in rows):
         return False
-    return all(1e8 <= float(r[-1]) < 1e19 and float(r[-1]).is_integer() for r in rows)
+    # a Unix time last, and with four columns a rating (not a fourth item id) before it
+    return all(1e8 <= float(r[-1]) < 1e19 and float(r[-1]).is_integer()
+               and (len(r) == 3 or abs(float(r[2])) <= 100) for r in rows)
 
 
 def load_histories(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
