@@ -150,3 +150,11 @@ def test_a_nan_min_rating_is_refused_not_a_filter_that_keeps_everything():
 
     with pytest.raises(ConfigError, match="--min-rating must be a number, got nan"):
         EventColumns(min_rating=float("nan"))
+
+
+def test_sessions_in_a_csv_file_are_not_read_as_a_headerless_log(tmp_path):
+    p = tmp_path / "sessions.csv"
+    p.write_text("1,2,3,4\n4,5,6,7,8\n9,10,11,12\n")
+    with pytest.raises(CorpusError, match=r"sessions.csv:2: expected 4 fields, found 5; no header"
+                                          r".*\(sessions, one a line, go in a .txt file\)"):
+        read_events(p)

@@ -129,7 +129,8 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
             rows = col.split_rows(itertools.chain([first_line], text), delimiter)
             _, first = next(rows)
             header = [h.strip() for h in first]
-            if col.looks_numeric(header):
+            headerless = col.looks_numeric(header)
+            if headerless:
                 iu, ii, it, ir = _headerless(header, cols, p)
                 rows = itertools.chain([(1, first)], rows)
                 header = ["user", "item", "rating", "timestamp"] if len(header) == 4 else \
@@ -140,8 +141,11 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
             for n, row in rows:
                 if not row or all(not c.strip() for c in row):
                     continue
-                if len(row) <= width:
-                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}")
+                if len(row) <= width or (headerless and len(row) != len(header)):
+                    # without a header, a ragged file is more likely sessions than a log
+                    hint = ("; no header line, so read as user, item, [rating,] timestamp (sessions, "
+                            "one a line, go in a .txt file)") if headerless else ""
+                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}{hint}")
                 user, item = row[iu].strip(), row[ii].strip()
                 if not user or not item:
                     raise CorpusError(f"{p}:{n}: empty {header[iu] if not user else header[ii]!r}")
