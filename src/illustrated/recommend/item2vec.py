@@ -355,9 +355,10 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     if not sessions:
         raise ConfigError("no sessions to train on")
     if not any(len(set(s)) > 1 for s in sessions):
-        raise CorpusError(f"every one of the {len(sessions):,} sessions holds a single item: "
-                          "item2vec learns from items used together, so there is nothing to learn "
-                          "(check that the user or session column is the right one)")
+        raise CorpusError(f"every one of the {len(sessions):,} training sessions holds a single "
+                          "item: item2vec learns from items used together, so there is nothing to "
+                          "learn (is the user or session column the right one? do the histories "
+                          "hold more items than are held out?)")
     longest = max(len(s) for s in sessions)
     model = Word2Vec(config.word2vec_config(longest))
     model.train(sessions, progress=progress, log_path=log_path)
