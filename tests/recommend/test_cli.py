@@ -143,3 +143,21 @@ def test_evaluate_on_data_the_model_never_saw_is_refused(tmp_path, sessions_file
 def test_bad_settings_are_refused_before_reading_the_data(tmp_path, option, value, message):
     r = run("train", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m.npz"), option, value)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+
+
+
+def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
+    import socket
+
+    from illustrated.commands.recommend import _check_listen
+    from illustrated.errors import ConfigError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        # as "localhost" may resolve: a free address first, then the one in use
+        infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
+        monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: infos)
+        with pytest.raises(ConfigError, match=f"port {port} is already in use"):
+            _check_listen("localhost", port)

@@ -341,18 +341,21 @@ def _check_listen(host: str, port: int) -> None:
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port {port}: expected a port from 0 to 65535")
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as e:
         raise ConfigError(f"--host {host!r}: not an address this machine can listen on ({e})") from None
-    with socket.socket(family, kind, proto) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            s.bind(address)
-        except OSError as e:
-            if e.errno == errno.EADDRINUSE:
-                raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in use "
-                                  "(another server?); choose another with --port") from None
-            raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    for family, kind, proto, _, address in dict.fromkeys(infos):  # every address, as asyncio binds
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                s.bind(address)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in "
+                                      "use (another server?); choose another with --port") from None
+                raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 def demo(out: Path, echo) -> dict:
