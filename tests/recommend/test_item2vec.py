@@ -194,3 +194,15 @@ def test_items_never_used_with_another_are_left_out_not_served_with_random_vecto
 def test_sessions_of_one_item_each_are_refused_not_trained():
     with pytest.raises(CorpusError, match="training sessions holds a single item: .* nothing to learn .*held out"):
         train_item2vec([["a"], ["b"], ["a", "a"]], Item2VecConfig(dim=8, epochs=1, threads=1))
+
+
+def test_a_model_with_a_damaged_array_header_is_refused(model, tmp_path):
+    path = model.save(tmp_path / "m.npz")
+    data = bytearray(path.read_bytes())
+    # the header of a large member: parsed before the zip's checksum is, at the member's end
+    start = data.index(b"{'descr'", data.index(b"vectors.npy"))
+    end = data.index(b"}", start)
+    data[end] = ord(" ")  # the header's dict is never closed
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="m.npz: not a readable .npz model file"):
+        Recommender.load(path)
