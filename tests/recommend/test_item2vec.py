@@ -206,3 +206,13 @@ def test_a_model_with_a_damaged_array_header_is_refused(model, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(FormatError, match="m.npz: not a readable .npz model file"):
         Recommender.load(path)
+
+
+@pytest.mark.parametrize("key,value", [("decay", "x"), ("max_context", None), ("rules_weight", float("inf")),
+                                       ("rules_last", 0), ("config", [1]), ("config", {"nope": 1})])
+def test_a_model_with_damaged_settings_is_refused(model, tmp_path, key, value):
+    path = model.save(tmp_path / "m.npz")
+    arrays, meta = read_npz(path)
+    write_npz(path, arrays, {**meta, key: value})
+    with pytest.raises(FormatError, match="m.npz: damaged settings"):
+        Recommender.load(path)

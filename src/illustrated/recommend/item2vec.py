@@ -29,7 +29,7 @@ from ..files import check_finite
 from .config import Item2VecConfig
 from .index import ExactIndex, build_index
 from .rules import rule_scores, session_rules
-from .storage import read_model, write_model
+from .storage import read_model, read_settings, write_model
 
 __all__ = ["Recommendation", "Recommender", "train_item2vec"]
 
@@ -326,13 +326,9 @@ class Recommender:
         """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
         damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
         stored = read_model(path)
-        settings = stored.settings
-        config = Item2VecConfig(**settings["config"]) if settings.get("config") else None
-        return cls(stored.vectors, stored.popularity, index=stored.index,
-                   decay=settings.get("decay", 0.8), max_context=settings.get("max_context", 50),
-                   config=config, names=stored.names, rules=stored.rules,
-                   rules_weight=settings.get("rules_weight", 0.0),
-                   rules_last=settings.get("rules_last", 5))
+        values, config = read_settings(stored.settings, path)
+        return cls(stored.vectors, stored.popularity, index=stored.index, config=config,
+                   names=stored.names, rules=stored.rules, **values)
 
 
 def _check_k(k: int) -> None:

@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ..errors import FormatError
+from ..errors import ConfigError, FormatError
 from ..files import check_finite, read_npz, write_npz
+from .config import Item2VecConfig
 from .index import index_from_arrays
 from .names import pack_names, unpack_names
 
-__all__ = ["FORMAT", "StoredModel", "write_model", "read_model"]
+__all__ = ["FORMAT", "StoredModel", "write_model", "read_model", "read_settings"]
 
 FORMAT = "illustrated.recommender/1"
 _RULES = ("rules_indptr", "rules_indices", "rules_data")
@@ -125,3 +126,22 @@ def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matri
     check_finite(data, path, "rule weights", "load")
     return sparse.csr_matrix((data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64)),
                              shape=(n, n))
+
+
+# settings of models saved before they were stored (the values those releases used)
+_QUERY_DEFAULTS = {"decay": 0.8, "max_context": 50, "rules_weight": 0.0, "rules_last": 5}
+
+
+def read_settings(settings: dict, path) -> tuple[dict, Item2VecConfig | None]:
+    """The stored query settings (``decay``, ``max_context``, ``rules_weight``, ``rules_last``)
+    and training config, checked as training checks them: a damaged value is a
+    :class:`FormatError` naming the file, never a traceback or answers with infinite scores."""
+    try:
+        config = settings.get("config")
+        if config is not None and not isinstance(config, dict):
+            raise ConfigError(f"config must be a JSON object, got {type(config).__name__}")
+        values = {k: settings.get(k, v) for k, v in _QUERY_DEFAULTS.items()}
+        Item2VecConfig().replace(**values)  # raises a ConfigError naming a bad value
+        return values, Item2VecConfig().replace(**config) if config else None
+    except (ConfigError, TypeError, ValueError) as e:
+        raise FormatError(f"{path}: damaged settings ({e})") from None
