@@ -216,3 +216,18 @@ def test_a_model_with_damaged_settings_is_refused(model, tmp_path, key, value):
     write_npz(path, arrays, {**meta, key: value})
     with pytest.raises(FormatError, match="m.npz: damaged settings"):
         Recommender.load(path)
+
+
+@pytest.mark.parametrize("key,make,message", [
+    ("keys", lambda a: np.arange(len(a["keys"])), "keys must be text"),
+    ("popularity", lambda a: np.full(len(a["keys"]), np.nan), "popularity must be integers"),
+    ("counts", lambda a: np.full(len(a["keys"]), "a"), "counts must be integers"),
+    ("counts", lambda a: np.full(len(a["keys"]), -1), "counts must not be negative"),
+    ("vectors", lambda a: a["vectors"].astype(np.int32), "vectors must be floating-point"),
+])
+def test_a_model_with_arrays_of_the_wrong_kind_is_refused(model, tmp_path, key, make, message):
+    path = model.save(tmp_path / "m.npz")
+    arrays, meta = read_npz(path)
+    write_npz(path, {**arrays, key: make(arrays)}, meta)
+    with pytest.raises(FormatError, match=f"m.npz: {message}"):
+        Recommender.load(path)

@@ -90,6 +90,7 @@ def read_model(path: str | os.PathLike) -> StoredModel:
     if meta.get("format") != FORMAT:
         raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
                           f"expected {FORMAT!r})")
+    _check_kinds(arrays, path)
     keys = arrays["keys"].tolist()
     vectors = arrays["vectors"]
     if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
@@ -109,6 +110,21 @@ def read_model(path: str | os.PathLike) -> StoredModel:
     settings = {k: v for k, v in meta.items() if k not in ("format", "index")}
     return StoredModel(kv, arrays["popularity"], index, names, _read_rules(arrays, len(keys), path),
                        settings)
+
+
+def _check_kinds(arrays: dict[str, np.ndarray], path) -> None:
+    """Keys are strings, vectors floats of at least one dimension, counts and popularity
+    non-negative integers: anything else is a foreign or damaged file."""
+    kinds = {"keys": ("U", "text"), "vectors": ("f", "floating-point numbers"),
+             "counts": ("iu", "integers"), "popularity": ("iu", "integers")}
+    for name, (kind, what) in kinds.items():
+        if arrays[name].dtype.kind not in kind:
+            raise FormatError(f"{path}: {name} must be {what}, found {arrays[name].dtype}")
+    for name in ("counts", "popularity"):
+        if arrays[name].size and arrays[name].min() < 0:
+            raise FormatError(f"{path}: {name} must not be negative")
+    if arrays["vectors"].ndim == 2 and arrays["vectors"].shape[1] == 0:
+        raise FormatError(f"{path}: item vectors have no dimension")
 
 
 def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matrix | None:
