@@ -161,3 +161,8 @@ def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
         monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: infos)
         with pytest.raises(ConfigError, match=f"port {port} is already in use"):
             _check_listen("localhost", port)
+
+
+def test_gap_minutes_on_sessions_without_times_is_an_error_not_ignored(tmp_path, sessions_file):
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--gap-minutes", "30")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--gap-minutes needs times" in r.stderr

@@ -41,8 +41,9 @@ def _check_gap(gap_minutes: float | None, **counts: int) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
 
 
-def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
-    """Histories from a sessions file or an event log read with the given columns."""
+def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating, gap=None):
+    """Histories from a sessions file or an event log read with the given columns; a session
+    ``gap`` for a file without times is an error rather than silently ignored."""
     from ..recommend.sessions import EventColumns, is_event_log, load_histories
 
     histories = load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
@@ -50,6 +51,9 @@ def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating)
     if not is_event_log(path) and histories and histories[0].times is not None:
         echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
              "read as an event log, one history a user ordered by time")
+    if gap is not None and histories and histories[0].times is None:
+        raise ConfigError(f"{path}: --gap-minutes needs times (an event log); sessions, one a "
+                          "line, are already cut into sessions")
     return histories
 
 
@@ -134,7 +138,7 @@ def train(
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
-    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
@@ -184,7 +188,7 @@ def tune(
 
     _check_output(output, ".json", "settings file")
     _check_gap(gap_minutes, validation=validation)
-    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
 
@@ -225,7 +229,7 @@ def evaluate(
 
     _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
-    histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
+    histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
     unknown = _unknown_targets(rec, model, test, split.test)
