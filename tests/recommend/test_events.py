@@ -158,3 +158,14 @@ def test_sessions_in_a_csv_file_are_not_read_as_a_headerless_log(tmp_path):
     with pytest.raises(CorpusError, match=r"sessions.csv:2: expected 4 fields, found 5; no header"
                                           r".*\(sessions, one a line, go in a .txt file\)"):
         read_events(p)
+
+
+def test_an_ecommerce_log_with_utc_times_and_user_sessions(tmp_path):
+    p = tmp_path / "2019-Oct.csv"
+    p.write_text("event_time,event_type,product_id,category_id,brand,price,user_id,user_session\n"
+                 "2019-10-01 00:00:05 UTC,view,44600062,2103807459595387724,shiseido,35.79,541312140,s1\n"
+                 "2019-10-01 00:00:00 UTC,view,3900821,2053013552326770905,aqua,33.20,541312140,s1\n"
+                 "2019-10-01 00:10:00 UTC,view,17200506,2053013559792632471,,543.10,541312140,s2\n")
+    histories = read_events(p)
+    assert [(h.user, h.items) for h in histories] == [("s1", ["3900821", "44600062"]), ("s2", ["17200506"])]
+    assert histories[0].times == [1569888000.0, 1569888005.0]

@@ -83,8 +83,11 @@ def _parse_time(value: str, where: str) -> float:
         if not math.isfinite(t):  # NaN would leave the user's events in no order at all
             raise CorpusError(f"{where}: timestamp {value!r} is not a finite number")
         return t
+    iso = value
+    if iso.upper().endswith((" UTC", " GMT")):  # "2019-10-01 00:00:00 UTC" (Kaggle e-commerce logs)
+        iso = iso[:-4] + "+00:00"
     try:
-        return datetime.fromisoformat(value).timestamp()
+        return datetime.fromisoformat(iso).timestamp()
     except ValueError:
         raise CorpusError(f"{where}: timestamp {value!r} is neither a number nor an ISO 8601 "
                           "date") from None
