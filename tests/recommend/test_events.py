@@ -169,3 +169,10 @@ def test_an_ecommerce_log_with_utc_times_and_user_sessions(tmp_path):
     histories = read_events(p)
     assert [(h.user, h.items) for h in histories] == [("s1", ["3900821", "44600062"]), ("s2", ["17200506"])]
     assert histories[0].times == [1569888000.0, 1569888005.0]
+
+
+def test_a_first_line_of_data_is_not_taken_for_a_header(tmp_path):
+    p = tmp_path / "clicks.dat"
+    p.write_text("1,2014-04-07T10:51:09.277Z,214536502,0\n1,2014-04-07T10:54:09.868Z,214536500,0\n")
+    with pytest.raises(CorpusError, match=r"clicks.dat:1: the first line looks like data, not a header"):
+        read_events(p, EventColumns(user="0"))  # "0" would otherwise name the fourth field

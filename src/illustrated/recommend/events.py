@@ -121,6 +121,17 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
                       "user,item,timestamp or user,item,rating,timestamp in that order")
 
 
+def _check_header(header: list[str], p: Path) -> None:
+    """Refuse a first line of data taken for a header (``1,2014-04-07T10:51:09Z,214536502``):
+    its values would be matched as column names."""
+    numbers = [h for h in header if col.looks_numeric([h])]
+    if numbers:
+        raise CorpusError(f"{p}:1: the first line looks like data, not a header (it holds the "
+                          f"number {numbers[0]!r}); add a header line naming the columns (e.g. "
+                          "user_id,item_id,timestamp), or give a header-less log as numbers "
+                          "only: user,item[,rating],timestamp")
+
+
 def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
     with open_binary(p) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # -sig: drop a BOM
@@ -139,6 +150,7 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
                 header = ["user", "item", "rating", "timestamp"] if len(header) == 4 else \
                     ["user", "item", "timestamp"]
             else:
+                _check_header(header, p)
                 iu, ii, it, ir = cols.positions(header, f"{p}:1")
             width = max(x for x in (iu, ii, it, ir) if x is not None)
             for n, row in rows:
