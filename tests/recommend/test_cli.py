@@ -81,3 +81,88 @@ def test_demo_checks_recommendations_against_the_hidden_genre(tmp_path):
     assert summary["hr10_item2vec"] > 2 * summary["hr10_popular"]
     rec = Recommender.load(summary["model"])
     assert len(rec) == 240 and any("hidden genre" in line for line in lines)
+
+
+def test_outputs_are_checked_before_training(tmp_path, sessions_file):
+    (tmp_path / "afile").write_text("")
+    for output, message in [("m.pkl", "written as .npz (got .pkl)"), ("m", "got no suffix"),
+                            (".", "is a directory"), ("afile/m.npz", "is a file, not a folder")]:
+        r = run("train", str(sessions_file), "-o", str(tmp_path / output), "--epochs", "1")
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+        assert "read " not in r.stdout
+    r = run("tune", str(sessions_file), "-o", str(tmp_path / "best.txt"))
+    assert r.returncode == 1 and "written as .json" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_before_loading(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = run("serve", str(tmp_path / "none.npz"), "--port", str(port))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == f"error: cannot listen on 127.0.0.1:{port}: port {port} is already in use " \
+                       "(another server?); choose another with --port\n"
+    r = run("serve", str(tmp_path / "none.npz"), "--port", "70000")
+    assert r.returncode == 1 and "expected a port from 0 to 65535" in r.stderr
+
+
+def test_a_names_file_sharing_no_id_with_the_data_is_refused_before_training(tmp_path, sessions_file):
+    names = tmp_path / "names.tsv"
+    names.write_text("Foo\t1\nBar\t2\n")  # columns swapped: the names are taken for ids
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--names", str(names))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "none of its 2 ids ('Foo', 'Bar', …) is an item of" in r.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("config", ["[1, 2]", '{"best": 5}', '"dim"'])
+def test_a_config_that_is_not_an_object_is_one_line(tmp_path, sessions_file, config):
+    path = tmp_path / "c.json"
+    path.write_text(config)
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--config", str(path))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "expected a JSON object" in r.stderr
+
+
+def test_evaluate_on_data_the_model_never_saw_is_refused(tmp_path, sessions_file):
+    model = tmp_path / "m.npz"
+    assert run("train", str(sessions_file), "-o", str(model), "--epochs", "1", "--dim", "8").returncode == 0
+    other = tmp_path / "other.txt"
+    other.write_text("a b c\nb c d a\n")
+    r = run("evaluate", str(model), "--test", str(other))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "none of the 2 held-out items" in r.stderr and "was the model trained on this data?" in r.stderr
+
+
+@pytest.mark.parametrize("option,value,message", [("--index", "fast", "--index must be"),
+                                                  ("--gap-minutes", "-5", "--gap-minutes must be 0 or more"),
+                                                  ("--held-out", "0", "--held-out must be at least 1")])
+def test_bad_settings_are_refused_before_reading_the_data(tmp_path, option, value, message):
+    r = run("train", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m.npz"), option, value)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+
+
+
+def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
+    import socket
+
+    from illustrated.commands.recommend import _check_listen
+    from illustrated.errors import ConfigError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        # as "localhost" may resolve: a free address first, then the one in use
+        infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
+        monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: infos)
+        with pytest.raises(ConfigError, match=f"port {port} is already in use"):
+            _check_listen("localhost", port)
+
+
+def test_gap_minutes_on_sessions_without_times_is_an_error_not_ignored(tmp_path, sessions_file):
+    r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--gap-minutes", "30")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--gap-minutes needs times" in r.stderr

@@ -122,3 +122,57 @@ def test_found_columns_and_the_rating_filter_keep_exactly_the_right_events(
     for u, m, r, t in sorted(kept, key=lambda e: e[3]):
         expected.setdefault(f"u{u}", []).append(f"m{m}")
     assert items_by_user(got) == expected
+
+
+@pytest.mark.parametrize("unit", [1, 1_000, 1_000_000, 1_000_000_000])
+def test_unix_times_in_milliseconds_or_finer_are_read_as_seconds(tmp_path, unit):
+    from illustrated.recommend.sessions import sessions_of
+
+    p = tmp_path / "events.csv"
+    start = 1_433_221_332  # RetailRocket-like: 2015, written in milliseconds
+    minutes = [0, 5, 10, 70, 75]  # a gap of an hour after the third event
+    p.write_text("timestamp,visitorid,itemid\n"
+                 + "".join(f"{(start + 60 * m) * unit},v,i{m}\n" for m in minutes))
+    (h,) = read_events(p)
+    assert h.times[0] == pytest.approx(start) and h.times[-1] == pytest.approx(start + 75 * 60)
+    assert sessions_of(h, 30) == [["i0", "i5", "i10"], ["i70", "i75"]]
+
+
+def test_min_rating_on_a_headerless_log_without_ratings_is_an_error(tmp_path):
+    p = tmp_path / "u.csv"
+    p.write_text("1,10,881250949\n1,11,881250950\n")
+    with pytest.raises(CorpusError, match="u.csv:1: .* no rating to filter with --min-rating"):
+        read_events(p, EventColumns(min_rating=4))
+
+
+def test_a_nan_min_rating_is_refused_not_a_filter_that_keeps_everything():
+    from illustrated.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--min-rating must be a number, got nan"):
+        EventColumns(min_rating=float("nan"))
+
+
+def test_sessions_in_a_csv_file_are_not_read_as_a_headerless_log(tmp_path):
+    p = tmp_path / "sessions.csv"
+    p.write_text("1,2,3,4\n4,5,6,7,8\n9,10,11,12\n")
+    with pytest.raises(CorpusError, match=r"sessions.csv:2: expected 4 fields, found 5; no header"
+                                          r".*\(sessions, one a line, go in a .txt file\)"):
+        read_events(p)
+
+
+def test_an_ecommerce_log_with_utc_times_and_user_sessions(tmp_path):
+    p = tmp_path / "2019-Oct.csv"
+    p.write_text("event_time,event_type,product_id,category_id,brand,price,user_id,user_session\n"
+                 "2019-10-01 00:00:05 UTC,view,44600062,2103807459595387724,shiseido,35.79,541312140,s1\n"
+                 "2019-10-01 00:00:00 UTC,view,3900821,2053013552326770905,aqua,33.20,541312140,s1\n"
+                 "2019-10-01 00:10:00 UTC,view,17200506,2053013559792632471,,543.10,541312140,s2\n")
+    histories = read_events(p)
+    assert [(h.user, h.items) for h in histories] == [("s1", ["3900821", "44600062"]), ("s2", ["17200506"])]
+    assert histories[0].times == [1569888000.0, 1569888005.0]
+
+
+def test_a_first_line_of_data_is_not_taken_for_a_header(tmp_path):
+    p = tmp_path / "clicks.dat"
+    p.write_text("1,2014-04-07T10:51:09.277Z,214536502,0\n1,2014-04-07T10:54:09.868Z,214536500,0\n")
+    with pytest.raises(CorpusError, match=r"clicks.dat:1: the first line looks like data, not a header"):
+        read_events(p, EventColumns(user="0"))  # "0" would otherwise name the fourth field

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from illustrated.errors import ConfigError, FormatError
+from illustrated.errors import ConfigError, CorpusError, FormatError
 from illustrated.files import read_npz, write_npz
-from illustrated.recommend import Recommendation, Recommender
+from illustrated.recommend import Recommendation, Recommender, train_item2vec
 from illustrated.recommend.baselines import PopularityScorer
 from illustrated.recommend.evaluate import VectorScorer, evaluate
 from illustrated.recommend.config import Item2VecConfig
@@ -180,3 +180,54 @@ def test_batch_scores_are_the_one_at_a_time_scores(model, split, genres):
             return self.inner.scores(context)
 
     assert evaluate(VectorScorer(model, cat), split.test, cat) == evaluate(OneAtATime(), split.test, cat)
+
+
+def test_items_never_used_with_another_are_left_out_not_served_with_random_vectors():
+    sessions = [["a", "b", "c"], ["b", "c", "d"], ["a", "d"], ["lone"], ["twice", "twice"]] * 5
+    rec = train_item2vec(sessions, Item2VecConfig(dim=8, epochs=2, threads=1))
+    assert sorted(rec.vectors.keys) == ["a", "b", "c", "d"]
+    assert rec.left_out == ["lone", "twice"]
+    assert "lone" not in rec.similar("a", 10).items
+    assert rec.recommend(["lone"], 2).fallback
+
+
+def test_sessions_of_one_item_each_are_refused_not_trained():
+    with pytest.raises(CorpusError, match="training sessions holds a single item: .* nothing to learn .*held out"):
+        train_item2vec([["a"], ["b"], ["a", "a"]], Item2VecConfig(dim=8, epochs=1, threads=1))
+
+
+def test_a_model_with_a_damaged_array_header_is_refused(model, tmp_path):
+    path = model.save(tmp_path / "m.npz")
+    data = bytearray(path.read_bytes())
+    # the header of a large member: parsed before the zip's checksum is, at the member's end
+    start = data.index(b"{'descr'", data.index(b"vectors.npy"))
+    end = data.index(b"}", start)
+    data[end] = ord(" ")  # the header's dict is never closed
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="m.npz: not a readable .npz model file"):
+        Recommender.load(path)
+
+
+@pytest.mark.parametrize("key,value", [("decay", "x"), ("max_context", None), ("rules_weight", float("inf")),
+                                       ("rules_last", 0), ("config", [1]), ("config", {"nope": 1})])
+def test_a_model_with_damaged_settings_is_refused(model, tmp_path, key, value):
+    path = model.save(tmp_path / "m.npz")
+    arrays, meta = read_npz(path)
+    write_npz(path, arrays, {**meta, key: value})
+    with pytest.raises(FormatError, match="m.npz: damaged settings"):
+        Recommender.load(path)
+
+
+@pytest.mark.parametrize("key,make,message", [
+    ("keys", lambda a: np.arange(len(a["keys"])), "keys must be text"),
+    ("popularity", lambda a: np.full(len(a["keys"]), np.nan), "popularity must be integers"),
+    ("counts", lambda a: np.full(len(a["keys"]), "a"), "counts must be integers"),
+    ("counts", lambda a: np.full(len(a["keys"]), -1), "counts must not be negative"),
+    ("vectors", lambda a: a["vectors"].astype(np.int32), "vectors must be floating-point"),
+])
+def test_a_model_with_arrays_of_the_wrong_kind_is_refused(model, tmp_path, key, make, message):
+    path = model.save(tmp_path / "m.npz")
+    arrays, meta = read_npz(path)
+    write_npz(path, {**arrays, key: make(arrays)}, meta)
+    with pytest.raises(FormatError, match=f"m.npz: {message}"):
+        Recommender.load(path)

@@ -84,3 +84,26 @@ def test_a_model_without_names_still_loads_and_damaged_names_are_refused(tmp_pat
     write_npz(tmp_path / "bad.npz", arrays, meta)
     with pytest.raises(FormatError, match=r"bad\.npz: item names are damaged"):
         Recommender.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("name,content", [("n.tsv", "\ufeff1\tFoo\r\n2\tBar\r\n"),
+                                          ("n.csv", '\ufeff"1","Foo, the"\r\n2,Bar\r\n')])
+def test_a_byte_order_mark_does_not_stick_to_the_first_id(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_bytes(content.encode("utf-8"))
+    assert sorted(read_names(p)) == ["1", "2"]
+
+
+def test_a_damaged_compressed_names_file_is_one_line(tmp_path):
+    p = tmp_path / "movies.csv.gz"
+    p.write_bytes(b"movieId,title\n1,Foo\n")
+    with pytest.raises(CorpusError, match="movies.csv.gz: damaged or not a .gz file"):
+        read_names(p)
+
+
+def test_a_header_with_an_id_column_but_no_name_column_is_an_error_not_data(tmp_path):
+    p = tmp_path / "movies.csv"
+    p.write_text("movieId,genres\n1,Animation|Comedy\n2,Drama\n")
+    with pytest.raises(CorpusError, match=r"movies\.csv:1: no name column .* --names-col"):
+        read_names(p)
+    assert read_names(p, name_col="genres") == {"1": "Animation|Comedy", "2": "Drama"}

@@ -117,3 +117,28 @@ def test_similar_answers_carry_names(model):
     rec = two_genres(per_genre=50)
     body = TestClient(create_app(rec)).get("/items/j0001/similar", params={"k": 3}).json()
     assert body["name"] == "Jazz 0001" and body["names"] == ["Jazz " + i[1:] for i in body["items"]]
+
+
+@pytest.mark.parametrize("body", [b'{"items": ["t"], "k": NaN}', b'{"items": ["t"], "k": 1e400}',
+                                  b'{"items": ["t"], "k": -Infinity}', b'{"items": [NaN]}'])
+def test_non_finite_numbers_in_the_body_are_422_not_500(client, body):
+    r = client.post("/recommend", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"]
+
+
+def test_k_true_is_422_and_numeric_ids_say_ids_are_strings(client):
+    assert client.post("/recommend", json={"items": ["x"], "k": True}).status_code == 422
+    r = client.post("/recommend", json={"items": [42]})
+    assert r.status_code == 422 and 'JSON strings: "42"' in r.json()["detail"][0]["msg"]
+
+
+def test_an_unknown_item_is_listed_once_however_often_it_is_sent(client, model):
+    r = client.post("/recommend", json={"items": ["nope", model.vectors.keys[0], "nope", "nah"]})
+    assert r.status_code == 200 and r.json()["unknown"] == ["nope", "nah"]
+    assert "2 unknown item(s)" in r.json()["reason"]
+
+
+def test_a_body_sent_without_a_json_content_type_says_how_to_send_it(client):
+    r = client.post("/recommend", content=b'{"items": ["x"]}',
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 422 and "Content-Type: application/json" in r.json()["detail"][0]["msg"]

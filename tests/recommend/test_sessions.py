@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from illustrated.errors import CorpusError
-from illustrated.recommend.sessions import (History, leave_last_out, load_histories, read_events,
+from illustrated.recommend.sessions import (EventColumns, History, leave_last_out, load_histories, read_events,
                                             read_sessions, sessions_of, time_split)
 from illustrated.recommend.synthetic import genre_sessions
 
@@ -58,6 +58,8 @@ def test_parquet_event_log(tmp_path):
     ("user,item,timestamp\nu,a,soon\n", "e.csv:2: column 'timestamp': timestamp 'soon'"),
     ("user,item,timestamp\nu,a,1\nu,b\n", "e.csv:3: expected 3 fields"),
     ("", "empty event log"),
+    ("user,item,timestamp\nu,a,1\nu,b,nan\n", "e.csv:3: column 'timestamp': .* not a finite"),
+    ("user,item,timestamp\nu,a,inf\n", "e.csv:2: column 'timestamp': .* not a finite"),
 ])
 def test_bad_event_logs_name_file_and_line(tmp_path, content, message):
     p = tmp_path / "e.csv"
@@ -129,3 +131,55 @@ def test_leave_last_out_with_more_validation_items_than_test_items():
         leave_last_out([h], validation=0)
     with pytest.raises(CorpusError, match="min_length must be at least 5"):
         leave_last_out([h], validation=3, min_length=4)
+
+
+@pytest.mark.parametrize("name,content", [
+    ("ratings.txt", "1,10,5,881250949\n1,11,3,881250950\n2,10,4,881250951\n2,12,1,881250952\n"),
+    ("u.txt", "1\t10\t5\t881250949\n1\t11\t3\t881250950\n2\t10\t4\t881250951\n2\t12\t1\t881250952\n"),
+    ("log.txt", "userId,movieId,rating,timestamp\n1,10,5,100\n1,11,3,101\n2,10,4,102\n2,12,1,103\n"),
+])
+def test_event_log_named_like_sessions_is_read_as_an_event_log(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_text(content)
+    histories = load_histories(p)
+    assert [(h.user, h.items) for h in histories] == [("1", ["10", "11"]), ("2", ["10", "12"])]
+    assert histories[0].times is not None
+
+
+def test_sessions_of_numbers_stay_sessions(tmp_path):
+    p = tmp_path / "s.txt"
+    p.write_text("1,2,3,4\n5,6,7\n8 9 10 1000000000\n")
+    assert [h.items for h in load_histories(p)] == [["1", "2", "3", "4"], ["5", "6", "7"],
+                                                    ["8", "9", "10", "1000000000"]]
+    p.write_text("214536502,214536500,214536506,214577561\n214662742,214662742,214825110,214757390\n")
+    assert [len(h.items) for h in load_histories(p)] == [4, 4]  # product ids, not ratings and times
+
+
+def test_a_nan_rating_is_refused_not_kept_by_min_rating(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("user,item,rating,timestamp\nu,a,5,1\nu,b,NaN,2\n")
+    with pytest.raises(CorpusError, match="e.csv:3: column 'rating': rating 'NaN' is not a number"):
+        read_events(p, EventColumns(min_rating=4))
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_item_or_field(tmp_path):
+    p = tmp_path / "s.txt"
+    p.write_bytes(b"\xef\xbb\xbfa b\r\nc d\r\n")
+    assert read_sessions(p) == [["a", "b"], ["c", "d"]]
+    p = tmp_path / "u.csv"
+    p.write_bytes(b"\xef\xbb\xbf1,10,5,881250949\r\n1,11,3,881250950\r\n")
+    assert [(h.user, h.items) for h in read_events(p)] == [("1", ["10", "11"])]
+
+
+@pytest.mark.parametrize("name", ["s.txt.gz", "e.csv.gz", "s.txt.xz", "e.csv.bz2"])
+@pytest.mark.parametrize("damage", ["not compressed", "truncated"])
+def test_damaged_compressed_files_are_one_line_errors(tmp_path, name, damage):
+    import bz2
+    import lzma
+
+    p = tmp_path / name
+    compress = {".gz": gzip.compress, ".xz": lzma.compress, ".bz2": bz2.compress}[p.suffix]
+    data = compress(b"user,item,timestamp\n" + b"u,a,1\nu,b,2\n" * 500)
+    p.write_bytes(b"plain text" if damage == "not compressed" else data[:len(data) // 2])
+    with pytest.raises(CorpusError, match=f"{name}: damaged or not a {p.suffix} file"):
+        load_histories(p)

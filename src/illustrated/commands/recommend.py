@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -29,12 +30,59 @@ RatingCol = Annotated[str | None, typer.Option(help="Event logs: the rating colu
 MinRating = Annotated[float | None, typer.Option(help="Event logs: keep only events rated at least this (explicit feedback).")]
 
 
-def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating):
-    """Histories from a sessions file or an event log read with the given columns."""
-    from ..recommend.sessions import EventColumns, load_histories
+def _check_gap(gap_minutes: float | None, **counts: int) -> None:
+    """Refuse a session gap that would cut nothing sensible (negative or not a number), and
+    counts of held-out items (``held_out=…``, ``validation=…``) below 1, naming the option."""
+    if gap_minutes is not None and not gap_minutes >= 0:
+        raise ConfigError(f"--gap-minutes must be 0 or more (minutes of silence that start a new "
+                          f"session), got {gap_minutes:g}")
+    for name, value in counts.items():
+        if value < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
 
-    return load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
-                                             rating=rating_col, min_rating=min_rating))
+
+def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating, gap=None):
+    """Histories from a sessions file or an event log read with the given columns; a session
+    ``gap`` for a file without times is an error rather than silently ignored."""
+    from ..recommend.sessions import EventColumns, is_event_log, load_histories
+
+    histories = load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
+                                                  rating=rating_col, min_rating=min_rating))
+    if not is_event_log(path) and histories and histories[0].times is not None:
+        echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
+             "read as an event log, one history a user ordered by time")
+    if gap is not None and histories and histories[0].times is None:
+        raise ConfigError(f"{path}: --gap-minutes needs times (an event log); sessions, one a "
+                          "line, are already cut into sessions")
+    return histories
+
+
+def _check_output(path: Path, suffix: str, what: str) -> None:
+    """Refuse, before any work, an output that cannot be written or would not be read back: the
+    wrong suffix, a directory, or a folder that is a file or not writable."""
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory; expected a {what} path ending in {suffix}")
+    if path.suffix.lower() != suffix:
+        raise ConfigError(f"{path}: a {what} is written as {suffix} (got "
+                          f"{path.suffix or 'no suffix'}); name the output e.g. {path.stem}{suffix}")
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{path}: cannot write there: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{path}: cannot write there: folder {folder} is not writable")
+
+
+def _check_names_match(names: Path, id_to_name: dict, sessions: Path, histories) -> None:
+    """Refuse a names file none of whose ids is an item of the data (a wrong file or id column):
+    the model would silently carry no name at all."""
+    items = {i for h in histories for i in h.items}
+    if not any(k in items for k in id_to_name):
+        ids = ", ".join(repr(k) for k in list(id_to_name)[:3])
+        seen = ", ".join(repr(i) for i in list(items)[:3])
+        raise ConfigError(f"{names}: none of its {len(id_to_name):,} ids ({ids}, …) is an item of "
+                          f"{sessions} ({seen}, …); is --names-id-col the right column?")
 
 
 def _config(config_file: Path | None, overrides: dict):
@@ -46,7 +94,11 @@ def _config(config_file: Path | None, overrides: dict):
             data = json.loads(config_file.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise ConfigError(f"{config_file}: not a readable JSON config ({e})") from None
-        base = base.replace(**data.get("best", data))
+        settings = data.get("best", data) if isinstance(data, dict) else data
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{config_file}: expected a JSON object of settings (or the output "
+                              f"of `tune`), found {type(settings).__name__}")
+        base = base.replace(**settings)
     return base.replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -79,10 +131,16 @@ def train(
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
+    _check_output(output, ".npz", "model file")
+    _check_gap(gap_minutes, held_out=held_out)
+    if index not in ("auto", "exact", "hnsw"):
+        raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
                                sample=sample, negative=negative, min_count=min_count, threads=threads))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
-    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
+    if id_to_name is not None:
+        _check_names_match(names, id_to_name, sessions, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
     echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
          f"users or sessions from {sessions}")
@@ -96,6 +154,10 @@ def train(
     rec.save(output)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
+    if rec.left_out:
+        shown = ", ".join(rec.left_out[:5]) + (", …" if len(rec.left_out) > 5 else "")
+        echo(f"left out {len(rec.left_out):,} item(s) that never share a session with another "
+             f"(nothing learned about them; they are unknown to the model): {shown}")
     top = rec.vectors.keys[int(rec.popularity.argmax())]
     echo(f"most popular: {rec.label(top)}; similar: "
          + "; ".join(rec.label(i) for i in rec.similar(top, 5).items))
@@ -124,7 +186,9 @@ def tune(
     from ..recommend.sessions import leave_last_out
     from ..recommend.tune import tune as run_tune
 
-    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating)
+    _check_output(output, ".json", "settings file")
+    _check_gap(gap_minutes, validation=validation)
+    histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
 
@@ -163,10 +227,12 @@ def evaluate(
     from ..recommend.item2vec import Recommender
     from ..recommend.sessions import leave_last_out
 
+    _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
-    histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating)
+    histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
+    unknown = _unknown_targets(rec, model, test, split.test)
     rows = {"item2vec": ev.evaluate(ev.VectorScorer(rec, cat), split.test, cat)}
     if baselines:
         for name, make in bl.STUDY_BASELINES.items():
@@ -176,6 +242,19 @@ def evaluate(
     echo(f"{'':22}" + "".join(f"{n:>9}" for n in names))
     for system, m in rows.items():
         echo(f"{system:22}" + "".join(f"{m[n]:9.4f}" for n in names))
+    if unknown:
+        echo(f"({unknown:,} of the {len(split.test):,} held-out items are unknown to the model, "
+             "never trained on or left out: item2vec counts them as misses)")
+
+
+def _unknown_targets(rec, model: Path, test: Path, cases) -> int:
+    """How many held-out items the model does not know; none known is an error (a model trained
+    on other data: every score would be a silent miss)."""
+    unknown = sum(1 for c in cases if c.target not in rec)
+    if unknown == len(cases):
+        raise ConfigError(f"none of the {len(cases):,} held-out items of {test} is an item of "
+                          f"{model}: was the model trained on this data?")
+    return unknown
 
 
 def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:
@@ -248,10 +327,39 @@ def serve(
     from ..recommend.item2vec import Recommender
     from ..recommend.service import create_app
 
+    if max_k < 1:
+        raise ConfigError(f"--max-k must be at least 1, got {max_k}")
+    _check_listen(host, port)
     rec = Recommender.load(model)
     echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{host}:{port}/docs")
     uvicorn.run(create_app(rec, max_k=max_k), host=host, port=port, log_level="warning",
                 access_log=False)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, before loading a model, an address the server could not listen on (a port in use,
+    out of range, or a host that does not resolve), as uvicorn would only after start-up."""
+    import errno
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port {port}: expected a port from 0 to 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as e:
+        raise ConfigError(f"--host {host!r}: not an address this machine can listen on ({e})") from None
+    for family, kind, proto, _, address in dict.fromkeys(infos):  # every address, as asyncio binds
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                s.bind(address)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in "
+                                      "use (another server?); choose another with --port") from None
+                raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 def demo(out: Path, echo) -> dict:

@@ -20,7 +20,7 @@ __all__ = ["USER", "ITEM", "TIME", "RATING", "NAME", "ID", "normal", "find_colum
            "sniff_delimiter", "split_rows", "looks_numeric"]
 
 # In order of preference: a session id comes before a user id (sessions are the finer unit).
-USER = ("session", "session_id", "sessionid", "user", "user_id", "userid", "visitor_id",
+USER = ("session", "session_id", "sessionid", "user_session", "user", "user_id", "userid", "visitor_id",
         "visitorid", "customer_id", "customerid", "client_id", "member_id", "uid", "reviewer_id",
         "reviewerid", "playlist_id", "pid")
 ITEM = ("item", "item_id", "itemid", "movie_id", "movieid", "product_id", "productid", "product",

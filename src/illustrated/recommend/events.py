@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import io
 import itertools
+import lzma
+import math
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import CorpusError
+from ..errors import ConfigError, CorpusError
 from ..files import check_readable, open_binary
 from . import columns as col
 
-__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES"]
+__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES", "DAMAGED"]
 
 EVENT_SUFFIXES = (".csv", ".tsv", ".dat", ".data", ".parquet", ".pq")
+# what reading a damaged, truncated or mislabelled .gz/.bz2/.xz file raises
+DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 @dataclass
@@ -53,6 +58,11 @@ class EventColumns:
     rating: str | None = None
     min_rating: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.min_rating is not None and math.isnan(self.min_rating):
+            # every comparison with NaN is false: no event would be filtered out
+            raise ConfigError("--min-rating must be a number, got nan")
+
     def positions(self, header: list[str], where: str) -> tuple[int, int, int, int | None]:
         """Positions of the user, item, time and (when needed) rating columns in ``header``."""
         u = col.find_column(header, col.USER, self.user, "user (or session)", where, "--user-col")
@@ -66,11 +76,18 @@ class EventColumns:
 
 def _parse_time(value: str, where: str) -> float:
     try:
-        return float(value)
+        t = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(t):  # NaN would leave the user's events in no order at all
+            raise CorpusError(f"{where}: timestamp {value!r} is not a finite number")
+        return t
+    iso = value
+    if iso.upper().endswith((" UTC", " GMT")):  # "2019-10-01 00:00:00 UTC" (Kaggle e-commerce logs)
+        iso = iso[:-4] + "+00:00"
     try:
-        return datetime.fromisoformat(value).timestamp()
+        return datetime.fromisoformat(iso).timestamp()
     except ValueError:
         raise CorpusError(f"{where}: timestamp {value!r} is neither a number nor an ISO 8601 "
                           "date") from None
@@ -78,9 +95,12 @@ def _parse_time(value: str, where: str) -> float:
 
 def _rating(value: str, where: str) -> float:
     try:
-        return float(value)
+        r = float(value)
     except ValueError:
         raise CorpusError(f"{where}: rating {value!r} is not a number") from None
+    if math.isnan(r):  # compares as neither above nor below --min-rating
+        raise CorpusError(f"{where}: rating {value!r} is not a number")
+    return r
 
 
 def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int, int, int | None]:
@@ -91,6 +111,9 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
         raise CorpusError(f"{p}:1: the file has no header line, so {', '.join(named)} cannot name "
                           "a column (add a header, or leave the columns in MovieLens order)")
     if len(first) == 3:
+        if cols.min_rating is not None:
+            raise CorpusError(f"{p}:1: no header line and 3 columns (user, item, timestamp): no "
+                              "rating to filter with --min-rating")
         return 0, 1, 2, None
     if len(first) == 4:
         return 0, 1, 3, 2 if cols.min_rating is not None else None
@@ -98,9 +121,20 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
                       "user,item,timestamp or user,item,rating,timestamp in that order")
 
 
+def _check_header(header: list[str], p: Path) -> None:
+    """Refuse a first line of data taken for a header (``1,2014-04-07T10:51:09Z,214536502``):
+    its values would be matched as column names."""
+    numbers = [h for h in header if col.looks_numeric([h])]
+    if numbers:
+        raise CorpusError(f"{p}:1: the first line looks like data, not a header (it holds the "
+                          f"number {numbers[0]!r}); add a header line naming the columns (e.g. "
+                          "user_id,item_id,timestamp), or give a header-less log as numbers "
+                          "only: user,item[,rating],timestamp")
+
+
 def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
     with open_binary(p) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # -sig: drop a BOM
         try:
             first_line = text.readline()
             if not first_line.strip():
@@ -109,19 +143,24 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
             rows = col.split_rows(itertools.chain([first_line], text), delimiter)
             _, first = next(rows)
             header = [h.strip() for h in first]
-            if col.looks_numeric(header):
+            headerless = col.looks_numeric(header)
+            if headerless:
                 iu, ii, it, ir = _headerless(header, cols, p)
                 rows = itertools.chain([(1, first)], rows)
                 header = ["user", "item", "rating", "timestamp"] if len(header) == 4 else \
                     ["user", "item", "timestamp"]
             else:
+                _check_header(header, p)
                 iu, ii, it, ir = cols.positions(header, f"{p}:1")
             width = max(x for x in (iu, ii, it, ir) if x is not None)
             for n, row in rows:
                 if not row or all(not c.strip() for c in row):
                     continue
-                if len(row) <= width:
-                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}")
+                if len(row) <= width or (headerless and len(row) != len(header)):
+                    # without a header, a ragged file is more likely sessions than a log
+                    hint = ("; no header line, so read as user, item, [rating,] timestamp (sessions, "
+                            "one a line, go in a .txt file)") if headerless else ""
+                    raise CorpusError(f"{p}:{n}: expected {len(header)} fields, found {len(row)}{hint}")
                 user, item = row[iu].strip(), row[ii].strip()
                 if not user or not item:
                     raise CorpusError(f"{p}:{n}: empty {header[iu] if not user else header[ii]!r}")
@@ -131,6 +170,8 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
                 yield user, item, _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
         except UnicodeDecodeError:
             raise CorpusError(f"{p}: bytes are not valid utf-8") from None
+        except DAMAGED as e:
+            raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
 
 
 def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
@@ -160,6 +201,9 @@ def read_events(path: str | os.PathLike, columns: EventColumns | None = None) ->
     """Read a CSV/TSV or Parquet event log into one time-ordered :class:`History` per user.
 
     Ties in time keep the file's order (a stable sort), so logs written in order stay in order.
+    Times are in seconds: Unix times in milliseconds, microseconds or nanoseconds (every one past
+    the year 5000 as seconds; RetailRocket, many app logs) are scaled to seconds, so that a
+    session gap in minutes means minutes.
     """
     p = check_readable(path, "event log")
     cols = columns or EventColumns()
@@ -171,8 +215,19 @@ def read_events(path: str | os.PathLike, columns: EventColumns | None = None) ->
     if not by_user:
         kept = f" rated at least {cols.min_rating:g}" if cols.min_rating is not None else ""
         raise CorpusError(f"{p}: no events{kept} found")
+    scale = _to_seconds(min(t for events in by_user.values() for t, _ in events))
     out = []
     for u, events in by_user.items():
         events.sort(key=lambda e: e[0])
-        out.append(History(u, [i for _, i in events], [t for t, _ in events]))
+        out.append(History(u, [i for _, i in events], [t * scale for t, _ in events]))
     return out
+
+
+def _to_seconds(earliest: float) -> float:
+    """The factor turning a log's times into seconds, from its earliest time: 1, or 1e-3, 1e-6,
+    1e-9 for Unix times in milli-, micro- or nanoseconds (past 1e11 s, the year 5138, as
+    seconds)."""
+    scale = 1.0
+    while earliest * scale >= 1e11 and scale > 1e-9:
+        scale /= 1000.0
+    return scale

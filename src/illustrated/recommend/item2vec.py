@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ..errors import ConfigError
+from ..errors import ConfigError, CorpusError
 from ..files import check_finite
 from .config import Item2VecConfig
 from .index import ExactIndex, build_index
 from .rules import rule_scores, session_rules
-from .storage import read_model, write_model
+from .storage import read_model, read_settings, write_model
 
 __all__ = ["Recommendation", "Recommender", "train_item2vec"]
 
@@ -107,6 +107,7 @@ class Recommender:
             check_finite(self.rules.data, "recommender", "rule weights", "serve")
         self.rules_weight, self.rules_last = float(rules_weight), int(rules_last)
         self.names: list[str] | None = None
+        self.left_out: list[str] = []  # items training left out (see train_item2vec)
         if names is not None:
             self.set_names(names)
 
@@ -196,11 +197,12 @@ class Recommender:
         weighs most; items with a zero vector are skipped).
 
         Returns the unit query vector ``[dim]`` float32 (None when no known item has a vector, or
-        their directions cancel out), the indices of all known items, and the unknown items.
+        their directions cancel out), the indices of all known items, and the unknown items (each
+        once, in the order first seen).
         """
         k2i = self.vectors.key_to_index
         known = [k2i[i] for i in items if i in k2i]
-        unknown = [i for i in items if i not in k2i]
+        unknown = list(dict.fromkeys(i for i in items if i not in k2i))  # each once, in order
         recent = [i for i in known if self._has_vector[i]][-self.max_context:]
         if not recent:
             return None, known, unknown
@@ -324,13 +326,9 @@ class Recommender:
         """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
         damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
         stored = read_model(path)
-        settings = stored.settings
-        config = Item2VecConfig(**settings["config"]) if settings.get("config") else None
-        return cls(stored.vectors, stored.popularity, index=stored.index,
-                   decay=settings.get("decay", 0.8), max_context=settings.get("max_context", 50),
-                   config=config, names=stored.names, rules=stored.rules,
-                   rules_weight=settings.get("rules_weight", 0.0),
-                   rules_last=settings.get("rules_last", 5))
+        values, config = read_settings(stored.settings, path)
+        return cls(stored.vectors, stored.popularity, index=stored.index, config=config,
+                   names=stored.names, rules=stored.rules, **values)
 
 
 def _check_k(k: int) -> None:
@@ -340,20 +338,56 @@ def _check_k(k: int) -> None:
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
                    index: str = "auto", progress: bool = False, log_path=None) -> Recommender:
-    """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender."""
+    """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
+
+    Items that never share a session with another item learn nothing and are left out of the
+    model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
+    :class:`CorpusError` (nothing to learn).
+    """
     from ..word2vec import Word2Vec
 
     config = config or Item2VecConfig()
     sessions = [list(s) for s in sessions if len(s) > 0]
     if not sessions:
         raise ConfigError("no sessions to train on")
+    if not any(len(set(s)) > 1 for s in sessions):
+        raise CorpusError(f"every one of the {len(sessions):,} training sessions holds a single "
+                          "item: item2vec learns from items used together, so there is nothing to "
+                          "learn (is the user or session column the right one? do the histories "
+                          "hold more items than are held out?)")
     longest = max(len(s) for s in sessions)
     model = Word2Vec(config.word2vec_config(longest))
     model.train(sessions, progress=progress, log_path=log_path)
-    wv = model.wv
+    wv, alone = _without_lone_items(model.wv, sessions)
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
     rules = session_rules(sessions, wv.key_to_index, config.rules_steps, config.rules_top)
-    return Recommender(wv, popularity, index=index, decay=config.decay,
-                       max_context=config.max_context, config=config, rules=rules,
-                       rules_weight=config.rules_weight, rules_last=config.rules_last)
+    rec = Recommender(wv, popularity, index=index, decay=config.decay,
+                      max_context=config.max_context, config=config, rules=rules,
+                      rules_weight=config.rules_weight, rules_last=config.rules_last)
+    rec.left_out = alone
+    return rec
+
+
+def _without_lone_items(wv, sessions: Sequence[list[str]]):
+    """``wv`` without the items that never shared a session with another kept item, and those
+    items (sorted).
+
+    Such an item is never a context of anything, so its vector stays at its random start: served,
+    it would be a random neighbour. Left out, it is an unknown item (popularity answers for it).
+    """
+    from ..word2vec import KeyedVectors
+
+    k2i, together = wv.key_to_index, set()
+    for s in sessions:
+        kept = {i for i in s if i in k2i}
+        if len(kept) > 1:
+            together.update(kept)
+    if len(together) == len(wv.keys):
+        return wv, []
+    if not together:
+        raise CorpusError("no two items kept for training (min_count) share a session: "
+                          "nothing to learn")
+    rows = [i for i, k in enumerate(wv.keys) if k in together]
+    alone = sorted(k for k in wv.keys if k not in together)
+    return KeyedVectors([wv.keys[i] for i in rows], wv.vectors[rows], wv.counts[rows]), alone

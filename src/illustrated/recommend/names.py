@@ -23,15 +23,19 @@ import numpy as np
 from ..errors import CorpusError, FormatError
 from ..files import check_readable, open_binary
 from . import columns as col
+from .events import DAMAGED
 
 __all__ = ["read_names", "pack_names", "unpack_names"]
 
 
 def _text(p) -> str:
-    with open_binary(p) as f:
-        data = f.read()
     try:
-        return data.decode("utf-8")
+        with open_binary(p) as f:
+            data = f.read()
+    except DAMAGED as e:
+        raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark would otherwise glue onto the first id
     except UnicodeDecodeError:
         return data.decode("latin-1")  # every byte is a character: never fails
 
@@ -42,7 +46,9 @@ def _columns(first: list[str], id_col: str | None, name_col: str | None,
     names = [col.normal(h) for h in first]
     known_id = any(col.normal(k) in names for k in col.ID)
     known_name = any(col.normal(k) in names for k in col.NAME)
-    if id_col or name_col or (known_id and known_name):
+    # one known column name is a header too (``movieId,genres``): the other must then be named,
+    # rather than the header and every row be read as id → name
+    if id_col or name_col or known_id or known_name:
         i = col.find_column(first, col.ID, id_col, "id", where, "--names-id-col")
         n = col.find_column(first, col.NAME, name_col, "name", where, "--names-col")
         return i, n, True

@@ -26,10 +26,13 @@ reading for chunked bodies).
 
 
 import json
+import math
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .item2vec import Recommender
 
@@ -71,6 +74,33 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
+def _json_safe(value):
+    """``value`` with NaN and infinities written as strings (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """422 with FastAPI's list of errors, always valid JSON (a NaN or 1e400 in the body would
+    otherwise make the error itself fail to render, a 500), with hints for numeric item ids and
+    bodies sent without a JSON content type."""
+    errors = _json_safe(jsonable_encoder(exc.errors()))
+    for e in errors:
+        loc = e.get("loc", [])
+        number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
+        if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
+            e["msg"] += ' (item ids are JSON strings: "42", not 42)'
+        if e.get("type") == "model_attributes_type" and loc == ["body"] \
+                and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
+            e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
 def _too_large(limit: int) -> Response:
     return JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
 
@@ -104,12 +134,20 @@ def create_app(recommender: Recommender, max_k: int = 1000,
         k: int = Field(10, ge=1, le=max_k, description="How many items to return.")
         fallback: bool = Field(True, description="Most popular items when no item is known.")
 
+        @field_validator("k", mode="before")
+        @classmethod
+        def _k_not_bool(cls, v):
+            if isinstance(v, bool):  # JSON true would otherwise count as k = 1
+                raise ValueError("k must be a number, not true or false")
+            return v
+
     app = FastAPI(title="illustrated recommendations",
                   description=("item2vec: similar items and next items for a session. Sessions "
                                f"of any length fit within the {max_body_bytes:,}-byte body limit; "
                                f"the latest {max_context} known items of a session are used."))
     app.state.recommender = recommender
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     health = {"status": "ok", "items": len(recommender), "index": recommender.index.kind,
               "dim": int(recommender.unit.shape[1]), "max_context": max_context,
               "names": recommender.names is not None}

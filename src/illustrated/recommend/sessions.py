@@ -25,7 +25,8 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from ..files import COMPRESSED, check_readable, open_binary
-from .events import EVENT_SUFFIXES, EventColumns, History, read_events
+from . import columns as col
+from .events import DAMAGED, EVENT_SUFFIXES, EventColumns, History, read_events
 
 __all__ = ["History", "Case", "Split", "EventColumns", "read_sessions", "read_events",
            "load_histories", "is_event_log", "leave_last_out", "time_split", "sessions_of"]
@@ -68,15 +69,18 @@ def read_sessions(path: str | os.PathLike) -> list[list[str]]:
     """Read one session a line (ids separated by spaces or commas); blank lines are skipped."""
     p = check_readable(path, "sessions file")
     sessions = []
-    with open_binary(p) as raw:
-        for n, line in enumerate(raw, 1):
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                raise CorpusError(f"{p}:{n}: bytes are not valid utf-8") from None
-            items = [t for t in _SEPARATORS.split(text.strip()) if t]
-            if items:
-                sessions.append(items)
+    try:
+        with open_binary(p) as raw:
+            for n, line in enumerate(raw, 1):
+                try:
+                    text = line.decode("utf-8-sig" if n == 1 else "utf-8")  # -sig: drop a BOM
+                except UnicodeDecodeError:
+                    raise CorpusError(f"{p}:{n}: bytes are not valid utf-8") from None
+                items = [t for t in _SEPARATORS.split(text.strip()) if t]
+                if items:
+                    sessions.append(items)
+    except DAMAGED as e:
+        raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
     if not sessions:
         raise CorpusError(f"{p}: no sessions found (expected item ids, one session a line)")
     return sessions
@@ -91,14 +95,55 @@ def is_event_log(path: str | os.PathLike) -> bool:
     return bool(suffixes) and suffixes[-1] in EVENT_SUFFIXES
 
 
+def looks_like_event_log(path: str | os.PathLike, sample: int = 20) -> bool:
+    """True when a file named like a sessions file holds an event log instead.
+
+    Either its first line is a header naming a user (or session) and an item column, or its first
+    ``sample`` lines are all ``user item [rating] timestamp`` numbers (MovieLens order, split by
+    tabs, commas, ``;``, ``|`` or ``::``) ending in a Unix time, the rating at most 100. Read as sessions, such a file would
+    make every event a "session" of numbers and train on garbage.
+    """
+    p = check_readable(path, "sessions file")
+    lines = []
+    try:
+        with open_binary(p) as raw:
+            for line in raw:
+                text = line.decode("utf-8").strip().lstrip("\ufeff")
+                if text:
+                    lines.append(text)
+                if len(lines) >= sample:
+                    break
+    except (UnicodeDecodeError, *DAMAGED):
+        return False  # read_sessions names the problem
+    if not lines:
+        return False
+    delimiter = col.sniff_delimiter(lines[0])
+    if delimiter not in lines[0]:
+        return False  # one field, or only spaces between ids: sessions
+    first = [f.strip().strip('"') for f in lines[0].split(delimiter)]
+    if (col.find_column(first, col.USER, None, "", "", "", required=False) is not None
+            and col.find_column(first, col.ITEM, None, "", "", "", required=False) is not None):
+        return True
+    rows = [[f.strip() for f in line.split(delimiter)] for line in lines]
+    if len({len(r) for r in rows}) != 1 or len(rows[0]) not in (3, 4):
+        return False
+    if not all(col.looks_numeric(r) for r in rows):
+        return False
+    # a Unix time last, and with four columns a rating (not a fourth item id) before it
+    return all(1e8 <= float(r[-1]) < 1e19 and float(r[-1]).is_integer()
+               and (len(r) == 3 or abs(float(r[2])) <= 100) for r in rows)
+
+
 def load_histories(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
     """Sessions-a-line text or an event log (see :func:`is_event_log`), as histories.
 
-    ``columns`` names the event log's columns and rating filter; sessions-a-line files have none,
-    so naming columns for them is an error rather than silently ignored.
+    A file named like sessions but holding an event log (:func:`looks_like_event_log`) is read as
+    the event log it is (its histories then carry times). ``columns`` names the event log's
+    columns and rating filter; sessions-a-line files have none, so naming columns for them is an
+    error rather than silently ignored.
     """
     p = Path(path)
-    if is_event_log(p):
+    if is_event_log(p) or looks_like_event_log(p):
         return read_events(p, columns)
     if columns is not None and columns != EventColumns():
         raise CorpusError(f"{p}: column and rating options apply to event logs (.csv, .tsv, .dat, "

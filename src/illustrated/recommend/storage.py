@@ -12,18 +12,20 @@ never a crash or a model that answers garbage.
 from __future__ import annotations
 
 import os
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-from ..errors import FormatError
+from ..errors import ConfigError, FormatError
 from ..files import check_finite, read_npz, write_npz
+from .config import Item2VecConfig
 from .index import index_from_arrays
 from .names import pack_names, unpack_names
 
-__all__ = ["FORMAT", "StoredModel", "write_model", "read_model"]
+__all__ = ["FORMAT", "StoredModel", "write_model", "read_model", "read_settings"]
 
 FORMAT = "illustrated.recommender/1"
 _RULES = ("rules_indptr", "rules_indices", "rules_data")
@@ -80,10 +82,15 @@ def read_model(path: str | os.PathLike) -> StoredModel:
     """
     from ..word2vec import KeyedVectors
 
-    arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
+    try:
+        arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
+    except (tokenize.TokenError, SyntaxError) as e:  # numpy parsing a damaged array header
+        raise FormatError(f"{path}: not a readable .npz model file (damaged array header: "
+                          f"{e})") from None
     if meta.get("format") != FORMAT:
         raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
                           f"expected {FORMAT!r})")
+    _check_kinds(arrays, path)
     keys = arrays["keys"].tolist()
     vectors = arrays["vectors"]
     if vectors.ndim != 2 or len(vectors) != len(keys) or arrays["counts"].shape != (len(keys),):
@@ -105,6 +112,21 @@ def read_model(path: str | os.PathLike) -> StoredModel:
                        settings)
 
 
+def _check_kinds(arrays: dict[str, np.ndarray], path) -> None:
+    """Keys are strings, vectors floats of at least one dimension, counts and popularity
+    non-negative integers: anything else is a foreign or damaged file."""
+    kinds = {"keys": ("U", "text"), "vectors": ("f", "floating-point numbers"),
+             "counts": ("iu", "integers"), "popularity": ("iu", "integers")}
+    for name, (kind, what) in kinds.items():
+        if arrays[name].dtype.kind not in kind:
+            raise FormatError(f"{path}: {name} must be {what}, found {arrays[name].dtype}")
+    for name in ("counts", "popularity"):
+        if arrays[name].size and arrays[name].min() < 0:
+            raise FormatError(f"{path}: {name} must not be negative")
+    if arrays["vectors"].ndim == 2 and arrays["vectors"].shape[1] == 0:
+        raise FormatError(f"{path}: item vectors have no dimension")
+
+
 def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matrix | None:
     """The stored rule table, checked entry by entry (a damaged file is an error, never a crash)."""
     if not any(k in arrays for k in _RULES):
@@ -120,3 +142,22 @@ def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matri
     check_finite(data, path, "rule weights", "load")
     return sparse.csr_matrix((data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64)),
                              shape=(n, n))
+
+
+# settings of models saved before they were stored (the values those releases used)
+_QUERY_DEFAULTS = {"decay": 0.8, "max_context": 50, "rules_weight": 0.0, "rules_last": 5}
+
+
+def read_settings(settings: dict, path) -> tuple[dict, Item2VecConfig | None]:
+    """The stored query settings (``decay``, ``max_context``, ``rules_weight``, ``rules_last``)
+    and training config, checked as training checks them: a damaged value is a
+    :class:`FormatError` naming the file, never a traceback or answers with infinite scores."""
+    try:
+        config = settings.get("config")
+        if config is not None and not isinstance(config, dict):
+            raise ConfigError(f"config must be a JSON object, got {type(config).__name__}")
+        values = {k: settings.get(k, v) for k, v in _QUERY_DEFAULTS.items()}
+        Item2VecConfig().replace(**values)  # raises a ConfigError naming a bad value
+        return values, Item2VecConfig().replace(**config) if config else None
+    except (ConfigError, TypeError, ValueError) as e:
+        raise FormatError(f"{path}: damaged settings ({e})") from None
