@@ -78,3 +78,30 @@ def test_npz_with_metadata_refuses_bad_files(tmp_path):
         read_npz(tmp_path / "cut.npz")
     with pytest.raises(ValueError, match="reserved"):
         write_npz(tmp_path / "b.npz", {"meta": np.zeros(1)}, {})
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_truncated_or_foreign_compressed_file_is_a_format_error(tmp_path, suffix):
+    import bz2
+    import gzip
+    import lzma
+
+    from illustrated.errors import FormatError
+    from illustrated.files import open_binary
+
+    compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    data = compress(b"one two three\n" * 1000)
+    truncated = tmp_path / f"cut{suffix}"
+    truncated.write_bytes(data[: len(data) // 2])
+    foreign = tmp_path / f"plain{suffix}"
+    foreign.write_bytes(b"not compressed at all\n")
+    for path in (truncated, foreign):
+        with pytest.raises(FormatError, match=f"{path.name}: truncated or corrupted"):
+            with open_binary(path) as f:
+                while f.read(4096):
+                    pass
+    whole = tmp_path / f"whole{suffix}"
+    whole.write_bytes(data)
+    with open_binary(whole) as f:
+        assert f.readline() == b"one two three\n"
+        assert len(f.read()) == 14 * 999

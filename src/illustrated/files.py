@@ -11,11 +11,13 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import io
 import json
 import lzma
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal
@@ -54,10 +56,54 @@ def _umask() -> int:
 
 
 def open_binary(path: str | os.PathLike) -> IO[bytes]:
-    """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension."""
+    """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension.
+
+    A compressed file that is truncated or not of its kind raises a :class:`FormatError` naming
+    it when the damaged part is read (not an ``EOFError`` or a codec's own exception).
+    """
     p = check_readable(path)
     opener = _OPENERS.get(p.suffix.lower())
-    return opener(p, "rb") if opener else open(p, "rb")
+    if opener is None:
+        return open(p, "rb")
+    return _Decompressed(_CheckedRaw(opener(p, "rb"), p))
+
+
+_DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error)
+
+
+class _CheckedRaw(io.RawIOBase):
+    """A decompressing stream whose read errors become a :class:`FormatError` naming the file."""
+
+    def __init__(self, inner: IO[bytes], path: Path) -> None:
+        self.inner, self.path = inner, path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.inner.read(len(buffer))
+        except _DECOMPRESS_ERRORS as e:
+            raise FormatError(f"{self.path}: truncated or corrupted {self.path.suffix} file "
+                              f"({e or type(e).__name__})") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+class _Decompressed(io.BufferedReader):
+    """The buffered reader :func:`open_binary` returns for a compressed file; ``fileobj`` is the
+    compressed file underneath, whose position measures progress through it."""
+
+    @property
+    def fileobj(self) -> IO[bytes] | None:
+        inner = self.raw.inner
+        return getattr(inner, "fileobj", None) or getattr(inner, "_fp", None)
 
 
 @contextlib.contextmanager
