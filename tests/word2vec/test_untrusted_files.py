@@ -135,3 +135,37 @@ def test_an_npz_array_header_larger_than_memory_is_a_format_error(tmp_path):
             np.lib.format.write_array(f, np.frombuffer(meta, np.uint8))
     with pytest.raises(FormatError, match=r"big\.npz: not a readable \.npz"):
         KeyedVectors.load(path)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.txt.gz"])
+def test_text_vectors_beyond_the_header_count_are_refused(tmp_path, name):
+    path = tmp_path / name
+    _lying_file(path, 2, 3, 3)
+    with pytest.raises(FormatError, match=f"{name}: line 4: more vectors than the 2"):
+        KeyedVectors.load(path)
+
+
+def test_text_vectors_with_crlf_and_bom_load(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"\xef\xbb\xbf2 2\r\na 1 2\r\nb 3 4\r\n")
+    kv = KeyedVectors.load(path)
+    assert kv.keys == ["a", "b"]
+    np.testing.assert_array_equal(kv.vectors, [[1, 2], [3, 4]])
+
+
+def test_a_float32_overflow_is_refused_without_a_warning(tmp_path):
+    import warnings
+
+    path = tmp_path / "v.txt"
+    path.write_text("2 2\na 1e40 2\nb 3 4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FormatError, match=r"not finite .*'a'"):
+            KeyedVectors.load(path)
+
+
+def test_a_compressed_header_promising_a_huge_dim_allocates_nothing(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(gzip.compress(b"1 1000000000000\na 1\n"))
+    with pytest.raises(FormatError, match="line 2: expected a key and 1000000000000 numbers"):
+        KeyedVectors.load(path)

@@ -120,19 +120,28 @@ def read_word2vec_text(path: str | os.PathLike) -> Arrays:
             if not raw:
                 raise FormatError(f"{p}: truncated at line {line_no}: the header promises {n} "
                                   f"vectors, found {i}")
-            try:
-                parts = raw.decode("utf-8").rstrip("\n").rstrip(" ").split(" ")
-            except UnicodeDecodeError:
-                raise FormatError(f"{p}: line {line_no}: not valid UTF-8") from None
-            if len(parts) != dim + 1:
-                raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
-                                  f"got {len(parts) - 1} fields after the key")
-            try:
-                rows.add(np.array(parts[1:], dtype=np.float32))
-            except ValueError:
-                raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
-            keys.append(parts[0])
+            keys.append(_text_row(raw, dim, rows, p, line_no))
+        extra = next((line for line in f if line.strip()), None)
+        if extra is not None:
+            raise FormatError(f"{p}: line {n + 2}: more vectors than the {n} the header promises")
     return _make(keys, rows.matrix(), p)
+
+
+def _text_row(raw: bytes, dim: int, rows: "_Rows", p: Path, line_no: int) -> str:
+    """Parse one ``key v1 … vdim`` line (``\n`` or ``\r\n``) into ``rows``; return the key."""
+    try:
+        parts = raw.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
+    except UnicodeDecodeError:
+        raise FormatError(f"{p}: line {line_no}: not valid UTF-8") from None
+    if len(parts) != dim + 1:
+        raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
+                          f"got {len(parts) - 1} fields after the key")
+    try:
+        with np.errstate(over="ignore"):  # 1e40 becomes inf, refused by _make
+            rows.add(np.array(parts[1:], dtype=np.float32))
+    except ValueError:
+        raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
+    return parts[0]
 
 
 # ---- word2vec binary --------------------------------------------------------------------------
@@ -191,7 +200,7 @@ def read_word2vec_binary(path: str | os.PathLike) -> Arrays:
 
 def _header(line: bytes, p: Path) -> tuple[int, int]:
     try:
-        n_str, dim_str = line.decode("ascii").split()
+        n_str, dim_str = line.removeprefix(b"\xef\xbb\xbf").decode("ascii").split()
         n, dim = int(n_str), int(dim_str)
     except (UnicodeDecodeError, ValueError):
         raise FormatError(f"{p}: not a word2vec file: the first line should be "
@@ -228,11 +237,13 @@ class _Rows:
 
     def __init__(self, n: int, dim: int, grow: bool) -> None:
         self.n, self.count = n, 0
-        start = min(n, max(1, (1 << 22) // dim)) if grow else n
-        self.data = np.empty((start, dim), dtype=np.float32)
+        # growing starts with the first row read, so a header's ``dim`` is vouched for too
+        self.data = np.empty((0 if grow else n, dim), dtype=np.float32)
 
     def add(self, row: np.ndarray) -> None:
-        if self.count == len(self.data):
+        if self.count == len(self.data) == 0:
+            self.data = np.empty((min(self.n, max(1, (1 << 22) // len(row))), len(row)), np.float32)
+        elif self.count == len(self.data):
             bigger = np.empty((min(self.n, 2 * len(self.data)), self.data.shape[1]), np.float32)
             bigger[: self.count] = self.data
             self.data = bigger
