@@ -111,6 +111,12 @@ def test_item_ids_and_negative_exponent(sentences):
     (dict(epochs=0), "epochs"),
     (dict(threads=0), "threads"),
     (dict(min_alpha=1.0), "min_alpha"),
+    (dict(alpha=float("inf")), "alpha must be positive and at most 1"),
+    (dict(alpha=1e30), "alpha must be positive and at most 1"),
+    (dict(ns_exponent=float("nan")), "ns_exponent must be a finite number"),
+    (dict(ns_exponent=float("-inf")), "ns_exponent must be a finite number"),
+    (dict(sample=float("inf")), "sample must be finite"),
+    (dict(seed=-1), "seed must be 0 or more"),
 ])
 def test_bad_config(kw, message):
     with pytest.raises(ConfigError, match=message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -9,6 +10,9 @@ from ..configs import DictConfig
 from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
+
+MAX_ALPHA = 1.0
+"""Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
 
 
 @dataclass
@@ -45,8 +49,9 @@ class Word2VecConfig(DictConfig):
             ``min_alpha`` left as None is 0.0001 for skip-gram and a quarter of ``alpha`` for
             CBOW (CBOW ending at 0.0125 instead of 0.0001 scored 0.5 analogy points higher on
             average over three seeds on each of two Wikipedia files, similarity no lower).
+            ``alpha`` is at most 1.
         threads: worker threads running the compiled kernel in parallel (Hogwild updates).
-        seed: seed of the initial vectors and of the kernels' random numbers; with threads=1
+        seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
     """
@@ -102,9 +107,13 @@ class Word2VecConfig(DictConfig):
         need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
-        need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
+        need(isinstance(self.alpha, (int, float)) and 0 < self.alpha <= MAX_ALPHA, "alpha",
+             f"positive and at most {MAX_ALPHA} (0.025 is usual)")
         need(isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
-        need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
+        need(isinstance(self.ns_exponent, (int, float)) and math.isfinite(self.ns_exponent),
+             "ns_exponent", "a finite number")
+        need(math.isfinite(self.sample), "sample", "finite")
+        need(self.seed >= 0, "seed", "0 or more")
 

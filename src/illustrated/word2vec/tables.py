@@ -30,7 +30,8 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
 def noise_distribution(counts: np.ndarray, exponent: float) -> np.ndarray:
     """float64 ``[vocab]``: ``count ** exponent``, normalised (any exponent, negative too)."""
     counts = np.maximum(np.asarray(counts, dtype=np.float64), 1.0)
-    w = counts ** exponent
+    log_w = exponent * np.log(counts)   # in logs, so a large exponent cannot overflow
+    w = np.exp(log_w - log_w.max())
     return w / w.sum()
 
 
