@@ -110,3 +110,19 @@ def test_bad_input_one_line_error(trained, args, message):
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert not (root / "x.npz").exists()
+
+
+@pytest.mark.parametrize("rows,args,message", [
+    (3, ["similar", "{v}", "a", "unicorn"], "'unicorn' is not in the vocabulary"),
+    (3, ["similar", "{v}", "a", "-n", "-1"], "topn must be 0 or more"),
+    (3, ["similar", "{v}", "a", "--restrict-vocab", "0"], "restrict_vocab must be at least 1"),
+    (3, ["analogy", "{v}", "a", "b", "c", "-n", "-1"], "topn must be 0 or more"),
+    (1, ["similar", "{v}", "a"], "no neighbours of 'a': the vectors hold 1 key(s)"),
+    (3, ["analogy", "{v}", "a", "b", "c"], "no answer to a − b + c: the vectors hold 3 key(s)"),
+])
+def test_queries_that_cannot_be_answered_print_nothing_but_the_error(tmp_path, rows, args, message):
+    v = tmp_path / "v.txt"
+    v.write_text(f"{rows} 2\n" + "".join(f"{k} {i + 1} 1\n" for i, k in enumerate("abc"[:rows])))
+    r = run(*[a.format(v=v) for a in args])
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1

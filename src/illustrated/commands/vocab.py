@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import IllustratedError
 from ..text import SPECIALS, Corpus, Tokenizer, Vocab
 from .common import echo, group
 
@@ -40,6 +41,8 @@ def show(
     top: Annotated[int, typer.Option(help="How many tokens to list.")] = 20,
 ) -> None:
     """Print the size of a vocabulary and its first tokens with ids and counts."""
+    if top < 0:
+        raise IllustratedError(f"--top must be 0 or more, got {top}")
     vocab = Vocab.load(vocab_file)
     echo(f"{vocab_file}: {len(vocab)} tokens, specials: {' '.join(vocab.specials) or '(none)'}")
     echo(f"{'id':>6}  {'count':>10}  token")

@@ -92,10 +92,21 @@ def similar(
 ) -> None:
     """Print the nearest neighbours (cosine) of each WORD."""
     wv = _vectors(model)
-    for word in words:
+    answers = [(word, wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab))
+               for word in words]   # every word checked before anything is printed
+    for word, near in answers:
+        _check_answered(model, wv, near, topn, f"no neighbours of {word!r}")
+    for word, near in answers:
         echo(f"{word}:")
-        for other, score in wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab):
+        for other, score in near:
             echo(f"  {score:.4f}  {other}")
+
+
+def _check_answered(model: Path, wv: KeyedVectors, answer: list, topn: int, what: str) -> None:
+    """An error when a query that asked for neighbours got none (too few keys to search)."""
+    if topn > 0 and not answer:
+        raise IllustratedError(f"{model}: {what}: the vectors hold {len(wv)} key(s) and the "
+                               "query words themselves are left out")
 
 
 @app.command("analogy")
@@ -109,8 +120,10 @@ def analogy(
 ) -> None:
     """Print the words nearest to a − b + c (king − man + woman ≈ queen)."""
     wv = _vectors(model)
+    answer = wv.analogy(a, b, c, topn=topn, method=method)
+    _check_answered(model, wv, answer, topn, f"no answer to {a} − {b} + {c}")
     echo(f"{a} − {b} + {c} ≈")
-    for word, score in wv.analogy(a, b, c, topn=topn, method=method):
+    for word, score in answer:
         echo(f"  {score:.4f}  {word}")
 
 
