@@ -105,3 +105,15 @@ def test_truncated_or_foreign_compressed_file_is_a_format_error(tmp_path, suffix
     with open_binary(whole) as f:
         assert f.readline() == b"one two three\n"
         assert len(f.read()) == 14 * 999
+
+
+def test_check_writable_names_the_obstacle(tmp_path):
+    from illustrated.errors import IllustratedError
+    from illustrated.files import check_writable
+
+    (tmp_path / "file").write_text("")
+    assert check_writable(tmp_path / "new" / "deeper" / "out.txt") == tmp_path / "new" / "deeper" / "out.txt"
+    with pytest.raises(IllustratedError, match="is a directory"):
+        check_writable(tmp_path)
+    with pytest.raises(IllustratedError, match=r"file is not a directory"):
+        check_writable(tmp_path / "file" / "out.txt")

@@ -24,7 +24,7 @@ from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays", "write_npz",
+__all__ = ["open_binary", "check_readable", "check_writable", "atomic_write", "read_npz_arrays", "write_npz",
            "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -38,6 +38,24 @@ def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
         raise IllustratedError(f"{p}: no such {what}")
     if p.is_dir():
         raise IllustratedError(f"{p}: is a directory, expected a {what}")
+    return p
+
+
+def check_writable(path: str | os.PathLike, what: str = "output file") -> Path:
+    """Return ``path`` as a Path if a file can be written there (its missing folders would be
+    created), else raise a clear error; call it before long work whose result goes there."""
+    p = Path(path)
+    if p.is_dir():
+        raise IllustratedError(f"{p}: is a directory, expected a path for the {what}")
+    folder = p.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise IllustratedError(f"{p}: cannot write the {what}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise IllustratedError(f"{p}: cannot write the {what}: no permission to write in {folder}")
+    if p.exists() and not os.access(p, os.W_OK) and not os.access(p.parent, os.W_OK):
+        raise IllustratedError(f"{p}: cannot write the {what}: permission denied")
     return p
 
 

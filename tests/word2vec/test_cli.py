@@ -126,3 +126,30 @@ def test_queries_that_cannot_be_answered_print_nothing_but_the_error(tmp_path, r
     r = run(*[a.format(v=v) for a in args])
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "{empty}", "-o", "{root}/a-file/m.npz"], "a-file is not a directory"),
+    (["train", "{empty}", "-o", "{root}/folder.npz"], "is a directory, expected a path for the model"),
+    (["train", "{empty}", "-o", "{root}/m.txt.bz2"], "written plain or as .gz, not .bz2"),
+    (["train", "{empty}", "-o", "{root}/m.npz", "--log", "{root}/a-file/log"], "a-file is not a directory"),
+    (["convert", "{v}", "{root}/out.vec.xz"], "written plain or as .gz, not .xz"),
+    (["evaluate", "{v}", "--eval-dir", "{root}", "--json", "{root}/a-file/s.json"], "a-file is not a directory"),
+])
+def test_outputs_are_checked_before_any_work(tmp_path, args, message):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "folder.npz").mkdir()
+    v = tmp_path / "v.txt"
+    v.write_text("2 2\na 1 0\nb 0 1\n")
+    r = run(*[a.format(empty=tmp_path / "empty.txt", root=tmp_path, v=v) for a in args])
+    assert r.returncode == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+
+
+def test_evaluate_json_and_train_log_create_their_folders(tmp_path):
+    v = tmp_path / "v.txt"
+    v.write_text("3 2\nking 1 0\nqueen 0.9 0.1\nman 0 1\n")
+    (tmp_path / "wordsim353.tsv").write_text("king queen 9\nking man 2\nqueen man 3\n")
+    r = run("evaluate", str(v), "--eval-dir", str(tmp_path), "--json", str(tmp_path / "a/b/s.json"))
+    assert r.returncode == 0, r.stderr
+    assert "ws353" in (tmp_path / "a/b/s.json").read_text()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import IllustratedError
+from ..files import check_writable
 from ..text import SPECIALS, Corpus, Tokenizer, Vocab
 from .common import echo, group
 
@@ -28,6 +29,7 @@ def build(
     """Count the tokens of CORPUS and write a vocabulary (token<TAB>count, one a line)."""
     stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase),
                     max_sentence_length=max_sentence_length)
+    check_writable(output, "vocabulary file")
     vocab = Vocab.build(stream.sentences(progress=True), min_count=min_count, max_size=max_size,
                         specials=SPECIALS if specials else ())
     vocab.save(output)

@@ -16,10 +16,11 @@ import typer
 from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
+from ..files import atomic_write, check_writable
 from ..text import Corpus, Tokenizer
 from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
-from ..word2vec.formats import format_of
+from ..word2vec.formats import check_output
 from .common import echo, group
 
 app = group("Train word2vec embeddings and query them.")
@@ -51,7 +52,9 @@ def train(
     log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format)."""
-    kind = format_of(output)
+    kind = check_output(output, "model file")   # before the corpus is read, not after training
+    if log is not None:
+        check_writable(log, "training log")
     if resume and kind != "npz":
         raise IllustratedError(f"{output}: --resume needs a .npz model")
     stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase))
@@ -138,6 +141,8 @@ def evaluate(
     """Score analogies (per section and total) and word-pair similarity (Spearman)."""
     from ..word2vec.evaluate import evaluate_all
 
+    if json_out is not None:
+        check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
     if not root.is_dir():
@@ -156,7 +161,8 @@ def evaluate(
             s = scores[key]
             echo(f"{key:<8} spearman {s['spearman']:.4f}  pairs {s['pairs']}  oov {s['oov']}")
     if json_out:
-        json_out.write_text(json.dumps(scores, indent=2) + "\n")
+        with atomic_write(json_out, "w") as f:
+            f.write(json.dumps(scores, indent=2) + "\n")
 
 
 def _default_eval_dir() -> Path:
@@ -173,7 +179,7 @@ def convert(
     target: Annotated[Path, typer.Argument(help="Output file; its extension picks the format.")],
 ) -> None:
     """Convert vectors between the .bin, .txt/.vec and .npz formats."""
-    format_of(target)
+    check_output(target)
     wv = _vectors(source)
     wv.save(target)
     echo(f"wrote {target}: {len(wv)} vectors of dim {wv.dim}")

@@ -30,7 +30,7 @@ from .. import files
 from ..errors import FormatError
 from ..files import COMPRESSED, atomic_write, check_finite, check_readable, open_binary
 
-__all__ = ["write_vectors", "read_vectors", "write_npz", "read_npz", "format_of",
+__all__ = ["write_vectors", "read_vectors", "write_npz", "read_npz", "format_of", "check_output",
            "write_word2vec_text", "read_word2vec_text", "write_word2vec_binary",
            "read_word2vec_binary", "Arrays"]
 
@@ -54,6 +54,17 @@ def format_of(path: str | os.PathLike) -> str:
         raise FormatError(f"{path}: unknown model format {suffix or '(no extension)'!r}; "
                           "use .bin (word2vec binary), .txt/.vec (word2vec text) or .npz (native)")
     return FORMATS[suffix]
+
+
+def check_output(path: str | os.PathLike, what: str = "vectors file") -> str:
+    """The format :func:`write_vectors` would write ``path`` in, after checking that it can:
+    a known extension, no compression but ``.gz``, and a writable place (see
+    :func:`~illustrated.files.check_writable`). Call it before training or reading."""
+    kind = format_of(path)
+    if _compressed(path) and Path(path).suffix.lower() != ".gz":
+        raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
+    files.check_writable(path, what)
+    return kind
 
 
 def _compressed(path: str | os.PathLike) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..errors import FormatError, IllustratedError, TrainingError
+from ..files import check_writable
 from ..text import Vocab
 from . import tables
 from .config import Word2VecConfig
@@ -118,11 +119,15 @@ class Word2Vec:
         if iter(sentences) is sentences:
             raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
                                    "one-shot iterator: training reads them once per epoch")
+        if checkpoint is not None:
+            if format_of(checkpoint) != "npz":
+                raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
+            check_writable(checkpoint, "checkpoint")
+        if log_path is not None:
+            check_writable(log_path, "training log")
         if self.wv is None:
             self.build_vocab(sentences)
         c = self.config
-        if checkpoint is not None and format_of(checkpoint) != "npz":
-            raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
