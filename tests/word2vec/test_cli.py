@@ -153,3 +153,21 @@ def test_evaluate_json_and_train_log_create_their_folders(tmp_path):
     r = run("evaluate", str(v), "--eval-dir", str(tmp_path), "--json", str(tmp_path / "a/b/s.json"))
     assert r.returncode == 0, r.stderr
     assert "ws353" in (tmp_path / "a/b/s.json").read_text()
+
+
+def test_resume_refuses_other_options_or_another_corpus(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\nb c d a\n" * 20)
+    other = tmp_path / "other.txt"
+    other.write_text("x y z\n" * 30)
+    model = tmp_path / "m.npz"
+    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1")
+    assert r.returncode == 0, r.stderr
+    before = model.read_bytes()
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "8", "--window", "5")
+    assert r.returncode == 1 and "--dim 8 (saved: 4) differ" in r.stderr, r.stderr
+    r = run("train", str(other), "-o", str(model), "--resume")
+    assert r.returncode == 1 and "other.txt: not the corpus" in r.stderr, r.stderr
+    assert model.read_bytes() == before
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "4", "--threads", "1")
+    assert r.returncode == 0 and "resuming" in r.stdout, r.stderr

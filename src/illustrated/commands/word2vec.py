@@ -64,6 +64,7 @@ def train(
         min_alpha=min_alpha, threads=threads, seed=seed).items() if v is not None}
     if resume and output.exists():
         model = Word2Vec.load(output)
+        _check_resume(output, model, overrides, stream)
         if threads is not None:
             model.config.threads = threads
         echo(f"resuming {output}: {model!r}")
@@ -80,6 +81,22 @@ def train(
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
          f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
+
+
+def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus) -> None:
+    """Refuse to resume with options or a corpus other than the checkpoint's: training would
+    silently go on with the saved settings and the saved vocabulary."""
+    differ = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(model.config, k)!r})"
+              for k, v in overrides.items() if k != "threads" and getattr(model.config, k) != v]
+    if differ:
+        raise IllustratedError(f"{output}: --resume continues with the saved settings, but "
+                               f"{', '.join(differ)} differ; drop them, or train a new model")
+    saved = model.corpus_source
+    if saved and saved.get("bytes") != stream.size_on_disk:
+        raise IllustratedError(
+            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
+            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
+            "the saved vocabulary, so train a new model on a new corpus")
 
 
 def _vectors(path: Path) -> KeyedVectors:

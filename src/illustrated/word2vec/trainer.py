@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import FormatError, IllustratedError, TrainingError
 from ..files import check_writable
-from ..text import Vocab
+from ..text import Corpus, Vocab
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
@@ -49,6 +49,7 @@ class Word2Vec:
         self.epochs_done = 0
         self.epochs_total = 0
         self.last_loss: float | None = None
+        self.corpus_source: dict | None = None  # {"file", "bytes"} of the Corpus file trained on
         self._tables: dict | None = None
         self._reader = None
 
@@ -127,6 +128,7 @@ class Word2Vec:
             check_writable(log_path, "training log")
         if self.wv is None:
             self.build_vocab(sentences)
+            self.corpus_source = _source_of(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
@@ -245,7 +247,8 @@ class Word2Vec:
         if self.syn1 is not None:
             arrays["syn1"] = self.syn1
         state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
-                 "epochs_total": self.epochs_total, "last_loss": self.last_loss}
+                 "epochs_total": self.epochs_total, "last_loss": self.last_loss,
+                 "corpus": self.corpus_source}
         write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
                                  "config": self.config.to_dict(), "state": state})
 
@@ -273,7 +276,17 @@ class Word2Vec:
         model.epochs_done = int(state.get("epochs_done", c.epochs))
         model.epochs_total = int(state.get("epochs_total", model.epochs_done))
         model.last_loss = state.get("last_loss")
+        source = state.get("corpus")
+        model.corpus_source = source if isinstance(source, dict) else None
         return model
+
+
+def _source_of(sentences) -> dict | None:
+    """The name and size of the file a :class:`Corpus` reads, kept so a resumed run can tell
+    that it is given another corpus; None for sentences in memory."""
+    if isinstance(sentences, Corpus):
+        return {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+    return None
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
