@@ -171,3 +171,17 @@ def test_resume_refuses_other_options_or_another_corpus(tmp_path):
     assert model.read_bytes() == before
     r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "4", "--threads", "1")
     assert r.returncode == 0 and "resuming" in r.stdout, r.stderr
+
+
+def test_evaluate_with_nothing_in_vocabulary_fails_and_writes_valid_json(tmp_path):
+    import json
+
+    v = tmp_path / "v.txt"
+    v.write_text("2 2\na 1 0\nb 0 1\n")
+    (tmp_path / "questions-words.txt").write_text(": s\nw x y z\n")
+    (tmp_path / "wordsim353.tsv").write_text("a b 3\n")
+    r = run("evaluate", str(v), "--eval-dir", str(tmp_path), "--json", str(tmp_path / "s.json"))
+    assert r.returncode == 1 and "nothing was evaluated for analogy" in r.stderr, r.stderr
+    assert "n/a" in r.stdout
+    scores = json.loads((tmp_path / "s.json").read_text(), parse_constant=lambda c: 1 / 0)
+    assert scores["analogy"]["accuracy"] is None and scores["ws353"]["spearman"] is None

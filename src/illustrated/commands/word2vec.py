@@ -167,19 +167,32 @@ def evaluate(
     scores = evaluate_all(wv, root, restrict_vocab)
     if not scores:
         raise IllustratedError(f"{root}: no evaluation files found")
+    _print_scores(scores)
+    if json_out:
+        with atomic_write(json_out, "w") as f:
+            f.write(json.dumps(scores, indent=2, allow_nan=False) + "\n")
+    empty = [key for key, s in scores.items() if s.get("answered", s.get("pairs")) == 0]
+    if empty:
+        raise IllustratedError(f"{root}: nothing was evaluated for {', '.join(empty)}: every "
+                               "question or pair has a word outside the vectors' vocabulary")
+
+
+def _print_scores(scores: dict) -> None:
+    """The table of :func:`evaluate`; ``n/a`` where nothing could be scored."""
+    def pct(x: float | None) -> str:
+        return "     n/a" if x is None else f"{100 * x:>7.2f}%"
+
     if "analogy" in scores:
         an = scores["analogy"]
         echo(f"{'analogy section':<32} {'accuracy':>8} {'answered':>8} {'oov':>6}")
         for name, s in an["sections"].items():
-            echo(f"{name:<32} {100 * s['accuracy']:>7.2f}% {s['answered']:>8} {s['oov']:>6}")
-        echo(f"{'total':<32} {100 * an['accuracy']:>7.2f}% {an['answered']:>8} {an['oov']:>6}")
+            echo(f"{name:<32} {pct(s['accuracy'])} {s['answered']:>8} {s['oov']:>6}")
+        echo(f"{'total':<32} {pct(an['accuracy'])} {an['answered']:>8} {an['oov']:>6}")
     for key in ("ws353", "simlex", "men", "rw"):
         if key in scores:
             s = scores[key]
-            echo(f"{key:<8} spearman {s['spearman']:.4f}  pairs {s['pairs']}  oov {s['oov']}")
-    if json_out:
-        with atomic_write(json_out, "w") as f:
-            f.write(json.dumps(scores, indent=2) + "\n")
+            rho = "n/a" if s["spearman"] is None else f"{s['spearman']:.4f}"
+            echo(f"{key:<8} spearman {rho}  pairs {s['pairs']}  oov {s['oov']}")
 
 
 def _default_eval_dir() -> Path:
