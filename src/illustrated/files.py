@@ -165,6 +165,8 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
     import numpy as np
 
     p = check_readable(path, what)
+    if not zipfile.is_zipfile(p):
+        raise FormatError(f"{p}: not a readable .npz {what} (not a zip archive)")
     try:
         with np.load(p, allow_pickle=False) as z:
             return {name: z[name] for name in z.files}

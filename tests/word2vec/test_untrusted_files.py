@@ -169,3 +169,40 @@ def test_a_compressed_header_promising_a_huge_dim_allocates_nothing(tmp_path):
     path.write_bytes(gzip.compress(b"1 1000000000000\na 1\n"))
     with pytest.raises(FormatError, match="line 2: expected a key and 1000000000000 numbers"):
         KeyedVectors.load(path)
+
+
+def _npz(path, arrays, **meta):
+    from illustrated import files
+
+    files.write_npz(path, arrays, {"format": "illustrated.word2vec", "version": 1, **meta})
+
+
+V = np.ones((2, 3), np.float32)
+
+
+@pytest.mark.parametrize("arrays,meta,message", [
+    ({"vectors": np.ones(3, np.float32)}, dict(keys=["a", "b", "c"]), r"'vectors' should be float \[rows, dim"),
+    ({"vectors": np.ones((2, 0), np.float32)}, dict(keys=["a", "b"]), r"'vectors' should be float"),
+    ({"vectors": np.array([["x", "y"], ["z", "w"]])}, dict(keys=["a", "b"]), r"'vectors' should be float"),
+    ({"vectors": V}, dict(keys=[1, 2]), "keys must be non-empty strings"),
+    ({"vectors": V}, dict(keys=["a", "a"]), "a key appears more than once"),
+    ({"vectors": V, "counts": np.ones(5, np.int64)}, dict(keys=["a", "b"]), r"'counts' should be integer \[2\]"),
+    ({"vectors": V, "counts": np.ones(2, np.int64)}, dict(keys=["a", "b"], kind="model"), "needs its config and counts"),
+    ({"vectors": V, "counts": np.ones(2, np.int64)},
+     dict(keys=["a", "b"], kind="model", config={"dim": "x"}), "corrupted config: dim must be an integer"),
+    ({"vectors": V, "counts": np.ones(2, np.int64), "syn1neg": V},
+     dict(keys=["a", "b"], kind="model", config={"dim": 3}, state=[1]), "training state is not valid"),
+])
+def test_misshaped_npz_contents_are_one_line_errors(tmp_path, arrays, meta, message):
+    path = tmp_path / "m.npz"
+    _npz(path, arrays, **meta)
+    load = Word2Vec.load if meta.get("kind") == "model" else KeyedVectors.load
+    with pytest.raises(FormatError, match=f"m.npz: .*{message}"):
+        load(path)
+
+
+def test_a_file_named_npz_that_is_not_a_zip_is_a_format_error(tmp_path):
+    path = tmp_path / "m.npz"
+    path.write_text("hello")
+    with pytest.raises(FormatError, match=r"m.npz: not a readable .npz model file \(not a zip archive\)"):
+        KeyedVectors.load(path)

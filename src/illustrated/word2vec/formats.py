@@ -305,6 +305,27 @@ def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     keys = meta.get("keys")
     if not isinstance(keys, list) or len(keys) != len(arrays["vectors"]):
         raise FormatError(f"{p}: corrupted: keys and vectors disagree")
+    _check_npz_arrays(p, arrays, keys)
     for name, array in arrays.items():
         check_finite(array, p, f"'{name}'", "load", keys)
     return arrays, meta
+
+
+def _check_npz_arrays(p: Path, arrays: dict[str, np.ndarray], keys: list) -> None:
+    """A FormatError naming the array when keys, vectors, counts or output weights have the
+    wrong type or shape (they would otherwise fail far from the file, or answer garbage)."""
+    if not all(isinstance(k, str) and k for k in keys):
+        raise FormatError(f"{p}: corrupted: keys must be non-empty strings")
+    if len(set(keys)) != len(keys):
+        raise FormatError(f"{p}: a key appears more than once")
+    n = len(keys)
+    for name, array in arrays.items():
+        if name == "counts":
+            ok = array.shape == (n,) and array.dtype.kind in "iu"
+            expected = f"integer [{n}]"
+        else:
+            ok = array.ndim == 2 and array.dtype.kind == "f" and array.shape[1] >= 1
+            expected = "float [rows, dim ≥ 1]"
+        if not ok:
+            raise FormatError(f"{p}: corrupted: array '{name}' should be {expected}, got "
+                              f"{array.dtype} {list(array.shape)}")

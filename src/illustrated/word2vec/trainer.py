@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import FormatError, IllustratedError, TrainingError
+from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
 from ..text import Corpus, Vocab
 from . import tables
@@ -262,23 +262,39 @@ class Word2Vec:
         if meta.get("kind") != "model":
             raise FormatError(f"{path}: holds vectors only, not a resumable model "
                               "(load it with KeyedVectors.load)")
-        model = cls(Word2VecConfig.from_dict(meta["config"]))
+        if not isinstance(meta.get("config"), dict) or "counts" not in arrays:
+            raise FormatError(f"{path}: corrupted: a model file needs its config and counts")
+        try:
+            model = cls(Word2VecConfig.from_dict(meta["config"]))
+        except (ConfigError, TypeError) as e:
+            raise FormatError(f"{path}: corrupted config: {e}") from None
         n, dim = arrays["vectors"].shape
         c = model.config
-        if dim != c.dim or (c.negative and arrays.get("syn1neg", np.empty((0, 0))).shape != (n, dim)) \
-                or (c.hs and "syn1" not in arrays):
+        expected = {"syn1neg": (n, dim) if c.negative else None,
+                    "syn1": (max(n - 1, 1), dim) if c.hs else None}
+        if dim != c.dim or any((arrays[k].shape if k in arrays else None) != shape
+                               for k, shape in expected.items()):
             raise FormatError(f"{path}: corrupted: weight shapes do not match the config")
         model.wv = KeyedVectors(meta["keys"], arrays["vectors"], arrays["counts"])
         model.syn1neg = arrays.get("syn1neg")
         model.syn1 = arrays.get("syn1")
-        state = meta.get("state", {})
-        model.corpus_words = int(state.get("corpus_words", 0))
-        model.epochs_done = int(state.get("epochs_done", c.epochs))
-        model.epochs_total = int(state.get("epochs_total", model.epochs_done))
-        model.last_loss = state.get("last_loss")
-        source = state.get("corpus")
-        model.corpus_source = source if isinstance(source, dict) else None
+        model._load_state(path, meta.get("state", {}))
         return model
+
+    def _load_state(self, path: str | os.PathLike, state: object) -> None:
+        """Counters and the corpus's identity from a model file's ``state`` document."""
+        try:
+            self.corpus_words = int(state.get("corpus_words", 0))
+            self.epochs_done = int(state.get("epochs_done", self.config.epochs))
+            self.epochs_total = int(state.get("epochs_total", self.epochs_done))
+            loss = state.get("last_loss")
+            self.last_loss = None if loss is None else float(loss)
+        except (AttributeError, TypeError, ValueError):
+            raise FormatError(f"{path}: corrupted: the training state is not valid") from None
+        if min(self.corpus_words, self.epochs_done, self.epochs_total) < 0:
+            raise FormatError(f"{path}: corrupted: negative counters in the training state")
+        source = state.get("corpus")
+        self.corpus_source = source if isinstance(source, dict) else None
 
 
 def _source_of(sentences) -> dict | None:
