@@ -69,3 +69,15 @@ def test_malformed_file_names_line(tmp_path):
     p.write_text("the\t3\ncat three\n", encoding="utf-8")
     with pytest.raises(VocabError, match="line 2"):
         Vocab.load(p)
+
+
+def test_load_accepts_crlf_and_a_bom(tmp_path):
+    p = tmp_path / "v.txt"
+    p.write_bytes(b"\xef\xbb\xbf<pad>\t0\r\nthe\t3\r\ncat\t1\r\n")
+    v = Vocab.load(p)
+    assert v.itos == ["<pad>", "the", "cat"] and v.specials == ("<pad>",)
+
+
+def test_sentences_given_as_strings_are_refused():
+    with pytest.raises(VocabError, match="a sentence must be a list of tokens, not a string"):
+        Vocab.build(["the cat sat", "the dog"])

@@ -150,3 +150,11 @@ def test_max_vocab_keeps_the_most_frequent(sentences):
 def test_one_shot_iterators_are_refused(sentences):
     with pytest.raises(IllustratedError, match="re-iterable"):
         Word2Vec(small_config()).train(iter(sentences), progress=False)
+
+
+def test_sentences_given_as_strings_are_refused():
+    with pytest.raises(IllustratedError, match="a sentence must be a list of tokens, not a string"):
+        Word2Vec(small_config(epochs=1)).train(["the cat sat", "the dog sat"], progress=False)
+    with pytest.raises(IllustratedError, match="not a string"):   # continued training, vocabulary known
+        m = Word2Vec(small_config(epochs=1)).train([["the", "cat"], ["the", "dog"]], progress=False)
+        m.train(["the cat"], progress=False)

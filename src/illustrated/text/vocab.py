@@ -17,10 +17,18 @@ import numpy as np
 from ..errors import VocabError
 from ..files import atomic_write, check_readable
 
-__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS"]
+__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS", "check_tokens"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 SPECIALS: tuple[str, ...] = (PAD, UNK, BOS, EOS)
+
+
+def check_tokens(sentence: object) -> None:
+    """A :class:`VocabError` when a sentence is a string rather than a list of tokens (its
+    characters would silently become the tokens)."""
+    if isinstance(sentence, (str, bytes)):
+        raise VocabError(f"a sentence must be a list of tokens, not a string ({sentence[:40]!r}); "
+                         "split each one first, e.g. [line.split() for line in lines]")
 
 
 class Vocab:
@@ -58,6 +66,7 @@ class Vocab:
         """
         counter: Counter[str] = Counter()
         for sentence in sentences:
+            check_tokens(sentence)
             counter.update(sentence)
         return cls.from_counts(counter, min_count=min_count, max_size=max_size, specials=specials)
 
@@ -168,9 +177,9 @@ class Vocab:
         tokens: list[str] = []
         counts: list[int] = []
         try:
-            with open(p, encoding="utf-8", newline="\n") as f:
+            with open(p, encoding="utf-8-sig", newline="\n") as f:   # a BOM is skipped
                 for n, line in enumerate(f, 1):
-                    parts = line.rstrip("\n").split("\t")
+                    parts = line.rstrip("\n").removesuffix("\r").split("\t")
                     if len(parts) != 2 or not parts[0] or not parts[1].isdigit():
                         raise VocabError(f"{p}: line {n}: expected 'token<TAB>count', got {line.rstrip()!r}")
                     tokens.append(parts[0])

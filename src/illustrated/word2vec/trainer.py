@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
 from ..text import Corpus, Vocab
+from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
@@ -219,6 +220,7 @@ class Word2Vec:
         buf: list[str] = []
         lens: list[int] = []
         for sentence in sentences:
+            check_tokens(sentence)
             if len(sentence) > limit:
                 for start in range(0, len(sentence), limit):
                     piece = sentence[start:start + limit]
