@@ -81,3 +81,11 @@ def test_load_accepts_crlf_and_a_bom(tmp_path):
 def test_sentences_given_as_strings_are_refused():
     with pytest.raises(VocabError, match="a sentence must be a list of tokens, not a string"):
         Vocab.build(["the cat sat", "the dog"])
+
+
+@pytest.mark.parametrize("count", ["²", "99999999999999999999999"])
+def test_load_refuses_counts_that_are_not_int64(tmp_path, count):
+    p = tmp_path / "v.txt"
+    p.write_text(f"a\t{count}\n", encoding="utf-8")
+    with pytest.raises(VocabError, match="line 1: expected 'token<TAB>count'"):
+        Vocab.load(p)

@@ -158,3 +158,16 @@ def test_sentences_given_as_strings_are_refused():
     with pytest.raises(IllustratedError, match="not a string"):   # continued training, vocabulary known
         m = Word2Vec(small_config(epochs=1)).train([["the", "cat"], ["the", "dog"]], progress=False)
         m.train(["the cat"], progress=False)
+
+
+def test_weights_larger_than_memory_are_a_one_line_error(monkeypatch):
+    from illustrated.errors import TrainingError
+    from illustrated.word2vec import trainer
+
+    class NoMemory:
+        def random(self, shape, dtype):
+            raise MemoryError
+
+    monkeypatch.setattr(trainer.np.random, "default_rng", lambda seed: NoMemory())
+    with pytest.raises(TrainingError, match=r"not enough memory for the weights of 2 words × dim 32"):
+        Word2Vec(small_config()).build_vocab([["a", "b"]])

@@ -180,7 +180,7 @@ class Vocab:
             with open(p, encoding="utf-8-sig", newline="\n") as f:   # a BOM is skipped
                 for n, line in enumerate(f, 1):
                     parts = line.rstrip("\n").removesuffix("\r").split("\t")
-                    if len(parts) != 2 or not parts[0] or not parts[1].isdigit():
+                    if len(parts) != 2 or not parts[0] or not _is_count(parts[1]):
                         raise VocabError(f"{p}: line {n}: expected 'token<TAB>count', got {line.rstrip()!r}")
                     tokens.append(parts[0])
                     counts.append(int(parts[1]))
@@ -198,3 +198,8 @@ class Vocab:
             return cls(tokens, counts, specials)
         except VocabError as e:
             raise VocabError(f"{p}: {e}") from None
+
+
+def _is_count(text: str) -> bool:
+    """Whether ``text`` is a count a vocabulary file may hold: ASCII digits, below 2**63."""
+    return text.isascii() and text.isdigit() and int(text) < 2**63

@@ -81,12 +81,17 @@ class Word2Vec:
                                 specials=())
         rng = np.random.default_rng(c.seed)
         n = len(vocab)
-        vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
+        try:
+            vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
+            self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
+            self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
+        except MemoryError:
+            raise TrainingError(f"not enough memory for the weights of {n:,} words × dim "
+                                f"{c.dim:,} ({n * c.dim * 4 / 2**30:,.1f} GiB per matrix); "
+                                "lower dim or max_vocab") from None
         vectors -= 0.5
         vectors /= c.dim
         self.wv = KeyedVectors(vocab.itos, vectors, vocab.counts)
-        self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
-        self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
         self.corpus_words = total[0]
         self.epochs_done = self.epochs_total = 0
         self._tables = self._reader = None
