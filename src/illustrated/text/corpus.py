@@ -70,7 +70,9 @@ class Corpus:
             raise CorpusError(f"{self.path}: empty corpus (no tokens found)")
 
     def _read(self, bar) -> Iterator[list[str]]:
-        decoder = codecs.getincrementaldecoder(self.encoding)()
+        # a UTF-8 byte-order mark at the start of the file is not part of the first token
+        utf8 = self.encoding.lower().replace("-", "").replace("_", "") == "utf8"
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else self.encoding)()
         limit = self.max_sentence_length
         line_no = 1
         carry = ""  # text after the last whitespace of the previous chunk
