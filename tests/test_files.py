@@ -117,3 +117,14 @@ def test_check_writable_names_the_obstacle(tmp_path):
         check_writable(tmp_path)
     with pytest.raises(IllustratedError, match=r"file is not a directory"):
         check_writable(tmp_path / "file" / "out.txt")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_atomic_write_compresses_what_open_binary_reads(tmp_path, suffix):
+    from illustrated.files import open_binary
+
+    with atomic_write(tmp_path / f"a.txt{suffix}", "w") as f:
+        f.write("packed\n")
+    assert not (tmp_path / f"a.txt{suffix}").read_bytes().startswith(b"packed")
+    with open_binary(tmp_path / f"a.txt{suffix}") as f:
+        assert f.read() == b"packed\n"

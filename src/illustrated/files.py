@@ -130,7 +130,7 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
     """Write ``path`` through a temporary sibling file renamed into place on success.
 
     On any exception the temporary file is removed and ``path`` is left as it was.
-    A ``.gz`` target is compressed.
+    A ``.gz``, ``.bz2`` or ``.xz`` target is compressed (so :func:`open_binary` reads it back).
     """
     p = Path(path)
     if p.parent and not p.parent.exists():
@@ -139,10 +139,8 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         raw = os.fdopen(fd, "wb")
-        target: IO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if p.suffix == ".gz" else raw
+        target: IO = _compressor(raw, p.suffix.lower())
         if "b" not in mode:
-            import io
-
             target = io.TextIOWrapper(target, encoding=encoding or "utf-8", newline="\n")
         with raw:
             try:
@@ -155,6 +153,18 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _compressor(raw: IO[bytes], suffix: str) -> IO[bytes]:
+    """``raw`` wrapped in the compressor its file's suffix names (gzip without a timestamp, so
+    equal content gives equal bytes), or ``raw`` itself."""
+    if suffix == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if suffix == ".bz2":
+        return bz2.BZ2File(raw, "wb")
+    if suffix == ".xz":
+        return lzma.LZMAFile(raw, "wb")
+    return raw
 
 
 def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:

@@ -89,3 +89,10 @@ def test_load_refuses_counts_that_are_not_int64(tmp_path, count):
     p.write_text(f"a\t{count}\n", encoding="utf-8")
     with pytest.raises(VocabError, match="line 1: expected 'token<TAB>count'"):
         Vocab.load(p)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_vocabulary_round_trip(tmp_path, suffix):
+    v = Vocab.build([["the", "cat"], ["the", "dog"]])
+    v.save(tmp_path / f"v.txt{suffix}")
+    assert Vocab.load(tmp_path / f"v.txt{suffix}") == v

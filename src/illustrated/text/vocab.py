@@ -8,6 +8,7 @@ can be read by eye and loaded back byte for byte.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..errors import VocabError
-from ..files import atomic_write, check_readable
+from ..files import atomic_write, check_readable, open_binary
 
 __all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS", "check_tokens"]
 
@@ -165,19 +166,21 @@ class Vocab:
 
     # ---- files ------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write ``token<TAB>count`` lines in id order, atomically."""
+        """Write ``token<TAB>count`` lines in id order, atomically (compressed for ``.gz``,
+        ``.bz2`` and ``.xz``)."""
         with atomic_write(path, "w") as f:
             for tok, c in zip(self.itos, self.counts.tolist()):
                 f.write(f"{tok}\t{c}\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
-        """Read a file written by :meth:`save`; leading special tokens are recognised by name."""
+        """Read a file written by :meth:`save` (plain or ``.gz``/``.bz2``/``.xz``, a BOM allowed);
+        leading special tokens are recognised by name."""
         p = check_readable(path, "vocabulary file")
         tokens: list[str] = []
         counts: list[int] = []
         try:
-            with open(p, encoding="utf-8-sig", newline="\n") as f:   # a BOM is skipped
+            with io.TextIOWrapper(open_binary(p), encoding="utf-8-sig", newline="\n") as f:
                 for n, line in enumerate(f, 1):
                     parts = line.rstrip("\n").removesuffix("\r").split("\t")
                     if len(parts) != 2 or not parts[0] or not _is_count(parts[1]):
