@@ -161,7 +161,8 @@ def test_resume_refuses_other_options_or_another_corpus(tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("x y z\n" * 30)
     model = tmp_path / "m.npz"
-    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1")
+    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1",
+            "--sample", "0")
     assert r.returncode == 0, r.stderr
     before = model.read_bytes()
     r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "8", "--window", "5")

@@ -140,10 +140,16 @@ class Word2Vec:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
         run = TrainingRun(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
+        first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, sentences)
                 self._check_finite(epoch)
+                if epoch == first and run.epoch_loss() is None:
+                    raise TrainingError(
+                        f"epoch {epoch + 1} trained no word pairs: no sentence holds two known "
+                        "words (after min_count and subsampling); nothing was saved — a corpus "
+                        "needs several words a line (lower sample for a tiny corpus)")
                 if words != self.corpus_words and epoch == self.epochs_done:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
                 self.epochs_done = epoch + 1
