@@ -107,13 +107,14 @@ class Word2VecConfig(DictConfig):
         need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
-        need(isinstance(self.alpha, (int, float)) and 0 < self.alpha <= MAX_ALPHA, "alpha",
-             f"positive and at most {MAX_ALPHA} (0.025 is usual)")
+        need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
+        need(self.alpha <= MAX_ALPHA, "alpha", f"at most {MAX_ALPHA} (0.025 is usual)")
         need(isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
-        need(isinstance(self.ns_exponent, (int, float)) and math.isfinite(self.ns_exponent),
-             "ns_exponent", "a finite number")
+        need(isinstance(self.ns_exponent, (int, float)) and self.ns_exponent == self.ns_exponent,
+             "ns_exponent", "a number")
+        need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
         need(math.isfinite(self.sample), "sample", "finite")
         need(self.seed >= 0, "seed", "0 or more")
 
