@@ -113,7 +113,8 @@ def test_bad_input_one_line_error(trained, args, message):
 
 
 @pytest.mark.parametrize("rows,args,message", [
-    (3, ["similar", "{v}", "a", "unicorn"], "'unicorn' is not in the vocabulary"),
+    (3, ["similar", "{v}", "a", "unicorn"], "v.txt: 'unicorn' is not in the vocabulary"),
+    (3, ["analogy", "{v}", "a", "b", "unicorn"], "v.txt: 'unicorn' is not in the vocabulary"),
     (3, ["similar", "{v}", "a", "-n", "-1"], "topn must be 0 or more"),
     (3, ["similar", "{v}", "a", "--restrict-vocab", "0"], "restrict_vocab must be at least 1"),
     (3, ["analogy", "{v}", "a", "b", "c", "-n", "-1"], "topn must be 0 or more"),

@@ -6,8 +6,10 @@ word2vec text, ``.npz`` native (resumable).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Callable
 
@@ -18,7 +20,7 @@ from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
 from ..files import atomic_write, check_writable
 from ..text import Corpus, Tokenizer
-from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
+from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
 from ..word2vec.formats import check_output
 from .common import echo, group
@@ -112,14 +114,24 @@ def similar(
 ) -> None:
     """Print the nearest neighbours (cosine) of each WORD."""
     wv = _vectors(model)
-    answers = [(word, wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab))
-               for word in words]   # every word checked before anything is printed
+    with _naming(model):
+        answers = [(word, wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab))
+                   for word in words]   # every word checked before anything is printed
     for word, near in answers:
         _check_answered(model, wv, near, topn, f"no neighbours of {word!r}")
     for word, near in answers:
         echo(f"{word}:")
         for other, score in near:
             echo(f"  {score:.4f}  {other}")
+
+
+@contextlib.contextmanager
+def _naming(model: Path) -> Iterator[None]:
+    """Prefix an unknown-word error with the model file it is unknown to."""
+    try:
+        yield
+    except UnknownKeyError as e:
+        raise IllustratedError(f"{model}: {e}") from None
 
 
 def _check_answered(model: Path, wv: KeyedVectors, answer: list, topn: int, what: str) -> None:
@@ -140,7 +152,8 @@ def analogy(
 ) -> None:
     """Print the words nearest to a − b + c (king − man + woman ≈ queen)."""
     wv = _vectors(model)
-    answer = wv.analogy(a, b, c, topn=topn, method=method)
+    with _naming(model):
+        answer = wv.analogy(a, b, c, topn=topn, method=method)
     _check_answered(model, wv, answer, topn, f"no answer to {a} − {b} + {c}")
     echo(f"{a} − {b} + {c} ≈")
     for word, score in answer:
