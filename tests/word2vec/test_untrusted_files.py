@@ -206,3 +206,10 @@ def test_a_file_named_npz_that_is_not_a_zip_is_a_format_error(tmp_path):
     path.write_text("hello")
     with pytest.raises(FormatError, match=r"m.npz: not a readable .npz model file \(not a zip archive\)"):
         KeyedVectors.load(path)
+
+
+def test_a_text_row_longer_than_its_dim_allows_is_not_read_whole(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(gzip.compress(b"1 2\na " + b"1" * 10_000_000 + b" 2\n"))
+    with pytest.raises(FormatError, match="line 2: longer than a key and 2 numbers can be"):
+        KeyedVectors.load(path)

@@ -118,22 +118,25 @@ def read_word2vec_text(path: str | os.PathLike) -> Arrays:
     """Read the text layout, plain or compressed; the header is checked against the file's size."""
     p = check_readable(path, "vectors file")
     with open_binary(p) as f:
-        header = f.readline()
+        header = f.readline(4096)
         n, dim = _header(header, p)
+        limit = 4096 + 64 * dim   # no row of dim numbers is longer: garbage is not read whole
         if not _compressed(p):
             # a row is at least a one-byte key and dim times " " and a digit
             _check_promise(p, n, dim, 2 * dim + 1, p.stat().st_size - len(header))
         rows = _Rows(n, dim, grow=_compressed(p))
         keys: list[str] = []
         for i in range(n):
-            raw = f.readline()
+            raw = f.readline(limit)
             line_no = i + 2
             if not raw:
                 raise FormatError(f"{p}: truncated at line {line_no}: the header promises {n} "
                                   f"vectors, found {i}")
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                raise FormatError(f"{p}: line {line_no}: longer than a key and {dim} numbers "
+                                  f"can be ({limit:,} bytes)")
             keys.append(_text_row(raw, dim, rows, p, line_no))
-        extra = next((line for line in f if line.strip()), None)
-        if extra is not None:
+        if f.read(limit).strip():
             raise FormatError(f"{p}: line {n + 2}: more vectors than the {n} the header promises")
     return _make(keys, rows.matrix(), p)
 
