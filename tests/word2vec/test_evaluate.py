@@ -85,3 +85,12 @@ def test_scores_that_are_undefined_are_null_in_json(kv, tmp_path):
     scores = evaluate_all(kv, tmp_path)
     assert scores["analogy"]["accuracy"] is None and scores["ws353"]["spearman"] is None
     json.dumps(scores, allow_nan=False)
+
+
+def test_simlex_in_its_original_layout_uses_the_named_score_column(kv, tmp_path):
+    path = tmp_path / "simlex999.txt"
+    path.write_text("word1\tword2\tPOS\tSimLex999\tconc(w1)\tconc(w2)\n"
+                    "king\tqueen\tN\t8\t4.1\t4.2\nking\tprince\tN\t9\t4\t4\n"
+                    "king\tapple\tN\t1\t4\t4\nqueen\tapple\tN\t2\t4\t4\n")
+    r = pair_similarity(kv, path)
+    assert r.pairs == 4 and r.spearman == pytest.approx(0.9486833)

@@ -158,21 +158,23 @@ def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None 
     model, human = [], []
     oov = 0
     header_seen = False
+    col = 2  # the score's column; a header may name another (SimLex-999's own file: "SimLex999")
     for n, line in _lines(p):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split()
-        if len(parts) < 3:
+        if len(parts) < col + 1:
             raise FormatError(f"{p}: line {n}: expected 'word1 word2 score'")
         try:
-            score = float(parts[2])
+            score = float(parts[col])
         except ValueError:
             if not model and not oov and not header_seen:
                 header_seen = True
+                col = _score_column(parts)
                 continue  # a header line
-            raise FormatError(f"{p}: line {n}: score {parts[2]!r} is not a number") from None
+            raise FormatError(f"{p}: line {n}: score {parts[col]!r} is not a number") from None
         if not np.isfinite(score):
-            raise FormatError(f"{p}: line {n}: score {parts[2]!r} is not a finite number")
+            raise FormatError(f"{p}: line {n}: score {parts[col]!r} is not a finite number")
         i, j = _lookup(kv, parts[0], len(kv)), _lookup(kv, parts[1], len(kv))
         if i is None or j is None:
             oov += 1
@@ -184,6 +186,15 @@ def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None 
     defined = len(model) > 1 and np.ptp(model) > 0 and np.ptp(human) > 0
     rho = float(spearmanr(model, human).statistic) if defined else float("nan")
     return SimilarityResult(name or p.stem, rho, len(model), oov)
+
+
+def _score_column(header: list[str]) -> int:
+    """The column of the human score named in a header line: the first after the two words
+    called ``score``, ``mean``, or ``sim…`` (SimLex-999's ``word1 word2 POS SimLex999 …``)."""
+    for i, name in enumerate(header[2:], 2):
+        if any(tag in name.lower() for tag in ("score", "mean", "sim")):
+            return i
+    return 2
 
 
 def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,
