@@ -187,3 +187,11 @@ def test_evaluate_with_nothing_in_vocabulary_fails_and_writes_valid_json(tmp_pat
     assert "n/a" in r.stdout
     scores = json.loads((tmp_path / "s.json").read_text(), parse_constant=lambda c: 1 / 0)
     assert scores["analogy"]["accuracy"] is None and scores["ws353"]["spearman"] is None
+
+
+def test_resume_without_a_checkpoint_says_it_starts_afresh(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\nb c d a\n" * 20)
+    r = run("train", str(corpus), "-o", str(tmp_path / "m.npz"), "--resume", "--dim", "4",
+            "--epochs", "1", "--min-count", "1", "--sample", "0")
+    assert r.returncode == 0 and "does not exist yet: training a new model" in r.stdout, r.stderr

@@ -71,6 +71,8 @@ def train(
             model.config.threads = threads
         echo(f"resuming {output}: {model!r}")
     else:
+        if resume:
+            echo(f"{output} does not exist yet: training a new model (nothing to resume)")
         model = Word2Vec(Word2VecConfig(**overrides))
     start = time.perf_counter()
     model.train(stream, progress=True, log_path=log,
