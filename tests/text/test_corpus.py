@@ -85,3 +85,10 @@ def test_a_utf8_bom_is_not_part_of_the_first_token(tmp_path):
     p = tmp_path / "c.txt"
     p.write_bytes(b"\xef\xbb\xbfthe cat\r\nthe dog\r\n")
     assert list(Corpus(p)) == [["the", "cat"], ["the", "dog"]]
+
+
+def test_an_unknown_encoding_is_refused_at_once(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b\n")
+    with pytest.raises(CorpusError, match="c.txt: unknown text encoding 'utf-9'"):
+        Corpus(p, encoding="utf-9")

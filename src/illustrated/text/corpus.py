@@ -38,6 +38,10 @@ class Corpus:
         self.path = check_readable(path, "corpus file")
         if max_sentence_length <= 0:
             raise CorpusError(f"max_sentence_length must be positive, got {max_sentence_length}")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise CorpusError(f"{self.path}: unknown text encoding {encoding!r}") from None
         self.tokenize = tokenize
         self.max_sentence_length = max_sentence_length
         self.encoding = encoding
