@@ -96,3 +96,14 @@ def test_compressed_vocabulary_round_trip(tmp_path, suffix):
     v = Vocab.build([["the", "cat"], ["the", "dog"]])
     v.save(tmp_path / f"v.txt{suffix}")
     assert Vocab.load(tmp_path / f"v.txt{suffix}") == v
+
+
+def test_bad_limits_are_refused_before_the_corpus_is_read():
+    def never():
+        raise AssertionError("the corpus was read")
+        yield
+
+    with pytest.raises(VocabError, match="min_count must be at least 1"):
+        Vocab.build(never(), min_count=0)
+    with pytest.raises(VocabError, match="max_size must be at least 1"):
+        Vocab.build(never(), max_size=0)

@@ -32,6 +32,13 @@ def check_tokens(sentence: object) -> None:
                          "split each one first, e.g. [line.split() for line in lines]")
 
 
+def _check_limits(min_count: int, max_size: int | None) -> None:
+    if min_count < 1:
+        raise VocabError(f"min_count must be at least 1, got {min_count}")
+    if max_size is not None and max_size < 1:
+        raise VocabError(f"max_size must be at least 1, got {max_size}")
+
+
 class Vocab:
     """Token ↔ id mapping with counts.
 
@@ -65,6 +72,7 @@ class Vocab:
         ``max_size`` caps the number of ordinary tokens (specials not included), keeping the most
         frequent. Raises :class:`VocabError` if nothing is left.
         """
+        _check_limits(min_count, max_size)   # before a long corpus is counted
         counter: Counter[str] = Counter()
         for sentence in sentences:
             check_tokens(sentence)
@@ -75,10 +83,7 @@ class Vocab:
     def from_counts(cls, counter: dict[str, int], min_count: int = 1,
                     max_size: int | None = None, specials: Sequence[str] = SPECIALS) -> "Vocab":
         """Build from a ``token → count`` mapping whose iteration order is first appearance."""
-        if min_count < 1:
-            raise VocabError(f"min_count must be at least 1, got {min_count}")
-        if max_size is not None and max_size < 1:
-            raise VocabError(f"max_size must be at least 1, got {max_size}")
+        _check_limits(min_count, max_size)
         if not counter:
             raise VocabError("cannot build a vocabulary from an empty corpus")
         special_set = set(specials)
