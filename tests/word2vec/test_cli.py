@@ -195,3 +195,13 @@ def test_resume_without_a_checkpoint_says_it_starts_afresh(tmp_path):
     r = run("train", str(corpus), "-o", str(tmp_path / "m.npz"), "--resume", "--dim", "4",
             "--epochs", "1", "--min-count", "1", "--sample", "0")
     assert r.returncode == 0 and "does not exist yet: training a new model" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--log"])
+def test_train_refuses_to_write_over_its_corpus(tmp_path, option):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\n" * 20)
+    args = ["-o", str(corpus)] if option == "-o" else ["-o", str(tmp_path / "m.npz"), "--log", str(corpus)]
+    r = run("train", str(corpus), *args, "--min-count", "1", "--sample", "0", "--epochs", "1")
+    assert r.returncode == 1 and "is the corpus itself" in r.stderr, r.stderr
+    assert corpus.read_text() == "a b c d\n" * 20
