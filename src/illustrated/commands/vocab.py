@@ -30,6 +30,8 @@ def build(
     stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase),
                     max_sentence_length=max_sentence_length)
     check_writable(output, "vocabulary file")
+    if output.exists() and output.samefile(stream.path):
+        raise IllustratedError(f"{output}: -o/--output is the corpus itself; it would be overwritten")
     vocab = Vocab.build(stream.sentences(progress=True), min_count=min_count, max_size=max_size,
                         specials=SPECIALS if specials else ())
     vocab.save(output)
