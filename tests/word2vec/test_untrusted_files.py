@@ -185,7 +185,7 @@ V = np.ones((2, 3), np.float32)
     ({"vectors": np.ones((2, 0), np.float32)}, dict(keys=["a", "b"]), r"'vectors' should be float"),
     ({"vectors": np.array([["x", "y"], ["z", "w"]])}, dict(keys=["a", "b"]), r"'vectors' should be float"),
     ({"vectors": V}, dict(keys=[1, 2]), "keys must be non-empty strings"),
-    ({"vectors": V}, dict(keys=["a", "a"]), "a key appears more than once"),
+    ({"vectors": V}, dict(keys=["a", "a"]), "key .a. appears more than once"),
     ({"vectors": V, "counts": np.ones(5, np.int64)}, dict(keys=["a", "b"]), r"'counts' should be integer \[2\]"),
     ({"vectors": V, "counts": np.ones(2, np.int64)}, dict(keys=["a", "b"], kind="model"), "needs its config and counts"),
     ({"vectors": V, "counts": np.ones(2, np.int64)},
@@ -212,4 +212,11 @@ def test_a_text_row_longer_than_its_dim_allows_is_not_read_whole(tmp_path):
     path = tmp_path / "v.txt.gz"
     path.write_bytes(gzip.compress(b"1 2\na " + b"1" * 10_000_000 + b" 2\n"))
     with pytest.raises(FormatError, match="line 2: longer than a key and 2 numbers can be"):
+        KeyedVectors.load(path)
+
+
+def test_a_duplicated_key_is_named(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("3 2\na 1 2\nb 3 4\na 5 6\n")
+    with pytest.raises(FormatError, match=r"v.txt: key 'a' appears more than once \(rows 0 and 2\)"):
         KeyedVectors.load(path)

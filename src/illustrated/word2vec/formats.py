@@ -284,10 +284,18 @@ def _matrix(keys: Sequence[str], vectors: np.ndarray, path) -> np.ndarray:
 
 
 def _make(keys: list[str], vectors: np.ndarray, p: Path) -> Arrays:
-    if len(set(keys)) != len(keys):
-        raise FormatError(f"{p}: a key appears more than once")
+    _check_unique(keys, p)
     check_finite(vectors, p, "vectors", "load", keys)
     return keys, vectors, None
+
+
+def _check_unique(keys: list[str], p: Path) -> None:
+    """A FormatError naming the first key that appears twice, and the rows (0-based) it is in."""
+    seen: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise FormatError(f"{p}: key {key!r} appears more than once (rows {seen[key]} and {i})")
+        seen[key] = i
 
 
 # ---- native npz -------------------------------------------------------------------------------
@@ -319,8 +327,7 @@ def _check_npz_arrays(p: Path, arrays: dict[str, np.ndarray], keys: list) -> Non
     wrong type or shape (they would otherwise fail far from the file, or answer garbage)."""
     if not all(isinstance(k, str) and k for k in keys):
         raise FormatError(f"{p}: corrupted: keys must be non-empty strings")
-    if len(set(keys)) != len(keys):
-        raise FormatError(f"{p}: a key appears more than once")
+    _check_unique(keys, p)
     n = len(keys)
     for name, array in arrays.items():
         if name == "counts":
