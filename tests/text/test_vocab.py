@@ -107,3 +107,11 @@ def test_bad_limits_are_refused_before_the_corpus_is_read():
         Vocab.build(never(), min_count=0)
     with pytest.raises(VocabError, match="max_size must be at least 1"):
         Vocab.build(never(), max_size=0)
+
+
+@pytest.mark.parametrize("token", ["a\tb", "a\nb", "a\rb", ""])
+def test_save_refuses_tokens_the_file_cannot_hold(tmp_path, token):
+    v = Vocab.build([["ok", token]], specials=())
+    with pytest.raises(VocabError, match="cannot store it"):
+        v.save(tmp_path / "v.txt")
+    assert not (tmp_path / "v.txt").exists()

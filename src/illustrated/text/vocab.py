@@ -173,6 +173,10 @@ class Vocab:
     def save(self, path: str | os.PathLike) -> None:
         """Write ``token<TAB>count`` lines in id order, atomically (compressed for ``.gz``,
         ``.bz2`` and ``.xz``)."""
+        bad = next((t for t in self.itos if not t or any(ch in t for ch in "\t\n\r")), None)
+        if bad is not None:
+            raise VocabError(f"{path}: token {bad!r} is empty or holds a tab or line break; "
+                             "a vocabulary file cannot store it")
         with atomic_write(path, "w") as f:
             for tok, c in zip(self.itos, self.counts.tolist()):
                 f.write(f"{tok}\t{c}\n")
