@@ -24,8 +24,8 @@ from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "check_writable", "atomic_write", "read_npz_arrays", "write_npz",
-           "read_npz", "check_finite", "COMPRESSED"]
+__all__ = ["open_binary", "check_readable", "check_writable", "atomic_write", "read_npz_arrays",
+           "write_npz", "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -54,8 +54,6 @@ def check_writable(path: str | os.PathLike, what: str = "output file") -> Path:
         raise IllustratedError(f"{p}: cannot write the {what}: {folder} is not a directory")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise IllustratedError(f"{p}: cannot write the {what}: no permission to write in {folder}")
-    if p.exists() and not os.access(p, os.W_OK) and not os.access(p.parent, os.W_OK):
-        raise IllustratedError(f"{p}: cannot write the {what}: permission denied")
     return p
 
 
