@@ -181,3 +181,20 @@ def test_a_corpus_without_word_pairs_is_refused_before_saving(tmp_path):
         Word2Vec(small_config(epochs=2)).train([["a"], ["b"], ["a"]], progress=False,
                                                checkpoint=tmp_path / "m.npz")
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(hs="no"), "hs must be true or false, got 'no'"),
+    (dict(sg=2), "sg must be true or false, got 2"),
+    (dict(alpha="0.1"), "alpha must be a number, got '0.1'"),
+    (dict(sample=None), "sample must be a number, got None"),
+])
+def test_config_types_are_checked(kw, message):
+    with pytest.raises(ConfigError, match=message):
+        Word2VecConfig(**kw)
+
+
+def test_gensim_style_flags_and_numpy_numbers_are_accepted():
+    c = Word2VecConfig(sg=0, hs=1, alpha=np.float32(0.1))
+    assert c.sg is False and c.hs is True and c.min_alpha == pytest.approx(0.025)
+    assert type(c.alpha) is float and json.dumps(c.to_dict())

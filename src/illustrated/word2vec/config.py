@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..configs import DictConfig
 from ..errors import ConfigError
@@ -76,9 +79,17 @@ class Word2VecConfig(DictConfig):
     max_sentence_length: int = 10_000
 
     def __post_init__(self) -> None:
+        for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 becomes True
+            value = getattr(self, name)
+            if isinstance(value, (int, np.integer, np.bool_)) and value in (0, 1):
+                setattr(self, name, bool(value))
+        for name in ("sample", "ns_exponent", "alpha", "min_alpha"):   # numpy floats → JSON-able
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, (bool, int)):
+                setattr(self, name, float(value))
         if self.alpha is None:
             self.alpha = 0.025 if self.sg else 0.05
-        if self.min_alpha is None and isinstance(self.alpha, (int, float)):
+        if self.min_alpha is None and isinstance(self.alpha, numbers.Real):
             self.min_alpha = 0.0001 if self.sg else self.alpha / 4
         self.validate()
 
@@ -94,6 +105,14 @@ class Word2VecConfig(DictConfig):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
+        for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 / hs=0 are accepted
+            value = getattr(self, name)
+            need(isinstance(value, (bool, int, np.bool_, np.integer)) and value in (0, 1), name,
+                 "true or false")
+        for name in ("sample", "ns_exponent", "alpha", "min_alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         need(self.dim > 0, "dim", "positive")
         need(self.window > 0, "window", "positive")
         need(self.negative >= 0, "negative", "0 or more")
@@ -107,13 +126,12 @@ class Word2VecConfig(DictConfig):
         need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
-        need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
+        need(self.alpha > 0, "alpha", "positive")
         need(self.alpha <= MAX_ALPHA, "alpha", f"at most {MAX_ALPHA} (0.025 is usual)")
-        need(isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
+        need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
-        need(isinstance(self.ns_exponent, (int, float)) and self.ns_exponent == self.ns_exponent,
-             "ns_exponent", "a number")
+        need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
         need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
         need(math.isfinite(self.sample), "sample", "finite")
         need(self.seed >= 0, "seed", "0 or more")
