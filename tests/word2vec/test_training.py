@@ -177,7 +177,7 @@ def test_weights_larger_than_memory_are_a_one_line_error(monkeypatch):
 def test_a_corpus_without_word_pairs_is_refused_before_saving(tmp_path):
     from illustrated.errors import TrainingError
 
-    with pytest.raises(TrainingError, match="epoch 1 trained no word pairs"):
+    with pytest.raises(TrainingError, match="epoch 1 trained no word pairs: no sentence holds two"):
         Word2Vec(small_config(epochs=2)).train([["a"], ["b"], ["a"]], progress=False,
                                                checkpoint=tmp_path / "m.npz")
     assert not (tmp_path / "m.npz").exists()

@@ -145,11 +145,11 @@ class Word2Vec:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, sentences)
                 self._check_finite(epoch)
-                if epoch == first and run.epoch_loss() is None:
+                if epoch == first and run.epoch_loss() is None and not self._has_pairs(sentences):
                     raise TrainingError(
                         f"epoch {epoch + 1} trained no word pairs: no sentence holds two known "
-                        "words (after min_count and subsampling); nothing was saved — a corpus "
-                        "needs several words a line (lower sample for a tiny corpus)")
+                        "words (after min_count); nothing was saved — a corpus needs several "
+                        "words a line")
                 if words != self.corpus_words and epoch == self.epochs_done:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
                 self.epochs_done = epoch + 1
@@ -161,6 +161,15 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
+        """Whether some sentence holds two known words (one more pass, made only when an epoch
+        trained nothing: subsampling a tiny corpus can do that, a word list always does)."""
+        for ids, offsets, _ in self.chunks(sentences):
+            known = np.concatenate([[0], np.cumsum(ids >= 0)])
+            if (np.diff(known[offsets]) >= 2).any():
+                return True
+        return False
 
     def loss(self, sentences: Iterable[Sequence[str]], seed: int = 0) -> float:
         """Mean loss per prediction of the current weights on ``sentences``, without training.
