@@ -110,6 +110,7 @@ def test_item_ids_and_negative_exponent(sentences):
     (dict(min_count=0), "min_count"),
     (dict(epochs=0), "epochs"),
     (dict(threads=0), "threads"),
+    (dict(threads=100_000), "threads must be at most 1024"),
     (dict(min_alpha=1.0), "min_alpha"),
     (dict(alpha=float("inf")), "alpha must be at most 1"),
     (dict(alpha=1e30), "alpha must be at most 1"),

@@ -14,6 +14,9 @@ from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
 
+MAX_THREADS = 1024
+"""Most worker threads accepted: a typo such as 100000 would exhaust the process's threads."""
+
 MAX_ALPHA = 1.0
 """Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
 
@@ -53,7 +56,8 @@ class Word2VecConfig(DictConfig):
             CBOW (CBOW ending at 0.0125 instead of 0.0001 scored 0.5 analogy points higher on
             average over three seeds on each of two Wikipedia files, similarity no lower).
             ``alpha`` is at most 1.
-        threads: worker threads running the compiled kernel in parallel (Hogwild updates).
+        threads: worker threads running the compiled kernel in parallel (Hogwild updates),
+            at most 1024.
         seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
@@ -130,6 +134,7 @@ class Word2VecConfig(DictConfig):
         need(self.alpha <= MAX_ALPHA, "alpha", f"at most {MAX_ALPHA} (0.025 is usual)")
         need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
+        need(self.threads <= MAX_THREADS, "threads", f"at most {MAX_THREADS}")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
         need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
