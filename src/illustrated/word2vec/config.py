@@ -78,7 +78,7 @@ class Word2VecConfig(DictConfig):
     epochs: int = 5
     alpha: float | None = None
     min_alpha: float | None = None
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, MAX_THREADS))
     seed: int = 1
     max_sentence_length: int = 10_000
 
