@@ -205,3 +205,14 @@ def test_train_refuses_to_write_over_its_corpus(tmp_path, option):
     r = run("train", str(corpus), *args, "--min-count", "1", "--sample", "0", "--epochs", "1")
     assert r.returncode == 1 and "is the corpus itself" in r.stderr, r.stderr
     assert corpus.read_text() == "a b c d\n" * 20
+
+
+def test_resume_refuses_another_tokenizer(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("A b c d\nb C d a\n" * 20)
+    model = tmp_path / "m.npz"
+    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1",
+            "--sample", "0")
+    assert r.returncode == 0, r.stderr
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--lowercase")
+    assert r.returncode == 1 and "trained with lowercase False" in r.stderr, r.stderr

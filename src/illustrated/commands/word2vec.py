@@ -98,7 +98,13 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
     if differ:
         raise IllustratedError(f"{output}: --resume continues with the saved settings, but "
                                f"{', '.join(differ)} differ; drop them, or train a new model")
-    saved = model.corpus_source
+    saved = model.corpus_source or {}
+    tok = stream.tokenize
+    for key, now in (("tokenizer", tok.kind), ("lowercase", tok.lowercase)):
+        if key in saved and saved[key] != now:
+            raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
+                                   f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
+                                   f"was trained with {key} {saved[key]!r}; pass the same options")
     if saved and saved.get("bytes") != stream.size_on_disk:
         raise IllustratedError(
             f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
-from ..text import Corpus, Vocab
+from ..text import Corpus, Tokenizer, Vocab
 from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
@@ -320,10 +320,14 @@ class Word2Vec:
 
 
 def _source_of(sentences) -> dict | None:
-    """The name and size of the file a :class:`Corpus` reads, kept so a resumed run can tell
-    that it is given another corpus; None for sentences in memory."""
+    """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
+    so a resumed run can tell that it is given another corpus; None for sentences in memory."""
     if isinstance(sentences, Corpus):
-        return {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+        if isinstance(sentences.tokenize, Tokenizer):
+            source["tokenizer"] = sentences.tokenize.kind
+            source["lowercase"] = sentences.tokenize.lowercase
+        return source
     return None
 
 
