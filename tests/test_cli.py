@@ -77,3 +77,18 @@ def test_demo_shows_the_posts_arrays(tmp_path):
     summary = json.loads((out / "summary.json").read_text())["translation with attention"]
     assert summary["held_out"] == 40 and summary["bleu"] >= 60, summary
     assert "on 40 held-out sentences" in r.stdout
+
+
+def test_vocab_show_refuses_a_negative_top(tmp_path):
+    p = tmp_path / "v.txt"
+    p.write_text("a\t3\nb\t2\nc\t1\n")
+    r = run("vocab", "show", str(p), "--top", "-1")
+    assert r.returncode == 1 and "--top must be 0 or more, got -1" in r.stderr and r.stdout == ""
+
+
+def test_vocab_build_refuses_to_write_over_its_corpus(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat\n")
+    r = run("vocab", "build", str(corpus), "-o", str(corpus))
+    assert r.returncode == 1 and "is the corpus itself" in r.stderr
+    assert corpus.read_text() == "the cat\n"

@@ -78,3 +78,53 @@ def test_npz_with_metadata_refuses_bad_files(tmp_path):
         read_npz(tmp_path / "cut.npz")
     with pytest.raises(ValueError, match="reserved"):
         write_npz(tmp_path / "b.npz", {"meta": np.zeros(1)}, {})
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_truncated_or_foreign_compressed_file_is_a_format_error(tmp_path, suffix):
+    import bz2
+    import gzip
+    import lzma
+
+    from illustrated.errors import FormatError
+    from illustrated.files import open_binary
+
+    compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    data = compress(b"one two three\n" * 1000)
+    truncated = tmp_path / f"cut{suffix}"
+    truncated.write_bytes(data[: len(data) // 2])
+    foreign = tmp_path / f"plain{suffix}"
+    foreign.write_bytes(b"not compressed at all\n")
+    for path in (truncated, foreign):
+        with pytest.raises(FormatError, match=f"{path.name}: truncated or corrupted"):
+            with open_binary(path) as f:
+                while f.read(4096):
+                    pass
+    whole = tmp_path / f"whole{suffix}"
+    whole.write_bytes(data)
+    with open_binary(whole) as f:
+        assert f.readline() == b"one two three\n"
+        assert len(f.read()) == 14 * 999
+
+
+def test_check_writable_names_the_obstacle(tmp_path):
+    from illustrated.errors import IllustratedError
+    from illustrated.files import check_writable
+
+    (tmp_path / "file").write_text("")
+    assert check_writable(tmp_path / "new" / "deeper" / "out.txt") == tmp_path / "new" / "deeper" / "out.txt"
+    with pytest.raises(IllustratedError, match="is a directory"):
+        check_writable(tmp_path)
+    with pytest.raises(IllustratedError, match=r"file is not a directory"):
+        check_writable(tmp_path / "file" / "out.txt")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_atomic_write_compresses_what_open_binary_reads(tmp_path, suffix):
+    from illustrated.files import open_binary
+
+    with atomic_write(tmp_path / f"a.txt{suffix}", "w") as f:
+        f.write("packed\n")
+    assert not (tmp_path / f"a.txt{suffix}").read_bytes().startswith(b"packed")
+    with open_binary(tmp_path / f"a.txt{suffix}") as f:
+        assert f.read() == b"packed\n"

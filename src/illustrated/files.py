@@ -11,19 +11,21 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import io
 import json
 import lzma
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "atomic_write", "read_npz_arrays", "write_npz",
-           "read_npz", "check_finite", "COMPRESSED"]
+__all__ = ["open_binary", "check_readable", "check_writable", "atomic_write", "read_npz_arrays",
+           "write_npz", "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -36,6 +38,22 @@ def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
         raise IllustratedError(f"{p}: no such {what}")
     if p.is_dir():
         raise IllustratedError(f"{p}: is a directory, expected a {what}")
+    return p
+
+
+def check_writable(path: str | os.PathLike, what: str = "output file") -> Path:
+    """Return ``path`` as a Path if a file can be written there (its missing folders would be
+    created), else raise a clear error; call it before long work whose result goes there."""
+    p = Path(path)
+    if p.is_dir():
+        raise IllustratedError(f"{p}: is a directory, expected a path for the {what}")
+    folder = p.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise IllustratedError(f"{p}: cannot write the {what}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise IllustratedError(f"{p}: cannot write the {what}: no permission to write in {folder}")
     return p
 
 
@@ -54,10 +72,54 @@ def _umask() -> int:
 
 
 def open_binary(path: str | os.PathLike) -> IO[bytes]:
-    """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension."""
+    """Open a plain, ``.gz``, ``.bz2`` or ``.xz`` file for binary reading, by its extension.
+
+    A compressed file that is truncated or not of its kind raises a :class:`FormatError` naming
+    it when the damaged part is read (not an ``EOFError`` or a codec's own exception).
+    """
     p = check_readable(path)
     opener = _OPENERS.get(p.suffix.lower())
-    return opener(p, "rb") if opener else open(p, "rb")
+    if opener is None:
+        return open(p, "rb")
+    return _Decompressed(_CheckedRaw(opener(p, "rb"), p))
+
+
+_DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error)
+
+
+class _CheckedRaw(io.RawIOBase):
+    """A decompressing stream whose read errors become a :class:`FormatError` naming the file."""
+
+    def __init__(self, inner: IO[bytes], path: Path) -> None:
+        self.inner, self.path = inner, path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.inner.read(len(buffer))
+        except _DECOMPRESS_ERRORS as e:
+            raise FormatError(f"{self.path}: truncated or corrupted {self.path.suffix} file "
+                              f"({e or type(e).__name__})") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+class _Decompressed(io.BufferedReader):
+    """The buffered reader :func:`open_binary` returns for a compressed file; ``fileobj`` is the
+    compressed file underneath, whose position measures progress through it."""
+
+    @property
+    def fileobj(self) -> IO[bytes] | None:
+        inner = self.raw.inner
+        return getattr(inner, "fileobj", None) or getattr(inner, "_fp", None)
 
 
 @contextlib.contextmanager
@@ -66,7 +128,7 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
     """Write ``path`` through a temporary sibling file renamed into place on success.
 
     On any exception the temporary file is removed and ``path`` is left as it was.
-    A ``.gz`` target is compressed.
+    A ``.gz``, ``.bz2`` or ``.xz`` target is compressed (so :func:`open_binary` reads it back).
     """
     p = Path(path)
     if p.parent and not p.parent.exists():
@@ -75,10 +137,8 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         raw = os.fdopen(fd, "wb")
-        target: IO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if p.suffix == ".gz" else raw
+        target: IO = _compressor(raw, p.suffix.lower())
         if "b" not in mode:
-            import io
-
             target = io.TextIOWrapper(target, encoding=encoding or "utf-8", newline="\n")
         with raw:
             try:
@@ -93,6 +153,18 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
         raise
 
 
+def _compressor(raw: IO[bytes], suffix: str) -> IO[bytes]:
+    """``raw`` wrapped in the compressor its file's suffix names (gzip without a timestamp, so
+    equal content gives equal bytes), or ``raw`` itself."""
+    if suffix == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if suffix == ".bz2":
+        return bz2.BZ2File(raw, "wb")
+    if suffix == ".xz":
+        return lzma.LZMAFile(raw, "wb")
+    return raw
+
+
 def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
     """Every array of an ``.npz`` file as a dict, refusing pickled objects.
 
@@ -101,6 +173,8 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
     import numpy as np
 
     p = check_readable(path, what)
+    if not zipfile.is_zipfile(p):
+        raise FormatError(f"{p}: not a readable .npz {what} (not a zip archive)")
     try:
         with np.load(p, allow_pickle=False) as z:
             return {name: z[name] for name in z.files}

@@ -79,3 +79,16 @@ def test_real_corpus_gz_stream(shared_data):
     sents = list(c)
     assert len(sents) == 1014
     assert sents == list(c)
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_token(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"\xef\xbb\xbfthe cat\r\nthe dog\r\n")
+    assert list(Corpus(p)) == [["the", "cat"], ["the", "dog"]]
+
+
+def test_an_unknown_encoding_is_refused_at_once(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b\n")
+    with pytest.raises(CorpusError, match="c.txt: unknown text encoding 'utf-9'"):
+        Corpus(p, encoding="utf-9")

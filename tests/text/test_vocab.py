@@ -69,3 +69,49 @@ def test_malformed_file_names_line(tmp_path):
     p.write_text("the\t3\ncat three\n", encoding="utf-8")
     with pytest.raises(VocabError, match="line 2"):
         Vocab.load(p)
+
+
+def test_load_accepts_crlf_and_a_bom(tmp_path):
+    p = tmp_path / "v.txt"
+    p.write_bytes(b"\xef\xbb\xbf<pad>\t0\r\nthe\t3\r\ncat\t1\r\n")
+    v = Vocab.load(p)
+    assert v.itos == ["<pad>", "the", "cat"] and v.specials == ("<pad>",)
+
+
+def test_sentences_given_as_strings_are_refused():
+    with pytest.raises(VocabError, match="a sentence must be a list of tokens, not a string"):
+        Vocab.build(["the cat sat", "the dog"])
+
+
+@pytest.mark.parametrize("count", ["²", "99999999999999999999999"])
+def test_load_refuses_counts_that_are_not_int64(tmp_path, count):
+    p = tmp_path / "v.txt"
+    p.write_text(f"a\t{count}\n", encoding="utf-8")
+    with pytest.raises(VocabError, match="line 1: expected 'token<TAB>count'"):
+        Vocab.load(p)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_vocabulary_round_trip(tmp_path, suffix):
+    v = Vocab.build([["the", "cat"], ["the", "dog"]])
+    v.save(tmp_path / f"v.txt{suffix}")
+    assert Vocab.load(tmp_path / f"v.txt{suffix}") == v
+
+
+def test_bad_limits_are_refused_before_the_corpus_is_read():
+    def never():
+        raise AssertionError("the corpus was read")
+        yield
+
+    with pytest.raises(VocabError, match="min_count must be at least 1"):
+        Vocab.build(never(), min_count=0)
+    with pytest.raises(VocabError, match="max_size must be at least 1"):
+        Vocab.build(never(), max_size=0)
+
+
+@pytest.mark.parametrize("token", ["a\tb", "a\nb", "a\rb", ""])
+def test_save_refuses_tokens_the_file_cannot_hold(tmp_path, token):
+    v = Vocab.build([["ok", token]], specials=())
+    with pytest.raises(VocabError, match="cannot store it"):
+        v.save(tmp_path / "v.txt")
+    assert not (tmp_path / "v.txt").exists()

@@ -110,3 +110,109 @@ def test_bad_input_one_line_error(trained, args, message):
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert not (root / "x.npz").exists()
+
+
+@pytest.mark.parametrize("rows,args,message", [
+    (3, ["similar", "{v}", "a", "unicorn"], "v.txt: 'unicorn' is not in the vocabulary"),
+    (3, ["analogy", "{v}", "a", "b", "unicorn"], "v.txt: 'unicorn' is not in the vocabulary"),
+    (3, ["similar", "{v}", "a", "-n", "-1"], "topn must be 0 or more"),
+    (3, ["similar", "{v}", "a", "--restrict-vocab", "0"], "restrict_vocab must be at least 1"),
+    (3, ["analogy", "{v}", "a", "b", "c", "-n", "-1"], "topn must be 0 or more"),
+    (1, ["similar", "{v}", "a"], "no neighbours of 'a': the vectors hold 1 key(s)"),
+    (3, ["analogy", "{v}", "a", "b", "c"], "no answer to a − b + c: the vectors hold 3 key(s)"),
+])
+def test_queries_that_cannot_be_answered_print_nothing_but_the_error(tmp_path, rows, args, message):
+    v = tmp_path / "v.txt"
+    v.write_text(f"{rows} 2\n" + "".join(f"{k} {i + 1} 1\n" for i, k in enumerate("abc"[:rows])))
+    r = run(*[a.format(v=v) for a in args])
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "{empty}", "-o", "{root}/a-file/m.npz"], "a-file is not a directory"),
+    (["train", "{empty}", "-o", "{root}/folder.npz"], "is a directory, expected a path for the model"),
+    (["train", "{empty}", "-o", "{root}/m.txt.bz2"], "written plain or as .gz, not .bz2"),
+    (["train", "{empty}", "-o", "{root}/m.npz", "--log", "{root}/a-file/log"], "a-file is not a directory"),
+    (["convert", "{v}", "{root}/out.vec.xz"], "written plain or as .gz, not .xz"),
+    (["evaluate", "{v}", "--eval-dir", "{root}", "--json", "{root}/a-file/s.json"], "a-file is not a directory"),
+])
+def test_outputs_are_checked_before_any_work(tmp_path, args, message):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "folder.npz").mkdir()
+    v = tmp_path / "v.txt"
+    v.write_text("2 2\na 1 0\nb 0 1\n")
+    r = run(*[a.format(empty=tmp_path / "empty.txt", root=tmp_path, v=v) for a in args])
+    assert r.returncode == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+
+
+def test_evaluate_json_and_train_log_create_their_folders(tmp_path):
+    v = tmp_path / "v.txt"
+    v.write_text("3 2\nking 1 0\nqueen 0.9 0.1\nman 0 1\n")
+    (tmp_path / "wordsim353.tsv").write_text("king queen 9\nking man 2\nqueen man 3\n")
+    r = run("evaluate", str(v), "--eval-dir", str(tmp_path), "--json", str(tmp_path / "a/b/s.json"))
+    assert r.returncode == 0, r.stderr
+    assert "ws353" in (tmp_path / "a/b/s.json").read_text()
+
+
+def test_resume_refuses_other_options_or_another_corpus(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\nb c d a\n" * 20)
+    other = tmp_path / "other.txt"
+    other.write_text("x y z\n" * 30)
+    model = tmp_path / "m.npz"
+    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1",
+            "--sample", "0")
+    assert r.returncode == 0, r.stderr
+    before = model.read_bytes()
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "8", "--window", "5")
+    assert r.returncode == 1 and "--dim 8 (saved: 4) differ" in r.stderr, r.stderr
+    r = run("train", str(other), "-o", str(model), "--resume")
+    assert r.returncode == 1 and "other.txt: not the corpus" in r.stderr, r.stderr
+    assert model.read_bytes() == before
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "4", "--threads", "1")
+    assert r.returncode == 0 and "resuming" in r.stdout, r.stderr
+
+
+def test_evaluate_with_nothing_in_vocabulary_fails_and_writes_valid_json(tmp_path):
+    import json
+
+    v = tmp_path / "v.txt"
+    v.write_text("2 2\na 1 0\nb 0 1\n")
+    (tmp_path / "questions-words.txt").write_text(": s\nw x y z\n")
+    (tmp_path / "wordsim353.tsv").write_text("a b 3\n")
+    r = run("evaluate", str(v), "--eval-dir", str(tmp_path), "--json", str(tmp_path / "s.json"))
+    assert r.returncode == 1 and "nothing was evaluated for analogy" in r.stderr, r.stderr
+    assert "n/a" in r.stdout
+    scores = json.loads((tmp_path / "s.json").read_text(), parse_constant=lambda c: 1 / 0)
+    assert scores["analogy"]["accuracy"] is None and scores["ws353"]["spearman"] is None
+
+
+def test_resume_without_a_checkpoint_says_it_starts_afresh(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\nb c d a\n" * 20)
+    r = run("train", str(corpus), "-o", str(tmp_path / "m.npz"), "--resume", "--dim", "4",
+            "--epochs", "1", "--min-count", "1", "--sample", "0")
+    assert r.returncode == 0 and "does not exist yet: training a new model" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--log"])
+def test_train_refuses_to_write_over_its_corpus(tmp_path, option):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\n" * 20)
+    args = ["-o", str(corpus)] if option == "-o" else ["-o", str(tmp_path / "m.npz"), "--log", str(corpus)]
+    r = run("train", str(corpus), *args, "--min-count", "1", "--sample", "0", "--epochs", "1")
+    assert r.returncode == 1 and "is the corpus itself" in r.stderr, r.stderr
+    assert corpus.read_text() == "a b c d\n" * 20
+
+
+def test_resume_refuses_another_tokenizer(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("A b c d\nb C d a\n" * 20)
+    model = tmp_path / "m.npz"
+    r = run("train", str(corpus), "-o", str(model), "--dim", "4", "--epochs", "1", "--min-count", "1",
+            "--sample", "0")
+    assert r.returncode == 0, r.stderr
+    r = run("train", str(corpus), "-o", str(model), "--resume", "--lowercase")
+    assert r.returncode == 1 and "trained with lowercase False" in r.stderr, r.stderr

@@ -48,3 +48,49 @@ def test_shared_evaluation_files_parse(kv, shared_data):
     assert scores["analogy"]["oov"] > 19000 and len(scores["analogy"]["sections"]) == 14
     for key in ("ws353", "simlex", "men", "rw"):
         assert scores[key]["pairs"] + scores[key]["oov"] > 300
+
+
+def test_evaluation_files_with_bom_crlf_comments_and_a_late_header(kv, tmp_path):
+    q = tmp_path / "q.txt"
+    q.write_bytes(b"\xef\xbb\xbf# from the paper\r\n: gender\r\nman woman king queen\r\n")
+    assert analogy_accuracy(kv, q).sections == {"gender": (1, 1, 0)}
+    ws = tmp_path / "ws.tsv"
+    ws.write_bytes(b"\xef\xbb\xbf# comment\r\nword1 word2 score\r\nking queen 8\r\nking apple 1\r\n")
+    assert pair_similarity(kv, ws).pairs == 2
+
+
+@pytest.mark.parametrize("analogies,pairs,message", [
+    (b": s\nman woman \xff queen\n", None, r"q.txt: line 2: bytes are not valid UTF-8"),
+    (b"# only a comment\n: s\n", None, r"q.txt: no analogy questions"),
+    (None, b"king queen nan\n", r"ws.tsv: line 1: score 'nan' is not a finite number"),
+    (None, b"king queen inf\n", r"ws.tsv: line 1: score 'inf' is not a finite number"),
+    (None, b"king queen \xfe\n", r"ws.tsv: line 1: bytes are not valid UTF-8"),
+    (None, b"# nothing\n", r"ws.tsv: no word pairs"),
+])
+def test_bad_evaluation_files_are_one_line_errors(kv, tmp_path, analogies, pairs, message):
+    with pytest.raises(FormatError, match=message):
+        if analogies is not None:
+            (tmp_path / "q.txt").write_bytes(analogies)
+            analogy_accuracy(kv, tmp_path / "q.txt")
+        else:
+            (tmp_path / "ws.tsv").write_bytes(pairs)
+            pair_similarity(kv, tmp_path / "ws.tsv")
+
+
+def test_scores_that_are_undefined_are_null_in_json(kv, tmp_path):
+    import json
+
+    (tmp_path / "questions-words.txt").write_text(": s\nman woman dragon queen\n")
+    (tmp_path / "wordsim353.tsv").write_text("king queen 8\n")
+    scores = evaluate_all(kv, tmp_path)
+    assert scores["analogy"]["accuracy"] is None and scores["ws353"]["spearman"] is None
+    json.dumps(scores, allow_nan=False)
+
+
+def test_simlex_in_its_original_layout_uses_the_named_score_column(kv, tmp_path):
+    path = tmp_path / "simlex999.txt"
+    path.write_text("word1\tword2\tPOS\tSimLex999\tconc(w1)\tconc(w2)\n"
+                    "king\tqueen\tN\t8\t4.1\t4.2\nking\tprince\tN\t9\t4\t4\n"
+                    "king\tapple\tN\t1\t4\t4\nqueen\tapple\tN\t2\t4\t4\n")
+    r = pair_similarity(kv, path)
+    assert r.pairs == 4 and r.spearman == pytest.approx(0.9486833)

@@ -201,6 +201,9 @@ def test_noise_distribution_takes_any_exponent():
     assert np.argmax(tables.noise_distribution(counts, 0.75)) == 0
     assert np.argmax(tables.noise_distribution(counts, -0.5)) == 2
     np.testing.assert_allclose(tables.noise_distribution(counts, 0.0), 1 / 3)
+    for exponent in (200.0, -200.0, 1e308, -1e308):   # count ** exponent overflows float64
+        p = tables.noise_distribution(np.array([10**6, 10**3, 1]), exponent)
+        assert np.isfinite(p).all() and p.sum() == pytest.approx(1.0)
 
 
 def test_huffman_codes_are_prefix_free_and_frequent_words_short():

@@ -167,3 +167,11 @@ def test_counting_reports_bad_utf8_and_empty_files(tmp_path):
     with pytest.raises(Exception, match="empty corpus") as slow:
         Word2Vec(small_config()).build_vocab(Plain(Corpus(empty)))
     assert type(fast.value) is type(slow.value)
+
+
+def test_the_compiled_reader_drops_a_utf8_bom(tmp_path):
+    from illustrated.word2vec.reader import count_words
+
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"\xef\xbb\xbfthe cat\r\nthe dog\r\n")
+    assert count_words(Corpus(p)) == ({"the": 2, "cat": 1, "dog": 1}, 4)

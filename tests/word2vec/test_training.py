@@ -110,7 +110,15 @@ def test_item_ids_and_negative_exponent(sentences):
     (dict(min_count=0), "min_count"),
     (dict(epochs=0), "epochs"),
     (dict(threads=0), "threads"),
+    (dict(threads=100_000), "threads must be at most 1024"),
     (dict(min_alpha=1.0), "min_alpha"),
+    (dict(alpha=float("inf")), "alpha must be at most 1"),
+    (dict(alpha=1e30), "alpha must be at most 1"),
+    (dict(alpha=0.0), "alpha must be positive"),
+    (dict(ns_exponent=float("nan")), "ns_exponent must be a number"),
+    (dict(ns_exponent=float("-inf")), "ns_exponent must be finite"),
+    (dict(sample=float("inf")), "sample must be finite"),
+    (dict(seed=-1), "seed must be 0 or more"),
 ])
 def test_bad_config(kw, message):
     with pytest.raises(ConfigError, match=message):
@@ -144,3 +152,50 @@ def test_max_vocab_keeps_the_most_frequent(sentences):
 def test_one_shot_iterators_are_refused(sentences):
     with pytest.raises(IllustratedError, match="re-iterable"):
         Word2Vec(small_config()).train(iter(sentences), progress=False)
+
+
+def test_sentences_given_as_strings_are_refused():
+    with pytest.raises(IllustratedError, match="a sentence must be a list of tokens, not a string"):
+        Word2Vec(small_config(epochs=1)).train(["the cat sat", "the dog sat"], progress=False)
+    with pytest.raises(IllustratedError, match="not a string"):   # continued training, vocabulary known
+        m = Word2Vec(small_config(epochs=1)).train([["the", "cat"], ["the", "dog"]], progress=False)
+        m.train(["the cat"], progress=False)
+
+
+def test_weights_larger_than_memory_are_a_one_line_error(monkeypatch):
+    from illustrated.errors import TrainingError
+    from illustrated.word2vec import trainer
+
+    class NoMemory:
+        def random(self, shape, dtype):
+            raise MemoryError
+
+    monkeypatch.setattr(trainer.np.random, "default_rng", lambda seed: NoMemory())
+    with pytest.raises(TrainingError, match=r"not enough memory for the weights of 2 words × dim 32"):
+        Word2Vec(small_config()).build_vocab([["a", "b"]])
+
+
+def test_a_corpus_without_word_pairs_is_refused_before_saving(tmp_path):
+    from illustrated.errors import TrainingError
+
+    with pytest.raises(TrainingError, match="epoch 1 trained no word pairs: no sentence holds two"):
+        Word2Vec(small_config(epochs=2)).train([["a"], ["b"], ["a"]], progress=False,
+                                               checkpoint=tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(hs="no"), "hs must be true or false, got 'no'"),
+    (dict(sg=2), "sg must be true or false, got 2"),
+    (dict(alpha="0.1"), "alpha must be a number, got '0.1'"),
+    (dict(sample=None), "sample must be a number, got None"),
+])
+def test_config_types_are_checked(kw, message):
+    with pytest.raises(ConfigError, match=message):
+        Word2VecConfig(**kw)
+
+
+def test_gensim_style_flags_and_numpy_numbers_are_accepted():
+    c = Word2VecConfig(sg=0, hs=1, alpha=np.float32(0.1))
+    assert c.sg is False and c.hs is True and c.min_alpha == pytest.approx(0.025)
+    assert type(c.alpha) is float and json.dumps(c.to_dict())

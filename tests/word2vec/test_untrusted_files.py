@@ -135,3 +135,88 @@ def test_an_npz_array_header_larger_than_memory_is_a_format_error(tmp_path):
             np.lib.format.write_array(f, np.frombuffer(meta, np.uint8))
     with pytest.raises(FormatError, match=r"big\.npz: not a readable \.npz"):
         KeyedVectors.load(path)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.txt.gz"])
+def test_text_vectors_beyond_the_header_count_are_refused(tmp_path, name):
+    path = tmp_path / name
+    _lying_file(path, 2, 3, 3)
+    with pytest.raises(FormatError, match=f"{name}: line 4: more vectors than the 2"):
+        KeyedVectors.load(path)
+
+
+def test_text_vectors_with_crlf_and_bom_load(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"\xef\xbb\xbf2 2\r\na 1 2\r\nb 3 4\r\n")
+    kv = KeyedVectors.load(path)
+    assert kv.keys == ["a", "b"]
+    np.testing.assert_array_equal(kv.vectors, [[1, 2], [3, 4]])
+
+
+def test_a_float32_overflow_is_refused_without_a_warning(tmp_path):
+    import warnings
+
+    path = tmp_path / "v.txt"
+    path.write_text("2 2\na 1e40 2\nb 3 4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FormatError, match=r"not finite .*'a'"):
+            KeyedVectors.load(path)
+
+
+def test_a_compressed_header_promising_a_huge_dim_allocates_nothing(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(gzip.compress(b"1 1000000000000\na 1\n"))
+    with pytest.raises(FormatError, match="line 2: expected a key and 1000000000000 numbers"):
+        KeyedVectors.load(path)
+
+
+def _npz(path, arrays, **meta):
+    from illustrated import files
+
+    files.write_npz(path, arrays, {"format": "illustrated.word2vec", "version": 1, **meta})
+
+
+V = np.ones((2, 3), np.float32)
+
+
+@pytest.mark.parametrize("arrays,meta,message", [
+    ({"vectors": np.ones(3, np.float32)}, dict(keys=["a", "b", "c"]), r"'vectors' should be float \[rows, dim"),
+    ({"vectors": np.ones((2, 0), np.float32)}, dict(keys=["a", "b"]), r"'vectors' should be float"),
+    ({"vectors": np.array([["x", "y"], ["z", "w"]])}, dict(keys=["a", "b"]), r"'vectors' should be float"),
+    ({"vectors": V}, dict(keys=[1, 2]), "keys must be non-empty strings"),
+    ({"vectors": V}, dict(keys=["a", "a"]), "key .a. appears more than once"),
+    ({"vectors": V, "counts": np.ones(5, np.int64)}, dict(keys=["a", "b"]), r"'counts' should be integer \[2\]"),
+    ({"vectors": V, "counts": np.ones(2, np.int64)}, dict(keys=["a", "b"], kind="model"), "needs its config and counts"),
+    ({"vectors": V, "counts": np.ones(2, np.int64)},
+     dict(keys=["a", "b"], kind="model", config={"dim": "x"}), "corrupted config: dim must be an integer"),
+    ({"vectors": V, "counts": np.ones(2, np.int64), "syn1neg": V},
+     dict(keys=["a", "b"], kind="model", config={"dim": 3}, state=[1]), "training state is not valid"),
+])
+def test_misshaped_npz_contents_are_one_line_errors(tmp_path, arrays, meta, message):
+    path = tmp_path / "m.npz"
+    _npz(path, arrays, **meta)
+    load = Word2Vec.load if meta.get("kind") == "model" else KeyedVectors.load
+    with pytest.raises(FormatError, match=f"m.npz: .*{message}"):
+        load(path)
+
+
+def test_a_file_named_npz_that_is_not_a_zip_is_a_format_error(tmp_path):
+    path = tmp_path / "m.npz"
+    path.write_text("hello")
+    with pytest.raises(FormatError, match=r"m.npz: not a readable .npz model file \(not a zip archive\)"):
+        KeyedVectors.load(path)
+
+
+def test_a_text_row_longer_than_its_dim_allows_is_not_read_whole(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(gzip.compress(b"1 2\na " + b"1" * 10_000_000 + b" 2\n"))
+    with pytest.raises(FormatError, match="line 2: longer than a key and 2 numbers can be"):
+        KeyedVectors.load(path)
+
+
+def test_a_duplicated_key_is_named(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("3 2\na 1 2\nb 3 4\na 5 6\n")
+    with pytest.raises(FormatError, match=r"v.txt: key 'a' appears more than once \(rows 0 and 2\)"):
+        KeyedVectors.load(path)

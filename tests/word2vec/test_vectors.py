@@ -57,3 +57,13 @@ def test_similarity_and_doesnt_match(kv):
 def test_similar_by_vector_excludes(kv):
     got = kv.similar_by_vector(kv.vector("queen"), topn=2, exclude=["queen"])
     assert "queen" not in [w for w, _ in got] and len(got) == 2
+
+
+def test_negative_topn_and_empty_restrict_vocab_are_refused(kv):
+    with pytest.raises(IllustratedError, match="topn must be 0 or more"):
+        kv.most_similar(kv.keys[0], topn=-1)
+    with pytest.raises(IllustratedError, match="restrict_vocab must be at least 1"):
+        kv.most_similar(kv.keys[0], restrict_vocab=0)
+    with pytest.raises(IllustratedError, match="topn must be 0 or more"):
+        kv.analogy(*kv.keys[:3], topn=-2)
+    assert kv.most_similar(kv.keys[0], topn=0) == []

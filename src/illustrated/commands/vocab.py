@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..errors import IllustratedError
+from ..files import check_writable
 from ..text import SPECIALS, Corpus, Tokenizer, Vocab
 from .common import echo, group
 
@@ -27,6 +29,9 @@ def build(
     """Count the tokens of CORPUS and write a vocabulary (token<TAB>count, one a line)."""
     stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase),
                     max_sentence_length=max_sentence_length)
+    check_writable(output, "vocabulary file")
+    if output.exists() and output.samefile(stream.path):
+        raise IllustratedError(f"{output}: -o/--output is the corpus itself; it would be overwritten")
     vocab = Vocab.build(stream.sentences(progress=True), min_count=min_count, max_size=max_size,
                         specials=SPECIALS if specials else ())
     vocab.save(output)
@@ -40,6 +45,8 @@ def show(
     top: Annotated[int, typer.Option(help="How many tokens to list.")] = 20,
 ) -> None:
     """Print the size of a vocabulary and its first tokens with ids and counts."""
+    if top < 0:
+        raise IllustratedError(f"--top must be 0 or more, got {top}")
     vocab = Vocab.load(vocab_file)
     echo(f"{vocab_file}: {len(vocab)} tokens, specials: {' '.join(vocab.specials) or '(none)'}")
     echo(f"{'id':>6}  {'count':>10}  token")

@@ -6,8 +6,10 @@ word2vec text, ``.npz`` native (resumable).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Callable
 
@@ -16,10 +18,11 @@ import typer
 from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
+from ..files import atomic_write, check_writable
 from ..text import Corpus, Tokenizer
-from ..word2vec import KeyedVectors, Word2Vec, Word2VecConfig
+from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
-from ..word2vec.formats import format_of
+from ..word2vec.formats import check_output
 from .common import echo, group
 
 app = group("Train word2vec embeddings and query them.")
@@ -51,7 +54,12 @@ def train(
     log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format)."""
-    kind = format_of(output)
+    kind = check_output(output, "model file")   # before the corpus is read, not after training
+    if log is not None:
+        check_writable(log, "training log")
+    for path, what in ((output, "-o/--output"), (log, "--log")):
+        if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
+            raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")
     if resume and kind != "npz":
         raise IllustratedError(f"{output}: --resume needs a .npz model")
     stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase))
@@ -61,10 +69,13 @@ def train(
         min_alpha=min_alpha, threads=threads, seed=seed).items() if v is not None}
     if resume and output.exists():
         model = Word2Vec.load(output)
+        _check_resume(output, model, overrides, stream)
         if threads is not None:
             model.config.threads = threads
         echo(f"resuming {output}: {model!r}")
     else:
+        if resume:
+            echo(f"{output} does not exist yet: training a new model (nothing to resume)")
         model = Word2Vec(Word2VecConfig(**overrides))
     start = time.perf_counter()
     model.train(stream, progress=True, log_path=log,
@@ -77,6 +88,28 @@ def train(
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
          f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
+
+
+def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus) -> None:
+    """Refuse to resume with options or a corpus other than the checkpoint's: training would
+    silently go on with the saved settings and the saved vocabulary."""
+    differ = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(model.config, k)!r})"
+              for k, v in overrides.items() if k != "threads" and getattr(model.config, k) != v]
+    if differ:
+        raise IllustratedError(f"{output}: --resume continues with the saved settings, but "
+                               f"{', '.join(differ)} differ; drop them, or train a new model")
+    saved = model.corpus_source or {}
+    tok = stream.tokenize
+    for key, now in (("tokenizer", tok.kind), ("lowercase", tok.lowercase)):
+        if key in saved and saved[key] != now:
+            raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
+                                   f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
+                                   f"was trained with {key} {saved[key]!r}; pass the same options")
+    if saved and saved.get("bytes") != stream.size_on_disk:
+        raise IllustratedError(
+            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
+            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
+            "the saved vocabulary, so train a new model on a new corpus")
 
 
 def _vectors(path: Path) -> KeyedVectors:
@@ -92,10 +125,31 @@ def similar(
 ) -> None:
     """Print the nearest neighbours (cosine) of each WORD."""
     wv = _vectors(model)
-    for word in words:
+    with _naming(model):
+        answers = [(word, wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab))
+                   for word in words]   # every word checked before anything is printed
+    for word, near in answers:
+        _check_answered(model, wv, near, topn, f"no neighbours of {word!r}")
+    for word, near in answers:
         echo(f"{word}:")
-        for other, score in wv.most_similar(word, topn=topn, restrict_vocab=restrict_vocab):
+        for other, score in near:
             echo(f"  {score:.4f}  {other}")
+
+
+@contextlib.contextmanager
+def _naming(model: Path) -> Iterator[None]:
+    """Prefix an unknown-word error with the model file it is unknown to."""
+    try:
+        yield
+    except UnknownKeyError as e:
+        raise IllustratedError(f"{model}: {e}") from None
+
+
+def _check_answered(model: Path, wv: KeyedVectors, answer: list, topn: int, what: str) -> None:
+    """An error when a query that asked for neighbours got none (too few keys to search)."""
+    if topn > 0 and not answer:
+        raise IllustratedError(f"{model}: {what}: the vectors hold {len(wv)} key(s) and the "
+                               "query words themselves are left out")
 
 
 @app.command("analogy")
@@ -109,8 +163,11 @@ def analogy(
 ) -> None:
     """Print the words nearest to a − b + c (king − man + woman ≈ queen)."""
     wv = _vectors(model)
+    with _naming(model):
+        answer = wv.analogy(a, b, c, topn=topn, method=method)
+    _check_answered(model, wv, answer, topn, f"no answer to {a} − {b} + {c}")
     echo(f"{a} − {b} + {c} ≈")
-    for word, score in wv.analogy(a, b, c, topn=topn, method=method):
+    for word, score in answer:
         echo(f"  {score:.4f}  {word}")
 
 
@@ -125,6 +182,8 @@ def evaluate(
     """Score analogies (per section and total) and word-pair similarity (Spearman)."""
     from ..word2vec.evaluate import evaluate_all
 
+    if json_out is not None:
+        check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
     if not root.is_dir():
@@ -132,18 +191,32 @@ def evaluate(
     scores = evaluate_all(wv, root, restrict_vocab)
     if not scores:
         raise IllustratedError(f"{root}: no evaluation files found")
+    _print_scores(scores)
+    if json_out:
+        with atomic_write(json_out, "w") as f:
+            f.write(json.dumps(scores, indent=2, allow_nan=False) + "\n")
+    empty = [key for key, s in scores.items() if s.get("answered", s.get("pairs")) == 0]
+    if empty:
+        raise IllustratedError(f"{root}: nothing was evaluated for {', '.join(empty)}: every "
+                               "question or pair has a word outside the vectors' vocabulary")
+
+
+def _print_scores(scores: dict) -> None:
+    """The table of :func:`evaluate`; ``n/a`` where nothing could be scored."""
+    def pct(x: float | None) -> str:
+        return "     n/a" if x is None else f"{100 * x:>7.2f}%"
+
     if "analogy" in scores:
         an = scores["analogy"]
         echo(f"{'analogy section':<32} {'accuracy':>8} {'answered':>8} {'oov':>6}")
         for name, s in an["sections"].items():
-            echo(f"{name:<32} {100 * s['accuracy']:>7.2f}% {s['answered']:>8} {s['oov']:>6}")
-        echo(f"{'total':<32} {100 * an['accuracy']:>7.2f}% {an['answered']:>8} {an['oov']:>6}")
+            echo(f"{name:<32} {pct(s['accuracy'])} {s['answered']:>8} {s['oov']:>6}")
+        echo(f"{'total':<32} {pct(an['accuracy'])} {an['answered']:>8} {an['oov']:>6}")
     for key in ("ws353", "simlex", "men", "rw"):
         if key in scores:
             s = scores[key]
-            echo(f"{key:<8} spearman {s['spearman']:.4f}  pairs {s['pairs']}  oov {s['oov']}")
-    if json_out:
-        json_out.write_text(json.dumps(scores, indent=2) + "\n")
+            rho = "n/a" if s["spearman"] is None else f"{s['spearman']:.4f}"
+            echo(f"{key:<8} spearman {rho}  pairs {s['pairs']}  oov {s['oov']}")
 
 
 def _default_eval_dir() -> Path:
@@ -160,7 +233,7 @@ def convert(
     target: Annotated[Path, typer.Argument(help="Output file; its extension picks the format.")],
 ) -> None:
     """Convert vectors between the .bin, .txt/.vec and .npz formats."""
-    format_of(target)
+    check_output(target)
     wv = _vectors(source)
     wv.save(target)
     echo(f"wrote {target}: {len(wv)} vectors of dim {wv.dim}")

@@ -38,6 +38,10 @@ class Corpus:
         self.path = check_readable(path, "corpus file")
         if max_sentence_length <= 0:
             raise CorpusError(f"max_sentence_length must be positive, got {max_sentence_length}")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise CorpusError(f"{self.path}: unknown text encoding {encoding!r}") from None
         self.tokenize = tokenize
         self.max_sentence_length = max_sentence_length
         self.encoding = encoding
@@ -70,7 +74,9 @@ class Corpus:
             raise CorpusError(f"{self.path}: empty corpus (no tokens found)")
 
     def _read(self, bar) -> Iterator[list[str]]:
-        decoder = codecs.getincrementaldecoder(self.encoding)()
+        # a UTF-8 byte-order mark at the start of the file is not part of the first token
+        utf8 = self.encoding.lower().replace("-", "").replace("_", "") == "utf8"
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else self.encoding)()
         limit = self.max_sentence_length
         line_no = 1
         carry = ""  # text after the last whitespace of the previous chunk

@@ -8,6 +8,7 @@ can be read by eye and loaded back byte for byte.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,12 +16,27 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..errors import VocabError
-from ..files import atomic_write, check_readable
+from ..files import atomic_write, check_readable, open_binary
 
-__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS"]
+__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS", "check_tokens"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 SPECIALS: tuple[str, ...] = (PAD, UNK, BOS, EOS)
+
+
+def check_tokens(sentence: object) -> None:
+    """A :class:`VocabError` when a sentence is a string rather than a list of tokens (its
+    characters would silently become the tokens)."""
+    if isinstance(sentence, (str, bytes)):
+        raise VocabError(f"a sentence must be a list of tokens, not a string ({sentence[:40]!r}); "
+                         "split each one first, e.g. [line.split() for line in lines]")
+
+
+def _check_limits(min_count: int, max_size: int | None) -> None:
+    if min_count < 1:
+        raise VocabError(f"min_count must be at least 1, got {min_count}")
+    if max_size is not None and max_size < 1:
+        raise VocabError(f"max_size must be at least 1, got {max_size}")
 
 
 class Vocab:
@@ -56,8 +72,10 @@ class Vocab:
         ``max_size`` caps the number of ordinary tokens (specials not included), keeping the most
         frequent. Raises :class:`VocabError` if nothing is left.
         """
+        _check_limits(min_count, max_size)   # before a long corpus is counted
         counter: Counter[str] = Counter()
         for sentence in sentences:
+            check_tokens(sentence)
             counter.update(sentence)
         return cls.from_counts(counter, min_count=min_count, max_size=max_size, specials=specials)
 
@@ -65,10 +83,7 @@ class Vocab:
     def from_counts(cls, counter: dict[str, int], min_count: int = 1,
                     max_size: int | None = None, specials: Sequence[str] = SPECIALS) -> "Vocab":
         """Build from a ``token → count`` mapping whose iteration order is first appearance."""
-        if min_count < 1:
-            raise VocabError(f"min_count must be at least 1, got {min_count}")
-        if max_size is not None and max_size < 1:
-            raise VocabError(f"max_size must be at least 1, got {max_size}")
+        _check_limits(min_count, max_size)
         if not counter:
             raise VocabError("cannot build a vocabulary from an empty corpus")
         special_set = set(specials)
@@ -156,22 +171,28 @@ class Vocab:
 
     # ---- files ------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write ``token<TAB>count`` lines in id order, atomically."""
+        """Write ``token<TAB>count`` lines in id order, atomically (compressed for ``.gz``,
+        ``.bz2`` and ``.xz``)."""
+        bad = next((t for t in self.itos if not t or any(ch in t for ch in "\t\n\r")), None)
+        if bad is not None:
+            raise VocabError(f"{path}: token {bad!r} is empty or holds a tab or line break; "
+                             "a vocabulary file cannot store it")
         with atomic_write(path, "w") as f:
             for tok, c in zip(self.itos, self.counts.tolist()):
                 f.write(f"{tok}\t{c}\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
-        """Read a file written by :meth:`save`; leading special tokens are recognised by name."""
+        """Read a file written by :meth:`save` (plain or ``.gz``/``.bz2``/``.xz``, a BOM allowed);
+        leading special tokens are recognised by name."""
         p = check_readable(path, "vocabulary file")
         tokens: list[str] = []
         counts: list[int] = []
         try:
-            with open(p, encoding="utf-8", newline="\n") as f:
+            with io.TextIOWrapper(open_binary(p), encoding="utf-8-sig", newline="\n") as f:
                 for n, line in enumerate(f, 1):
-                    parts = line.rstrip("\n").split("\t")
-                    if len(parts) != 2 or not parts[0] or not parts[1].isdigit():
+                    parts = line.rstrip("\n").removesuffix("\r").split("\t")
+                    if len(parts) != 2 or not parts[0] or not _is_count(parts[1]):
                         raise VocabError(f"{p}: line {n}: expected 'token<TAB>count', got {line.rstrip()!r}")
                     tokens.append(parts[0])
                     counts.append(int(parts[1]))
@@ -189,3 +210,8 @@ class Vocab:
             return cls(tokens, counts, specials)
         except VocabError as e:
             raise VocabError(f"{p}: {e}") from None
+
+
+def _is_count(text: str) -> bool:
+    """Whether ``text`` is a count a vocabulary file may hold: ASCII digits, below 2**63."""
+    return text.isascii() and text.isdigit() and int(text) < 2**63

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..configs import DictConfig
 from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
+
+MAX_THREADS = 1024
+"""Most worker threads accepted: a typo such as 100000 would exhaust the process's threads."""
+
+MAX_ALPHA = 1.0
+"""Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
 
 
 @dataclass
@@ -45,8 +55,10 @@ class Word2VecConfig(DictConfig):
             ``min_alpha`` left as None is 0.0001 for skip-gram and a quarter of ``alpha`` for
             CBOW (CBOW ending at 0.0125 instead of 0.0001 scored 0.5 analogy points higher on
             average over three seeds on each of two Wikipedia files, similarity no lower).
-        threads: worker threads running the compiled kernel in parallel (Hogwild updates).
-        seed: seed of the initial vectors and of the kernels' random numbers; with threads=1
+            ``alpha`` is at most 1.
+        threads: worker threads running the compiled kernel in parallel (Hogwild updates),
+            at most 1024.
+        seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
     """
@@ -66,14 +78,22 @@ class Word2VecConfig(DictConfig):
     epochs: int = 5
     alpha: float | None = None
     min_alpha: float | None = None
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, MAX_THREADS))
     seed: int = 1
     max_sentence_length: int = 10_000
 
     def __post_init__(self) -> None:
+        for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 becomes True
+            value = getattr(self, name)
+            if isinstance(value, (int, np.integer, np.bool_)) and value in (0, 1):
+                setattr(self, name, bool(value))
+        for name in ("sample", "ns_exponent", "alpha", "min_alpha"):   # numpy floats → JSON-able
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, (bool, int)):
+                setattr(self, name, float(value))
         if self.alpha is None:
             self.alpha = 0.025 if self.sg else 0.05
-        if self.min_alpha is None and isinstance(self.alpha, (int, float)):
+        if self.min_alpha is None and isinstance(self.alpha, numbers.Real):
             self.min_alpha = 0.0001 if self.sg else self.alpha / 4
         self.validate()
 
@@ -89,6 +109,14 @@ class Word2VecConfig(DictConfig):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
+        for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 / hs=0 are accepted
+            value = getattr(self, name)
+            need(isinstance(value, (bool, int, np.bool_, np.integer)) and value in (0, 1), name,
+                 "true or false")
+        for name in ("sample", "ns_exponent", "alpha", "min_alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         need(self.dim > 0, "dim", "positive")
         need(self.window > 0, "window", "positive")
         need(self.negative >= 0, "negative", "0 or more")
@@ -102,9 +130,14 @@ class Word2VecConfig(DictConfig):
         need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 1),
              "max_vocab", "at least 1 or None")
         need(self.epochs >= 1, "epochs", "at least 1")
-        need(isinstance(self.alpha, (int, float)) and self.alpha > 0, "alpha", "positive")
-        need(isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
+        need(self.alpha > 0, "alpha", "positive")
+        need(self.alpha <= MAX_ALPHA, "alpha", f"at most {MAX_ALPHA} (0.025 is usual)")
+        need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"between 0 and alpha={self.alpha}")
         need(self.threads >= 1, "threads", "at least 1")
+        need(self.threads <= MAX_THREADS, "threads", f"at most {MAX_THREADS}")
         need(self.max_sentence_length >= 1, "max_sentence_length", "positive")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "a number")
+        need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
+        need(math.isfinite(self.sample), "sample", "finite")
+        need(self.seed >= 0, "seed", "0 or more")
 

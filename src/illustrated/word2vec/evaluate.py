@@ -55,8 +55,10 @@ class AnalogyResult:
         return self.correct / self.answered if self.answered else 0.0
 
     def as_dict(self) -> dict:
-        return {"accuracy": self.accuracy, "correct": self.correct, "answered": self.answered,
-                "oov": self.oov, "sections": {k: {"accuracy": c / n if n else 0.0, "correct": c,
+        """JSON-ready scores; an accuracy is None where no question was answered."""
+        return {"accuracy": self.accuracy if self.answered else None, "correct": self.correct,
+                "answered": self.answered,
+                "oov": self.oov, "sections": {k: {"accuracy": c / n if n else None, "correct": c,
                                                   "answered": n, "oov": o}
                                               for k, (c, n, o) in self.sections.items()}}
 
@@ -71,7 +73,9 @@ class SimilarityResult:
     oov: int
 
     def as_dict(self) -> dict:
-        return {"spearman": self.spearman, "pairs": self.pairs, "oov": self.oov}
+        """JSON-ready scores; ``spearman`` is None (not NaN) where it is undefined."""
+        rho = self.spearman if np.isfinite(self.spearman) else None
+        return {"spearman": rho, "pairs": self.pairs, "oov": self.oov}
 
 
 def _lookup(kv: KeyedVectors, word: str, limit: int) -> int | None:
@@ -82,32 +86,49 @@ def _lookup(kv: KeyedVectors, word: str, limit: int) -> int | None:
     return None
 
 
+def _lines(p: Path):
+    """``(line number, text)`` of each line of a UTF-8 file (a BOM allowed), ``\r\n`` or
+    ``\n``; undecodable bytes are a :class:`FormatError` naming the line."""
+    with open(p, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise FormatError(f"{p}: line {n}: bytes are not valid UTF-8") from None
+            yield n, line.rstrip("\r\n")
+
+
 def analogy_accuracy(kv: KeyedVectors, path: str | os.PathLike, restrict_vocab: int = RESTRICT_VOCAB,
                      method: str = "add", batch: int = 128) -> AnalogyResult:
     """Score the analogy file at ``path`` (``: section`` lines, then ``a b c d`` lines)."""
     p = check_readable(path, "analogy file")
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, int) or restrict_vocab < 1:
+        raise FormatError(f"restrict_vocab must be at least 1, got {restrict_vocab!r}")
     sections: dict[str, list[tuple[int, int, int, int]]] = {}
     oov: dict[str, int] = {}
     section = None
     limit = min(restrict_vocab, len(kv))
-    with open(p, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith(":"):
-                section = line[1:].strip()
-                sections.setdefault(section, [])
-                oov.setdefault(section, 0)
-                continue
-            words = line.split()
-            if section is None or len(words) != 4:
-                raise FormatError(f"{p}: line {n}: expected ': section' or four words")
-            ids = [_lookup(kv, w, limit) for w in words]
-            if any(i is None for i in ids):
-                oov[section] += 1
-            else:
-                sections[section].append(tuple(ids))
+    questions = 0
+    for n, line in _lines(p):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            section = line[1:].strip()
+            sections.setdefault(section, [])
+            oov.setdefault(section, 0)
+            continue
+        words = line.split()
+        if section is None or len(words) != 4:
+            raise FormatError(f"{p}: line {n}: expected ': section' or four words")
+        questions += 1
+        ids = [_lookup(kv, w, limit) for w in words]
+        if any(i is None for i in ids):
+            oov[section] += 1
+        else:
+            sections[section].append(tuple(ids))
+    if not questions:
+        raise FormatError(f"{p}: no analogy questions ('a b c d' lines under ': section')")
     unit = kv.unit[:limit]
     result = AnalogyResult()
     for name, qs in sections.items():
@@ -136,28 +157,44 @@ def pair_similarity(kv: KeyedVectors, path: str | os.PathLike, name: str | None 
     p = check_readable(path, "similarity file")
     model, human = [], []
     oov = 0
-    with open(p, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split()
-            if len(parts) < 3:
-                raise FormatError(f"{p}: line {n}: expected 'word1 word2 score'")
-            try:
-                score = float(parts[2])
-            except ValueError:
-                if n == 1:
-                    continue  # a header line
-                raise FormatError(f"{p}: line {n}: score {parts[2]!r} is not a number") from None
-            i, j = _lookup(kv, parts[0], len(kv)), _lookup(kv, parts[1], len(kv))
-            if i is None or j is None:
-                oov += 1
-                continue
-            model.append(float(kv.unit[i] @ kv.unit[j]))
-            human.append(score)
+    header_seen = False
+    col = 2  # the score's column; a header may name another (SimLex-999's own file: "SimLex999")
+    for n, line in _lines(p):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) < col + 1:
+            raise FormatError(f"{p}: line {n}: expected 'word1 word2 score'")
+        try:
+            score = float(parts[col])
+        except ValueError:
+            if not model and not oov and not header_seen:
+                header_seen = True
+                col = _score_column(parts)
+                continue  # a header line
+            raise FormatError(f"{p}: line {n}: score {parts[col]!r} is not a number") from None
+        if not np.isfinite(score):
+            raise FormatError(f"{p}: line {n}: score {parts[col]!r} is not a finite number")
+        i, j = _lookup(kv, parts[0], len(kv)), _lookup(kv, parts[1], len(kv))
+        if i is None or j is None:
+            oov += 1
+            continue
+        model.append(float(kv.unit[i] @ kv.unit[j]))
+        human.append(score)
+    if not model and not oov:
+        raise FormatError(f"{p}: no word pairs ('word1 word2 score' lines)")
     defined = len(model) > 1 and np.ptp(model) > 0 and np.ptp(human) > 0
     rho = float(spearmanr(model, human).statistic) if defined else float("nan")
     return SimilarityResult(name or p.stem, rho, len(model), oov)
+
+
+def _score_column(header: list[str]) -> int:
+    """The column of the human score named in a header line: the first after the two words
+    called ``score``, ``mean``, or ``sim…`` (SimLex-999's ``word1 word2 POS SimLex999 …``)."""
+    for i, name in enumerate(header[2:], 2):
+        if any(tag in name.lower() for tag in ("score", "mean", "sim")):
+            return i
+    return 2
 
 
 def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,

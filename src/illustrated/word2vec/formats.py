@@ -30,7 +30,7 @@ from .. import files
 from ..errors import FormatError
 from ..files import COMPRESSED, atomic_write, check_finite, check_readable, open_binary
 
-__all__ = ["write_vectors", "read_vectors", "write_npz", "read_npz", "format_of",
+__all__ = ["write_vectors", "read_vectors", "write_npz", "read_npz", "format_of", "check_output",
            "write_word2vec_text", "read_word2vec_text", "write_word2vec_binary",
            "read_word2vec_binary", "Arrays"]
 
@@ -54,6 +54,17 @@ def format_of(path: str | os.PathLike) -> str:
         raise FormatError(f"{path}: unknown model format {suffix or '(no extension)'!r}; "
                           "use .bin (word2vec binary), .txt/.vec (word2vec text) or .npz (native)")
     return FORMATS[suffix]
+
+
+def check_output(path: str | os.PathLike, what: str = "vectors file") -> str:
+    """The format :func:`write_vectors` would write ``path`` in, after checking that it can:
+    a known extension, no compression but ``.gz``, and a writable place (see
+    :func:`~illustrated.files.check_writable`). Call it before training or reading."""
+    kind = format_of(path)
+    if _compressed(path) and Path(path).suffix.lower() != ".gz":
+        raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
+    files.check_writable(path, what)
+    return kind
 
 
 def _compressed(path: str | os.PathLike) -> bool:
@@ -107,32 +118,44 @@ def read_word2vec_text(path: str | os.PathLike) -> Arrays:
     """Read the text layout, plain or compressed; the header is checked against the file's size."""
     p = check_readable(path, "vectors file")
     with open_binary(p) as f:
-        header = f.readline()
+        header = f.readline(4096)
         n, dim = _header(header, p)
+        limit = 4096 + 64 * dim   # no row of dim numbers is longer: garbage is not read whole
         if not _compressed(p):
             # a row is at least a one-byte key and dim times " " and a digit
             _check_promise(p, n, dim, 2 * dim + 1, p.stat().st_size - len(header))
         rows = _Rows(n, dim, grow=_compressed(p))
         keys: list[str] = []
         for i in range(n):
-            raw = f.readline()
+            raw = f.readline(limit)
             line_no = i + 2
             if not raw:
                 raise FormatError(f"{p}: truncated at line {line_no}: the header promises {n} "
                                   f"vectors, found {i}")
-            try:
-                parts = raw.decode("utf-8").rstrip("\n").rstrip(" ").split(" ")
-            except UnicodeDecodeError:
-                raise FormatError(f"{p}: line {line_no}: not valid UTF-8") from None
-            if len(parts) != dim + 1:
-                raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
-                                  f"got {len(parts) - 1} fields after the key")
-            try:
-                rows.add(np.array(parts[1:], dtype=np.float32))
-            except ValueError:
-                raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
-            keys.append(parts[0])
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                raise FormatError(f"{p}: line {line_no}: longer than a key and {dim} numbers "
+                                  f"can be ({limit:,} bytes)")
+            keys.append(_text_row(raw, dim, rows, p, line_no))
+        if f.read(limit).strip():
+            raise FormatError(f"{p}: line {n + 2}: more vectors than the {n} the header promises")
     return _make(keys, rows.matrix(), p)
+
+
+def _text_row(raw: bytes, dim: int, rows: "_Rows", p: Path, line_no: int) -> str:
+    """Parse one ``key v1 … vdim`` line (``\n`` or ``\r\n``) into ``rows``; return the key."""
+    try:
+        parts = raw.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
+    except UnicodeDecodeError:
+        raise FormatError(f"{p}: line {line_no}: not valid UTF-8") from None
+    if len(parts) != dim + 1:
+        raise FormatError(f"{p}: line {line_no}: expected a key and {dim} numbers, "
+                          f"got {len(parts) - 1} fields after the key")
+    try:
+        with np.errstate(over="ignore"):  # 1e40 becomes inf, refused by _make
+            rows.add(np.array(parts[1:], dtype=np.float32))
+    except ValueError:
+        raise FormatError(f"{p}: line {line_no}: a value is not a number") from None
+    return parts[0]
 
 
 # ---- word2vec binary --------------------------------------------------------------------------
@@ -191,7 +214,7 @@ def read_word2vec_binary(path: str | os.PathLike) -> Arrays:
 
 def _header(line: bytes, p: Path) -> tuple[int, int]:
     try:
-        n_str, dim_str = line.decode("ascii").split()
+        n_str, dim_str = line.removeprefix(b"\xef\xbb\xbf").decode("ascii").split()
         n, dim = int(n_str), int(dim_str)
     except (UnicodeDecodeError, ValueError):
         raise FormatError(f"{p}: not a word2vec file: the first line should be "
@@ -228,11 +251,13 @@ class _Rows:
 
     def __init__(self, n: int, dim: int, grow: bool) -> None:
         self.n, self.count = n, 0
-        start = min(n, max(1, (1 << 22) // dim)) if grow else n
-        self.data = np.empty((start, dim), dtype=np.float32)
+        # growing starts with the first row read, so a header's ``dim`` is vouched for too
+        self.data = np.empty((0 if grow else n, dim), dtype=np.float32)
 
     def add(self, row: np.ndarray) -> None:
-        if self.count == len(self.data):
+        if self.count == len(self.data) == 0:
+            self.data = np.empty((min(self.n, max(1, (1 << 22) // len(row))), len(row)), np.float32)
+        elif self.count == len(self.data):
             bigger = np.empty((min(self.n, 2 * len(self.data)), self.data.shape[1]), np.float32)
             bigger[: self.count] = self.data
             self.data = bigger
@@ -259,10 +284,18 @@ def _matrix(keys: Sequence[str], vectors: np.ndarray, path) -> np.ndarray:
 
 
 def _make(keys: list[str], vectors: np.ndarray, p: Path) -> Arrays:
-    if len(set(keys)) != len(keys):
-        raise FormatError(f"{p}: a key appears more than once")
+    _check_unique(keys, p)
     check_finite(vectors, p, "vectors", "load", keys)
     return keys, vectors, None
+
+
+def _check_unique(keys: list[str], p: Path) -> None:
+    """A FormatError naming the first key that appears twice, and the rows (0-based) it is in."""
+    seen: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise FormatError(f"{p}: key {key!r} appears more than once (rows {seen[key]} and {i})")
+        seen[key] = i
 
 
 # ---- native npz -------------------------------------------------------------------------------
@@ -283,6 +316,26 @@ def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     keys = meta.get("keys")
     if not isinstance(keys, list) or len(keys) != len(arrays["vectors"]):
         raise FormatError(f"{p}: corrupted: keys and vectors disagree")
+    _check_npz_arrays(p, arrays, keys)
     for name, array in arrays.items():
         check_finite(array, p, f"'{name}'", "load", keys)
     return arrays, meta
+
+
+def _check_npz_arrays(p: Path, arrays: dict[str, np.ndarray], keys: list) -> None:
+    """A FormatError naming the array when keys, vectors, counts or output weights have the
+    wrong type or shape (they would otherwise fail far from the file, or answer garbage)."""
+    if not all(isinstance(k, str) and k for k in keys):
+        raise FormatError(f"{p}: corrupted: keys must be non-empty strings")
+    _check_unique(keys, p)
+    n = len(keys)
+    for name, array in arrays.items():
+        if name == "counts":
+            ok = array.shape == (n,) and array.dtype.kind in "iu"
+            expected = f"integer [{n}]"
+        else:
+            ok = array.ndim == 2 and array.dtype.kind == "f" and array.shape[1] >= 1
+            expected = "float [rows, dim ≥ 1]"
+        if not ok:
+            raise FormatError(f"{p}: corrupted: array '{name}' should be {expected}, got "
+                              f"{array.dtype} {list(array.shape)}")

@@ -43,12 +43,12 @@ def fast_reader(sentences, keys: list[str], sentence_limit: int) -> "FastReader 
 
 def blocks(path) -> Iterator[bytes]:
     """The file at ``path`` in blocks of about ``BLOCK_BYTES`` that end at a line end (or, in a
-    line longer than that, at a space or tab), each checked to be UTF-8."""
+    line longer than that, at a space or tab), each checked to be UTF-8; a leading BOM is dropped."""
     carry = b""
     line_no = 1
     with open_binary(path) as f:
+        block = f.read(BLOCK_BYTES).removeprefix(b"\xef\xbb\xbf")   # a UTF-8 BOM is no token
         while True:
-            block = f.read(BLOCK_BYTES)
             final = not block
             data = carry + block
             cut = len(data) if final else data.rfind(b"\n") + 1
@@ -68,6 +68,7 @@ def blocks(path) -> Iterator[bytes]:
                 yield body
             if final:
                 return
+            block = f.read(BLOCK_BYTES)
 
 
 def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:

@@ -30,7 +30,11 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
 def noise_distribution(counts: np.ndarray, exponent: float) -> np.ndarray:
     """float64 ``[vocab]``: ``count ** exponent``, normalised (any exponent, negative too)."""
     counts = np.maximum(np.asarray(counts, dtype=np.float64), 1.0)
-    w = counts ** exponent
+    log_c = np.log(counts)
+    # in logs, relative to the count that weighs most, so no exponent overflows to inf or NaN
+    top = log_c.max() if exponent >= 0 else log_c.min()
+    with np.errstate(over="ignore"):
+        w = np.exp(exponent * (log_c - top))
     return w / w.sum()
 
 

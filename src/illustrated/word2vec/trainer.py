@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import FormatError, IllustratedError, TrainingError
-from ..text import Vocab
+from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
+from ..files import check_writable
+from ..text import Corpus, Tokenizer, Vocab
+from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
@@ -48,6 +50,7 @@ class Word2Vec:
         self.epochs_done = 0
         self.epochs_total = 0
         self.last_loss: float | None = None
+        self.corpus_source: dict | None = None  # {"file", "bytes"} of the Corpus file trained on
         self._tables: dict | None = None
         self._reader = None
 
@@ -78,12 +81,17 @@ class Word2Vec:
                                 specials=())
         rng = np.random.default_rng(c.seed)
         n = len(vocab)
-        vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
+        try:
+            vectors = rng.random((n, c.dim), dtype=np.float32)  # in place: no temporary copies
+            self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
+            self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
+        except MemoryError:
+            raise TrainingError(f"not enough memory for the weights of {n:,} words × dim "
+                                f"{c.dim:,} ({n * c.dim * 4 / 2**30:,.1f} GiB per matrix); "
+                                "lower dim or max_vocab") from None
         vectors -= 0.5
         vectors /= c.dim
         self.wv = KeyedVectors(vocab.itos, vectors, vocab.counts)
-        self.syn1neg = np.zeros((n, c.dim), np.float32) if c.negative else None
-        self.syn1 = np.zeros((max(n - 1, 1), c.dim), np.float32) if c.hs else None
         self.corpus_words = total[0]
         self.epochs_done = self.epochs_total = 0
         self._tables = self._reader = None
@@ -118,19 +126,30 @@ class Word2Vec:
         if iter(sentences) is sentences:
             raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
                                    "one-shot iterator: training reads them once per epoch")
+        if checkpoint is not None:
+            if format_of(checkpoint) != "npz":
+                raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
+            check_writable(checkpoint, "checkpoint")
+        if log_path is not None:
+            check_writable(log_path, "training log")
         if self.wv is None:
             self.build_vocab(sentences)
+            self.corpus_source = _source_of(sentences)
         c = self.config
-        if checkpoint is not None and format_of(checkpoint) != "npz":
-            raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
         run = TrainingRun(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
+        first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, sentences)
                 self._check_finite(epoch)
+                if epoch == first and run.epoch_loss() is None and not self._has_pairs(sentences):
+                    raise TrainingError(
+                        f"epoch {epoch + 1} trained no word pairs: no sentence holds two known "
+                        "words (after min_count); nothing was saved — a corpus needs several "
+                        "words a line")
                 if words != self.corpus_words and epoch == self.epochs_done:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
                 self.epochs_done = epoch + 1
@@ -142,6 +161,15 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
+        """Whether some sentence holds two known words (one more pass, made only when an epoch
+        trained nothing: subsampling a tiny corpus can do that, a word list always does)."""
+        for ids, offsets, _ in self.chunks(sentences):
+            known = np.concatenate([[0], np.cumsum(ids >= 0)])
+            if (np.diff(known[offsets]) >= 2).any():
+                return True
+        return False
 
     def loss(self, sentences: Iterable[Sequence[str]], seed: int = 0) -> float:
         """Mean loss per prediction of the current weights on ``sentences``, without training.
@@ -212,6 +240,7 @@ class Word2Vec:
         buf: list[str] = []
         lens: list[int] = []
         for sentence in sentences:
+            check_tokens(sentence)
             if len(sentence) > limit:
                 for start in range(0, len(sentence), limit):
                     piece = sentence[start:start + limit]
@@ -240,7 +269,8 @@ class Word2Vec:
         if self.syn1 is not None:
             arrays["syn1"] = self.syn1
         state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
-                 "epochs_total": self.epochs_total, "last_loss": self.last_loss}
+                 "epochs_total": self.epochs_total, "last_loss": self.last_loss,
+                 "corpus": self.corpus_source}
         write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
                                  "config": self.config.to_dict(), "state": state})
 
@@ -254,21 +284,51 @@ class Word2Vec:
         if meta.get("kind") != "model":
             raise FormatError(f"{path}: holds vectors only, not a resumable model "
                               "(load it with KeyedVectors.load)")
-        model = cls(Word2VecConfig.from_dict(meta["config"]))
+        if not isinstance(meta.get("config"), dict) or "counts" not in arrays:
+            raise FormatError(f"{path}: corrupted: a model file needs its config and counts")
+        try:
+            model = cls(Word2VecConfig.from_dict(meta["config"]))
+        except (ConfigError, TypeError) as e:
+            raise FormatError(f"{path}: corrupted config: {e}") from None
         n, dim = arrays["vectors"].shape
         c = model.config
-        if dim != c.dim or (c.negative and arrays.get("syn1neg", np.empty((0, 0))).shape != (n, dim)) \
-                or (c.hs and "syn1" not in arrays):
+        expected = {"syn1neg": (n, dim) if c.negative else None,
+                    "syn1": (max(n - 1, 1), dim) if c.hs else None}
+        if dim != c.dim or any((arrays[k].shape if k in arrays else None) != shape
+                               for k, shape in expected.items()):
             raise FormatError(f"{path}: corrupted: weight shapes do not match the config")
         model.wv = KeyedVectors(meta["keys"], arrays["vectors"], arrays["counts"])
         model.syn1neg = arrays.get("syn1neg")
         model.syn1 = arrays.get("syn1")
-        state = meta.get("state", {})
-        model.corpus_words = int(state.get("corpus_words", 0))
-        model.epochs_done = int(state.get("epochs_done", c.epochs))
-        model.epochs_total = int(state.get("epochs_total", model.epochs_done))
-        model.last_loss = state.get("last_loss")
+        model._load_state(path, meta.get("state", {}))
         return model
+
+    def _load_state(self, path: str | os.PathLike, state: object) -> None:
+        """Counters and the corpus's identity from a model file's ``state`` document."""
+        try:
+            self.corpus_words = int(state.get("corpus_words", 0))
+            self.epochs_done = int(state.get("epochs_done", self.config.epochs))
+            self.epochs_total = int(state.get("epochs_total", self.epochs_done))
+            loss = state.get("last_loss")
+            self.last_loss = None if loss is None else float(loss)
+        except (AttributeError, TypeError, ValueError):
+            raise FormatError(f"{path}: corrupted: the training state is not valid") from None
+        if min(self.corpus_words, self.epochs_done, self.epochs_total) < 0:
+            raise FormatError(f"{path}: corrupted: negative counters in the training state")
+        source = state.get("corpus")
+        self.corpus_source = source if isinstance(source, dict) else None
+
+
+def _source_of(sentences) -> dict | None:
+    """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
+    so a resumed run can tell that it is given another corpus; None for sentences in memory."""
+    if isinstance(sentences, Corpus):
+        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+        if isinstance(sentences.tokenize, Tokenizer):
+            source["tokenizer"] = sentences.tokenize.kind
+            source["lowercase"] = sentences.tokenize.lowercase
+        return source
+    return None
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:

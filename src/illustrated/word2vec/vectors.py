@@ -130,10 +130,21 @@ class KeyedVectors:
     def similar_by_vector(self, vec: np.ndarray, topn: int = 10, exclude: Iterable[str] = (),
                           restrict_vocab: int | None = None) -> list[tuple[str, float]]:
         """The ``topn`` keys nearest (cosine) to ``vec`` (float ``[dim]``), skipping ``exclude``."""
-        unit = self.unit if restrict_vocab is None else self.unit[:restrict_vocab]
+        unit = self._searched(topn, restrict_vocab)
         scores = unit @ self._as_unit(vec)
         skip = {self.key_to_index[k] for k in exclude if k in self.key_to_index}
         return self._top(scores, topn, skip)
+
+    def _searched(self, topn: int, restrict_vocab: int | None) -> np.ndarray:
+        """The unit vectors a query searches, after checking ``topn`` and ``restrict_vocab``."""
+        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
+            raise IllustratedError(f"topn must be 0 or more, got {topn!r}")
+        if restrict_vocab is None:
+            return self.unit
+        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) \
+                or restrict_vocab < 1:
+            raise IllustratedError(f"restrict_vocab must be at least 1, got {restrict_vocab!r}")
+        return self.unit[:restrict_vocab]
 
     def _top(self, scores: np.ndarray, topn: int, skip: set[int]) -> list[tuple[str, float]]:
         k = min(topn + len(skip), len(scores))
@@ -151,7 +162,7 @@ class KeyedVectors:
         (Levy & Goldberg 2014): cos'(d,a)·cos'(d,c) / (cos'(d,b) + ε) with cos' = (cos + 1) / 2.
         """
         ia, ib, ic = self.index(a), self.index(b), self.index(c)
-        unit = self.unit if restrict_vocab is None else self.unit[:restrict_vocab]
+        unit = self._searched(topn, restrict_vocab)
         sa, sb, sc = unit @ self.unit[ia], unit @ self.unit[ib], unit @ self.unit[ic]
         if method == "add":
             scores = sa - sb + sc

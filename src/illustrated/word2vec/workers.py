@@ -15,10 +15,12 @@ import sys
 import threading
 import time
 from collections import deque
+from typing import TextIO
 
 import numpy as np
 
 from ..errors import IllustratedError, TrainingError
+from ..files import check_writable
 
 __all__ = ["TrainingRun", "chunk_seed"]
 
@@ -62,7 +64,7 @@ class TrainingRun:
 
             self.bar = tqdm(total=total_words, unit="w", unit_scale=True, desc="word2vec",
                             dynamic_ncols=True, mininterval=0.5)
-        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
+        self.log = _open_log(log_path) if log_path else None
         self.start = time.perf_counter()
         self.words = 0
         self.loss = [0.0, 0]  # this epoch: summed loss, predictions
@@ -159,3 +161,10 @@ class TrainingRun:
             self.bar.close()
         if self.log is not None:
             self.log.close()
+
+
+def _open_log(path) -> TextIO:
+    """Open the JSON-lines progress log for appending, creating its folders."""
+    p = check_writable(path, "training log")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return open(p, "a", encoding="utf-8")
