@@ -97,7 +97,7 @@ def test_a_byte_order_mark_does_not_stick_to_the_first_id(tmp_path, name, conten
 def test_a_damaged_compressed_names_file_is_one_line(tmp_path):
     p = tmp_path / "movies.csv.gz"
     p.write_bytes(b"movieId,title\n1,Foo\n")
-    with pytest.raises(CorpusError, match="movies.csv.gz: damaged or not a .gz file"):
+    with pytest.raises(FormatError, match=r"movies\.csv\.gz: truncated or corrupted \.gz file"):
         read_names(p)
 
 

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from illustrated.errors import CorpusError
+from illustrated.errors import CorpusError, FormatError
 from illustrated.recommend.sessions import (EventColumns, History, leave_last_out, load_histories, read_events,
                                             read_sessions, sessions_of, time_split)
 from illustrated.recommend.synthetic import genre_sessions
@@ -181,5 +181,5 @@ def test_damaged_compressed_files_are_one_line_errors(tmp_path, name, damage):
     compress = {".gz": gzip.compress, ".xz": lzma.compress, ".bz2": bz2.compress}[p.suffix]
     data = compress(b"user,item,timestamp\n" + b"u,a,1\nu,b,2\n" * 500)
     p.write_bytes(b"plain text" if damage == "not compressed" else data[:len(data) // 2])
-    with pytest.raises(CorpusError, match=f"{name}: damaged or not a {p.suffix} file"):
+    with pytest.raises(FormatError, match=f"{name}: truncated or corrupted \\{p.suffix} file"):
         load_histories(p)

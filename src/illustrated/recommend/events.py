@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import io
 import itertools
-import lzma
 import math
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +24,9 @@ from ..errors import ConfigError, CorpusError
 from ..files import check_readable, open_binary
 from . import columns as col
 
-__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES", "DAMAGED"]
+__all__ = ["History", "EventColumns", "read_events", "EVENT_SUFFIXES"]
 
 EVENT_SUFFIXES = (".csv", ".tsv", ".dat", ".data", ".parquet", ".pq")
-# what reading a damaged, truncated or mislabelled .gz/.bz2/.xz file raises
-DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 @dataclass
@@ -170,8 +166,6 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
                 yield user, item, _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
         except UnicodeDecodeError:
             raise CorpusError(f"{p}: bytes are not valid utf-8") from None
-        except DAMAGED as e:
-            raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
 
 
 def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:

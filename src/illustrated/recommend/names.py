@@ -23,17 +23,13 @@ import numpy as np
 from ..errors import CorpusError, FormatError
 from ..files import check_readable, open_binary
 from . import columns as col
-from .events import DAMAGED
 
 __all__ = ["read_names", "pack_names", "unpack_names"]
 
 
 def _text(p) -> str:
-    try:
-        with open_binary(p) as f:
-            data = f.read()
-    except DAMAGED as e:
-        raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
+    with open_binary(p) as f:  # a damaged compressed file is a FormatError naming it
+        data = f.read()
     try:
         return data.decode("utf-8-sig")  # a byte-order mark would otherwise glue onto the first id
     except UnicodeDecodeError:

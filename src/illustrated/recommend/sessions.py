@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CorpusError
+from ..errors import CorpusError, FormatError
 from ..files import COMPRESSED, check_readable, open_binary
 from . import columns as col
-from .events import DAMAGED, EVENT_SUFFIXES, EventColumns, History, read_events
+from .events import EVENT_SUFFIXES, EventColumns, History, read_events
 
 __all__ = ["History", "Case", "Split", "EventColumns", "read_sessions", "read_events",
            "load_histories", "is_event_log", "leave_last_out", "time_split", "sessions_of"]
@@ -69,18 +69,15 @@ def read_sessions(path: str | os.PathLike) -> list[list[str]]:
     """Read one session a line (ids separated by spaces or commas); blank lines are skipped."""
     p = check_readable(path, "sessions file")
     sessions = []
-    try:
-        with open_binary(p) as raw:
-            for n, line in enumerate(raw, 1):
-                try:
-                    text = line.decode("utf-8-sig" if n == 1 else "utf-8")  # -sig: drop a BOM
-                except UnicodeDecodeError:
-                    raise CorpusError(f"{p}:{n}: bytes are not valid utf-8") from None
-                items = [t for t in _SEPARATORS.split(text.strip()) if t]
-                if items:
-                    sessions.append(items)
-    except DAMAGED as e:
-        raise CorpusError(f"{p}: damaged or not a {p.suffix} file ({e})") from None
+    with open_binary(p) as raw:  # a damaged compressed file is a FormatError naming it
+        for n, line in enumerate(raw, 1):
+            try:
+                text = line.decode("utf-8-sig" if n == 1 else "utf-8")  # -sig: drop a BOM
+            except UnicodeDecodeError:
+                raise CorpusError(f"{p}:{n}: bytes are not valid utf-8") from None
+            items = [t for t in _SEPARATORS.split(text.strip()) if t]
+            if items:
+                sessions.append(items)
     if not sessions:
         raise CorpusError(f"{p}: no sessions found (expected item ids, one session a line)")
     return sessions
@@ -113,7 +110,7 @@ def looks_like_event_log(path: str | os.PathLike, sample: int = 20) -> bool:
                     lines.append(text)
                 if len(lines) >= sample:
                     break
-    except (UnicodeDecodeError, *DAMAGED):
+    except (UnicodeDecodeError, FormatError):
         return False  # read_sessions names the problem
     if not lines:
         return False
