@@ -128,3 +128,20 @@ def test_atomic_write_compresses_what_open_binary_reads(tmp_path, suffix):
     assert not (tmp_path / f"a.txt{suffix}").read_bytes().startswith(b"packed")
     with open_binary(tmp_path / f"a.txt{suffix}") as f:
         assert f.read() == b"packed\n"
+
+
+def test_npz_with_a_damaged_array_header_is_a_format_error(tmp_path):
+    import numpy as np
+
+    from illustrated.errors import FormatError
+    from illustrated.files import read_npz, write_npz
+
+    path = tmp_path / "v.npz"
+    write_npz(path, {"vectors": np.zeros((1000, 64), dtype=np.float32)}, {"format": "demo"})
+    data = bytearray(path.read_bytes())
+    start = data.index(b"{'descr'", data.index(b"vectors.npy"))
+    # a large member: numpy parses its header before the zip checks the member's checksum
+    data[data.index(b"}", start)] = ord(" ")  # the header's dict is never closed
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match=r"v\.npz: not a readable \.npz model file \(damaged array header"):
+        read_npz(path)

@@ -16,6 +16,7 @@ import json
 import lzma
 import os
 import tempfile
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -180,6 +181,8 @@ def read_npz_arrays(path: str | os.PathLike, what: str = "model file") -> dict:
             return {name: z[name] for name in z.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise FormatError(f"{p}: not a readable .npz {what} ({e})") from None
+    except (tokenize.TokenError, SyntaxError) as e:  # numpy parsing a damaged array header
+        raise FormatError(f"{p}: not a readable .npz {what} (damaged array header: {e})") from None
     except MemoryError:  # an array header promising more than memory holds
         raise FormatError(f"{p}: not a readable .npz {what} (an array is larger than "
                           "memory; the file is damaged or not a model)") from None

@@ -12,7 +12,6 @@ never a crash or a model that answers garbage.
 from __future__ import annotations
 
 import os
-import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,11 +81,7 @@ def read_model(path: str | os.PathLike) -> StoredModel:
     """
     from ..word2vec import KeyedVectors
 
-    try:
-        arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
-    except (tokenize.TokenError, SyntaxError) as e:  # numpy parsing a damaged array header
-        raise FormatError(f"{path}: not a readable .npz model file (damaged array header: "
-                          f"{e})") from None
+    arrays, meta = read_npz(path, required=("keys", "vectors", "counts", "popularity"))
     if meta.get("format") != FORMAT:
         raise FormatError(f"{path}: not a recommender model (format {meta.get('format')!r}, "
                           f"expected {FORMAT!r})")
