@@ -112,8 +112,8 @@ def test_bad_parallel_files(monkeypatch, capsys, tmp_path):
     train = ["translate", "train", "--train", p, "--src", "fr", "--tgt", "en", "-o", tmp_path / "m"]
     msg = error_line(*cli(monkeypatch, capsys, *train)[::2])
     assert "bad.fr has 3 lines but" in msg and "bad.en has 2" in msg
-    (tmp_path / "bad.en").write_text("a\n\nc\n", encoding="utf-8")
-    assert "bad.en: line 2 is empty" in error_line(*cli(monkeypatch, capsys, *train)[::2])
+    (tmp_path / "bad.en").write_text("\n\n\n", encoding="utf-8")
+    assert "every one of the 3 training pairs has an empty side" in error_line(*cli(monkeypatch, capsys, *train)[::2])
     msg = error_line(*cli(monkeypatch, capsys, "translate", "train", "--train", p, "--src", "xx", "--tgt", "en",
                           "-o", tmp_path / "m")[::2])
     assert "source language 'xx'" in msg
