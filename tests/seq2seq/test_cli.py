@@ -165,3 +165,16 @@ def test_subword_model_round_trip(model_dir, monkeypatch, capsys, tmp_path):
     assert t.src_codec.kind == "bpe" and t.src_codec.detokenize(t.src_codec.tokenize("je suis prête")) == "je suis prête"
     [x] = t.translate(["je suis prête"], beam=2)
     assert x.attention.shape == (len(x.target), len(x.source))
+
+
+def test_resume_refuses_other_settings_and_nothing_left_to_train(model_dir, monkeypatch, capsys, tmp_path):
+    d = tmp_path / "model"
+    shutil.copytree(model_dir / "model", d)
+    resume = ["translate", "train", "--train", model_dir / "data" / "train", "--src", "fr", "--tgt", "en",
+              "-o", d, "--resume"]
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "13", "--hidden-dim", "16")[::2])
+    assert "--hidden-dim 16:" in msg and "was trained with 64" in msg
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "13", "--arch", "transformer")[::2])
+    assert "--arch transformer:" in msg and "'rnn'" in msg
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "2")[::2])
+    assert "already been trained for" in msg and "give --epochs above" in msg

@@ -93,7 +93,8 @@ def train(
                                       "data config's, de).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language code (file suffix; default: the "
                                       "data config's, en).")] = None,
-    arch: Annotated[str, Opt(help="rnn (GRU/LSTM with attention) or transformer.")] = "rnn",
+    arch: Annotated[Optional[str], Opt(help="rnn (GRU/LSTM with attention; the default) or "
+                                       "transformer.")] = None,
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
     max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
@@ -139,11 +140,46 @@ def train(
     """
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
-    data, model, cfg = _train_configs(arch, options)
+    if resume:
+        _check_resume_options(output, options)
+        arch = arch or _stored_config(output).get("arch")
+    data, model, cfg = _train_configs(arch or "rnn", options)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
     _run_training(train_prefix, valid_prefix, output, data, model, cfg, resume, src_vectors, tgt_vectors)
+
+
+def _stored_config(output: Path) -> dict:
+    """The ``config.json`` of a model folder, or ``{}`` when there is none to read (loading the
+    folder then says what is wrong)."""
+    import json
+
+    try:
+        conf = json.loads((output / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return conf if isinstance(conf, dict) else {}
+
+
+def _check_resume_options(output: Path, options: dict) -> None:
+    """``--resume`` continues with the folder's settings: an option given with another value than
+    the folder's is an error rather than silently ignored (only ``--epochs`` may change)."""
+    conf = _stored_config(output)
+    if not conf:
+        return
+    given = {"arch": ("arch", conf.get("arch", "rnn"))}
+    given.update({name: ("model", conf.get("model", {}).get(name)) for name in _MODEL_OPTIONS})
+    given.update({name: ("data", conf.get("data", {}).get(field)) for name, field in _DATA_OPTIONS.items()})
+    given.update({name: ("train", conf.get("train", {}).get(name)) for name in _TRAIN_OPTIONS if name != "epochs"})
+    for name, (section, stored) in given.items():
+        value = options.get(name)
+        if value is None or (name == "layers" and section == "model" and stored is None):
+            continue
+        if value != stored:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(f"{option} {value}: {output} was trained with {stored!r}; --resume continues "
+                              "with the folder's settings (only --epochs may change)")
 
 
 def _train_configs(arch_name: str, options: dict) -> tuple:
