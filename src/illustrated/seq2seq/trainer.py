@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import FormatError
+from ..errors import FormatError, TrainingError
 from ..files import atomic_write
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
@@ -115,6 +115,7 @@ class Trainer:
         """Write ``checkpoint.pt`` (rank 0; every rank must call this, for the RNG states)."""
         path = self.out_dir / "checkpoint.pt"
         state = self.state()
+        _check_state_finite(state["model"], path)
         if self.world.main:
             save_torch(state, path)
         return path
@@ -143,6 +144,7 @@ class Trainer:
                 f.write(json.dumps(record) + "\n")
 
     def _save_weights(self, path: Path, state: dict | None = None, **facts) -> None:
+        _check_state_finite(state or self.raw.state_dict(), path)
         if self.world.main:
             save_torch({"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts}, path)
 
@@ -166,6 +168,10 @@ class Trainer:
                 scale = n * self.world.size / total
                 (loss * scale if scale != 1.0 else loss).backward()
             loss_sum += float(loss.detach()) * n
+        if not math.isfinite(loss_sum):
+            raise TrainingError(f"the loss is not finite at step {self.step + 1} (epoch {self.epoch + 1}): "
+                                "training diverged; try a lower --lr or --clip (the last checkpoint "
+                                "and best model are left as they were)")
         if self.cfg.clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.optimizer.step()
@@ -340,6 +346,14 @@ class Trainer:
             kept_refs = [refs[i] for i in data.kept]
             record.update(bleu_and_chrf(ordered, kept_refs, self.lowercase))
         return record
+
+
+def _check_state_finite(state: dict, path: Path) -> None:
+    """Refuse to write weights holding NaN or infinity (a diverged run) over a good file."""
+    for name, t in state.items():
+        if torch.is_tensor(t) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise TrainingError(f"{path}: not written: weight {name} holds NaN or infinite values "
+                                "(training diverged; try a lower --lr or --clip)")
 
 
 def _to(batch: PairBatch, device: torch.device) -> PairBatch:
