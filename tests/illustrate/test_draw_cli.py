@@ -55,7 +55,7 @@ def test_bad_inputs_give_one_line(tmp_path):
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "v.png").exists()
 
 
-def test_serve_starts_a_local_page(tmp_path):
+def test_serve_starts_a_local_page(tmp_path, word2vec_path):
     import time
 
     import httpx
@@ -63,7 +63,8 @@ def test_serve_starts_a_local_page(tmp_path):
     from .browser import free_port
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "illustrated.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "illustrated.cli", "serve", "--port", str(port),
+                                "--word2vec", str(word2vec_path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -75,7 +76,7 @@ def test_serve_starts_a_local_page(tmp_path):
                 assert process.poll() is None, process.stderr.read()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-        assert info == {"word2vec": None, "translator": None, "recommender": None}
+        assert info["word2vec"]["words"] > 0 and info["translator"] is None and info["recommender"] is None
         assert "<svg" in httpx.get(f"http://127.0.0.1:{port}/").text
     finally:
         process.terminate()
@@ -84,3 +85,10 @@ def test_serve_starts_a_local_page(tmp_path):
 
 def test_serve_with_a_missing_model_fails_in_one_line(tmp_path):
     one_line_error(run("serve", "--word2vec", str(tmp_path / "none.npz")), "none.npz")
+
+
+def test_serve_without_any_model_is_refused():
+    r = subprocess.run([sys.executable, "-m", "illustrated.cli", "serve"], capture_output=True, text=True,
+                       timeout=120)   # a server that starts anyway would hang here: the timeout fails it
+    one_line_error(r, "nothing to serve", "--word2vec", "--translator", "--recommender")
+

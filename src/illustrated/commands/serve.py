@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import ConfigError
 from .common import echo
 from .models import load_recommender, load_translator, load_word2vec
 
@@ -19,6 +20,9 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve a local web page that draws the models live: neighbours, analogies, attention, recommendations."""
+    if word2vec is None and translator is None and recommender is None:
+        raise ConfigError("nothing to serve: give at least one model with --word2vec, --translator "
+                          "or --recommender")
     import uvicorn
 
     from ..illustrate.web import create_app
