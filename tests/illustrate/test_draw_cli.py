@@ -92,3 +92,18 @@ def test_serve_without_any_model_is_refused():
                        timeout=120)   # a server that starts anyway would hang here: the timeout fails it
     one_line_error(r, "nothing to serve", "--word2vec", "--translator", "--recommender")
 
+
+
+def test_a_plain_word_finds_its_subword_pieces(capsys):
+    import pytest
+
+    from illustrated.commands.draw import _word_position
+    from illustrated.errors import IllustratedError
+
+    tokens = ["▁Der", "▁Hu", "nd", "▁läuft", "▁.", "</s>"]
+    assert _word_position(tokens, "Hund") == 1 and "first piece '▁Hu'" in capsys.readouterr().err
+    assert _word_position(tokens, "hund") == 1
+    assert _word_position(tokens, "läuft") == 3 and _word_position(tokens, "nd") == 2
+    assert _word_position(tokens, "3") == 2
+    with pytest.raises(IllustratedError, match="'Katze' is not one of the source words or pieces: ▁Der ▁Hu nd"):
+        _word_position(tokens, "Katze")
