@@ -178,3 +178,21 @@ def test_resume_refuses_other_settings_and_nothing_left_to_train(model_dir, monk
     assert "--arch transformer:" in msg and "'rnn'" in msg
     msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "2")[::2])
     assert "already been trained for" in msg and "give --epochs above" in msg
+
+
+def test_stdin_bom_crlf_and_unwritable_outputs(model_dir, monkeypatch, capsys, tmp_path):
+    d = model_dir / "model"
+    code, out, _ = cli(monkeypatch, capsys, "translate", "run", d, "--beam", "1", "--show-tokens",
+                       stdin="\ufeffil a un chien\r\nelle est fatiguée\r\n")
+    assert code == 0 and "  source: il a un chien" in out.splitlines()
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "evaluate", d, "--test", model_dir / "data" / "valid",
+                          "-o", tmp_path)[::2])
+    assert "--output" in msg and "is a folder, expected a file name" in msg
+    (tmp_path / "file").write_text("x")
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "train", "--train", model_dir / "data" / "train",
+                          "--src", "fr", "--tgt", "en", "-o", tmp_path / "file")[::2])
+    assert "is a file, expected a folder" in msg
+    bad = tmp_path / "bad-config"
+    shutil.copytree(d, bad)
+    (bad / "config.json").write_text("[1]")
+    assert "not a valid model configuration" in error_line(*cli(monkeypatch, capsys, "translate", "run", bad, "x")[::2])

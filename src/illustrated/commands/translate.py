@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -140,6 +141,7 @@ def train(
     """
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
+    _check_output(output, "--output", folder=True)
     if resume:
         _check_resume_options(output, options)
         arch = arch or _stored_config(output).get("arch")
@@ -226,7 +228,25 @@ def _report_training(result: dict, seconds: float, output: Path) -> None:
 
 
 def _read_stdin() -> list[str]:
-    return [line.rstrip("\n") for line in sys.stdin]
+    """stdin's lines, without line ends (``\\r\\n`` too) or a leading UTF-8 byte-order mark."""
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines
+
+
+def _check_output(path: Path, option: str, folder: bool = False) -> None:
+    """Fail before any work when ``path`` cannot be written: a folder where a file is wanted (or the
+    reverse), or a parent folder that cannot be created or written."""
+    if folder and path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path}: is a file, expected a folder for the model")
+    if not folder and path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder, expected a file name")
+    parent = path if folder and path.is_dir() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: cannot write there ({parent} is not a writable folder)")
 
 
 @app.command("run")
@@ -243,6 +263,8 @@ def run(
     from ..seq2seq import Translator
 
     _set_threads(threads)
+    if plot_attention is not None:
+        _check_output(plot_attention, "--plot-attention")
     translator = Translator.load(model_dir)
     from_stdin = not sentences
     lines = list(sentences) if sentences else _read_stdin()
@@ -288,6 +310,8 @@ def evaluate(
     from ..seq2seq.metrics import bleu_and_chrf
 
     _set_threads(threads)
+    if output is not None:
+        _check_output(output, "--output")
     translator = Translator.load(model_dir)
     s, t = translator.data.src_lang, translator.data.tgt_lang
     if src is not None and src != s:
@@ -300,8 +324,11 @@ def evaluate(
     seconds = time.perf_counter() - start
     scores = bleu_and_chrf(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:
-        with atomic_write(output, "w") as f:
-            f.write("\n".join(hyps) + "\n")
+        try:
+            with atomic_write(output, "w") as f:
+                f.write("\n".join(hyps) + "\n")
+        except OSError as e:
+            raise ConfigError(f"--output {output}: cannot write ({e.strerror or e})") from None
     echo(json.dumps({**scores, "sentences": len(hyps), "beam": beam,
                      "sentences_per_s": round(len(hyps) / seconds, 1)}))
 

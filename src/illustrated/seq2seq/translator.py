@@ -105,7 +105,7 @@ class Translator:
             conf = json.loads(cfg_path.read_text(encoding="utf-8"))
             model_cfg = arch(conf.get("arch", "rnn")).model_config.from_dict(conf["model"])
             data = DataConfig.from_dict(conf["data"])
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise FormatError(f"{cfg_path}: not a valid model configuration ({e})") from None
         src_vocab, tgt_vocab, src_codec, tgt_codec = _read_vocabularies(d, data)
         path = d / weights
