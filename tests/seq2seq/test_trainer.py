@@ -63,8 +63,14 @@ def test_damaged_or_missing_checkpoints_are_clear_errors(tmp_path):
     t.fit(reverse_data(100))
     ck = tmp_path / "t" / "checkpoint.pt"
     ck.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])   # truncated
-    with pytest.raises(FormatError, match="not a readable checkpoint"):
+    with pytest.raises(FormatError, match=r"not a readable checkpoint \(truncated or damaged\)"):
         _trainer(tmp_path / "t").resume()
+    bad.write_text("{\"model\": 1}")
+    with pytest.raises(FormatError, match="not a torch checkpoint file"):
+        load_torch(bad)
+    bad.write_bytes(b"")
+    with pytest.raises(FormatError, match="empty file, expected a checkpoint"):
+        load_torch(bad)
 
 
 def test_trainer_accepts_a_distributed_data_parallel_model(tmp_path):

@@ -53,11 +53,20 @@ def load_torch(path: Path, what: str = "checkpoint") -> dict:
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such {what}")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder, expected a {what} file")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        raise FormatError(f"{path}: empty file, expected a {what}")
+    if head != b"PK\x03\x04" and head[:1] != b"\x80":   # torch's zip format, or its legacy pickle
+        raise FormatError(f"{path}: not a torch {what} file (another kind of file, or damaged)")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for damaged files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise FormatError(f"{path}: not a readable {what} ({msg[:120]})") from None
+        hint = "truncated or damaged" if "central directory" in msg or "zip" in msg.lower() else msg[:120]
+        raise FormatError(f"{path}: not a readable {what} ({hint})") from None
     if not isinstance(obj, dict) or "model" not in obj:
         raise FormatError(f"{path}: not a {what} written by illustrated (no model weights)")
     return obj
