@@ -105,5 +105,6 @@ def test_a_plain_word_finds_its_subword_pieces(capsys):
     assert _word_position(tokens, "hund") == 1
     assert _word_position(tokens, "läuft") == 3 and _word_position(tokens, "nd") == 2
     assert _word_position(tokens, "3") == 2
+    assert _word_position(["▁", "H", "und", "</s>"], "Hund") == 1
     with pytest.raises(IllustratedError, match="'Katze' is not one of the source words or pieces: ▁Der ▁Hu nd"):
         _word_position(tokens, "Katze")

@@ -153,11 +153,15 @@ def attention(translator: Annotated[Path, typer.Argument(help="Translator folder
 def _subword_groups(tokens: list[str]) -> list[tuple[str, int]]:
     """The words of subword ``tokens`` (a ``▁`` starts a word) with the position of their first piece."""
     groups: list[tuple[str, int]] = []
+    special = False                      # ``</s>`` and the like stand alone
     for i, token in enumerate(tokens):
-        if token.startswith("▁") or not groups:
+        if token.startswith("▁") or not groups or special or (token.startswith("<") and token.endswith(">")):
             groups.append((token.lstrip("▁"), i))
+        elif groups[-1][0] == "":         # a bare ``▁`` piece: the word starts at the next one
+            groups[-1] = (token, i)
         else:
             groups[-1] = (groups[-1][0] + token, groups[-1][1])
+        special = token.startswith("<") and token.endswith(">")
     return groups
 
 
