@@ -75,3 +75,10 @@ def test_length_filter_and_detokenize():
     assert len(d) == 1 and d.kept == [0]
     assert detokenize_words(["a", "dog", "(", "brown", ")", "runs", ",", "fast", "!"]) == "a dog (brown) runs, fast!"
     assert detokenize_words(["l", "'", "homme", "don't"]) == "l'homme don't"
+
+
+def test_a_subword_vocabulary_smaller_than_the_alphabet_says_how_large_it_must_be():
+    from illustrated.seq2seq.data import TextCodec
+
+    with pytest.raises(ConfigError, match=r"bpe_vocab 3 is smaller than the \d+ distinct characters"):
+        TextCodec.train_bpe(["ein hund läuft", "zwei katzen schlafen"], vocab_size=3)

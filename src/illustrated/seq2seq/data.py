@@ -227,6 +227,10 @@ class TextCodec:
                 unk_id=0, hard_vocab_limit=False, minloglevel=2,
                 num_threads=2)
         except RuntimeError as e:
+            small = re.search(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)", str(e))
+            if small:
+                raise ConfigError(f"bpe_vocab {small[1]} is smaller than the {small[2]} distinct characters "
+                                  f"of the text; give at least {small[2]}") from None
             raise ConfigError(f"sentencepiece training failed: {str(e).splitlines()[-1]}") from None
         return cls("bpe", lowercase, model.getvalue())
 
