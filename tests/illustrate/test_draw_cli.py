@@ -108,3 +108,16 @@ def test_a_plain_word_finds_its_subword_pieces(capsys):
     assert _word_position(["▁", "H", "und", "</s>"], "Hund") == 1
     with pytest.raises(IllustratedError, match="'Katze' is not one of the source words or pieces: ▁Der ▁Hu nd"):
         _word_position(tokens, "Katze")
+
+
+def test_map_top_below_two_is_refused(tmp_path):
+    from illustrated.word2vec.formats import write_vectors
+
+    from .fakes import royal_vectors
+
+    kv = royal_vectors()
+    write_vectors(tmp_path / "v.npz", list(kv.keys), kv.vectors)
+    for top in ("0", "-3"):
+        one_line_error(run("draw", "map", str(tmp_path / "v.npz"), "-o", str(tmp_path / "m.png"), "--top", top),
+                       f"--top {top}: a map needs at least 2 keys")
+    assert not (tmp_path / "m.png").exists()

@@ -84,6 +84,8 @@ def map_(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) 
          groups: Annotated[Optional[Path], typer.Option(help="TSV of key<TAB>attribute to colour by.")] = None,
          kind: Kind = "auto") -> None:
     """A 2-D map (PCA or t-SNE) of words or items, labelled, optionally coloured by an attribute."""
+    if not words and top < 2:
+        raise IllustratedError(f"--top {top}: a map needs at least 2 keys")
     kv = load_vectors(model, kind)
     keys = _known(kv, list(words)) if words else [str(k) for k in list(kv.keys)[:top]]
     attribute = _read_groups(groups) if groups else None
