@@ -39,6 +39,9 @@ def test_tsv_pairs_and_empty_sides(tmp_path):
     assert drop_empty_pairs(src, tgt) == (["ein hund", "drei"], ["a dog", "three"], [2, 3])
     with pytest.raises(CorpusError, match=r"p.tsv: line 2: the source side is empty"):
         read_parallel(tmp_path / "p.tsv", "de", "en")
+    (tmp_path / "p.txt").write_text("ein hund\ta dog\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"p.txt: is a file, expected a PREFIX .* named .tsv"):
+        read_parallel(tmp_path / "p.txt", "de", "en")
     (tmp_path / "q.tsv").write_text("a\tb\nno tab here\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"q.tsv: line 2: expected source<TAB>target, found 0 tabs"):
         read_parallel(tmp_path / "q.tsv", "de", "en")

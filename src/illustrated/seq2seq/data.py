@@ -87,6 +87,9 @@ def find_file(prefix: str | Path, lang: str, role: str = "source") -> Path:
     for cand in (Path(f"{prefix}.{lang}"), Path(f"{prefix}.{lang}.gz")):
         if cand.exists():
             return check_readable(cand, "parallel file")
+    if Path(prefix).is_file():
+        raise CorpusError(f"{prefix}: is a file, expected a PREFIX of {prefix}.{lang} (or a source<TAB>target "
+                          "file named .tsv or .tsv.gz)")
     raise CorpusError(f"no file {prefix}.{lang} or {prefix}.{lang}.gz for {role} language {lang!r}")
 
 
