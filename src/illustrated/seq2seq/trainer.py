@@ -177,19 +177,21 @@ class Trainer:
                 scale = n * self.world.size / total
                 (loss * scale if scale != 1.0 else loss).backward()
             loss_sum += float(loss.detach()) * n
-        if not math.isfinite(loss_sum):
-            raise TrainingError(f"the loss is not finite at step {self.step + 1} (epoch {self.epoch + 1}): "
-                                "training diverged; try a lower --lr or --clip (the last checkpoint "
-                                "and best model are left as they were)")
         if self.cfg.clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.optimizer.step()
         if not steps_with_validation(self.cfg.schedule):
             self.scheduler.step()
         if self.world.size == 1 and len(batches) == 1:
-            return loss_sum / max(local, 1) if local else 0.0
-        (loss_sum,) = self.world.all_sum(loss_sum)
-        return loss_sum / max(total, 1)
+            mean = loss_sum / max(local, 1) if local else 0.0
+        else:
+            (loss_sum,) = self.world.all_sum(loss_sum)
+            mean = loss_sum / max(total, 1)
+        if not math.isfinite(mean):      # the same on every rank: all stop together
+            raise TrainingError(f"the loss is not finite at step {self.step + 1} (epoch {self.epoch + 1}): "
+                                "training diverged; try a lower --lr or --clip (the last checkpoint "
+                                "and best model are left as they were)")
+        return mean
 
     def epoch_batches(self, train: ParallelData, epoch: int):
         """This epoch's batches: a pure function of (seed, epoch)."""
