@@ -39,11 +39,14 @@ def test_tsv_pairs_and_empty_sides(tmp_path):
     assert drop_empty_pairs(src, tgt) == (["ein hund", "drei"], ["a dog", "three"], [2, 3])
     with pytest.raises(CorpusError, match=r"p.tsv: line 2: the source side is empty"):
         read_parallel(tmp_path / "p.tsv", "de", "en")
-    (tmp_path / "p.txt").write_text("ein hund\ta dog\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"p.txt: is a file, expected a PREFIX .* named .tsv"):
-        read_parallel(tmp_path / "p.txt", "de", "en")
+    with gzip.open(tmp_path / "eng-fra.txt.gz", "wt", encoding="utf-8") as f:   # Tatoeba's layout
+        f.write("Go.\tVa !\tCC-BY 2.0\nRun!\tCours !\tCC-BY 2.0\n")
+    assert read_parallel(tmp_path / "eng-fra.txt.gz", "en", "fr")[:2] == (["Go.", "Run!"], ["Va !", "Cours !"])
+    (tmp_path / "t.de").write_text("ein hund\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"t.de: not a source<TAB>target pairs file .* give their PREFIX"):
+        read_parallel(tmp_path / "t.de", "de", "en")
     (tmp_path / "q.tsv").write_text("a\tb\nno tab here\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"q.tsv: line 2: expected source<TAB>target, found 0 tabs"):
+    with pytest.raises(CorpusError, match=r"q.tsv: line 2: expected 2 tab-separated columns .* found 1"):
         read_parallel(tmp_path / "q.tsv", "de", "en")
 
 

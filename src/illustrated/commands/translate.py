@@ -87,9 +87,9 @@ def _model_config(arch_name: str, given: dict):
 
 @app.command("train")
 def train(
-    train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target .tsv file.")],
+    train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     output: Annotated[Path, Opt("-o", "--output", help="Model folder to write.")],
-    valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix (or a .tsv file).")] = None,
+    valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix (or a source<TAB>target file).")] = None,
     src: Annotated[Optional[str], Opt("--src", help="Source language code (file suffix; default: the "
                                       "data config's, de).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language code (file suffix; default: the "
@@ -294,7 +294,7 @@ def run(
 @app.command("evaluate")
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
-    test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target .tsv file.")],
+    test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
     beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,

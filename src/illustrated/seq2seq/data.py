@@ -87,9 +87,6 @@ def find_file(prefix: str | Path, lang: str, role: str = "source") -> Path:
     for cand in (Path(f"{prefix}.{lang}"), Path(f"{prefix}.{lang}.gz")):
         if cand.exists():
             return check_readable(cand, "parallel file")
-    if Path(prefix).is_file():
-        raise CorpusError(f"{prefix}: is a file, expected a PREFIX of {prefix}.{lang} (or a source<TAB>target "
-                          "file named .tsv or .tsv.gz)")
     raise CorpusError(f"no file {prefix}.{lang} or {prefix}.{lang}.gz for {role} language {lang!r}")
 
 
@@ -127,33 +124,44 @@ def read_lines(path: str | Path, allow_empty: bool = False) -> list[str]:
 
 
 def _read_tsv(path: Path) -> tuple[list[str], list[str]]:
-    """The pairs of a ``source<TAB>target`` file, one pair a line (sides stripped, may be empty)."""
+    """The pairs of a ``source<TAB>target`` file, one pair a line (sides stripped, may be empty).
+
+    Further columns (an attribution, say) are allowed when every line has as many; they are ignored.
+    """
     lines = _decode(check_readable(path, "pairs file")).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
         raise CorpusError(f"{path}: empty file")
     src, tgt = [], []
+    columns = None
     for n, line in enumerate(lines, 1):
-        parts = line.split("\t") if line.strip() else ["", ""]   # a blank line: a pair with no text
-        if len(parts) != 2:
-            raise CorpusError(f"{path}: line {n}: expected source<TAB>target, found "
-                              f"{len(parts) - 1} tabs")
+        if not line.strip():                      # a blank line: a pair with no text
+            src.append("")
+            tgt.append("")
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 and columns is None:
+            raise CorpusError(f"{path}: not a source<TAB>target pairs file (line {n} has no tab); for "
+                              "one file per language give their PREFIX (PREFIX.de and PREFIX.en)")
+        columns = columns or len(parts)
+        if len(parts) != columns:
+            raise CorpusError(f"{path}: line {n}: expected {columns} tab-separated columns "
+                              f"(source<TAB>target) like the lines before, found {len(parts)}")
         src.append(parts[0].strip())
         tgt.append(parts[1].strip())
     return src, tgt
 
 
 def is_tsv(prefix: str | Path) -> bool:
-    """Whether ``prefix`` names a pairs file (``.tsv``, ``.tsv.gz`` …) rather than a prefix."""
-    p = Path(prefix)
-    return p.is_file() and ".tsv" in p.suffixes[-2:]
+    """Whether ``prefix`` names an existing pairs file (``.tsv``, ``.txt.gz`` …) rather than a prefix."""
+    return Path(prefix).is_file()
 
 
 def read_parallel(prefix: str | Path, src: str, tgt: str,
                   allow_empty: bool = False) -> tuple[list[str], list[str], Path, Path]:
     """The aligned sentences of ``PREFIX.src`` and ``PREFIX.tgt``, checked to have equal counts,
-    or of one ``source<TAB>target`` file when ``prefix`` is a ``.tsv`` file. With ``allow_empty``
+    or of one ``source<TAB>target`` file when ``prefix`` is an existing file (first column: source). With ``allow_empty``
     empty lines are kept as ``""`` (see :func:`drop_empty_pairs`); otherwise they are an error."""
     if src == tgt:
         raise ConfigError(f"source and target language are both {src!r}")
