@@ -69,6 +69,9 @@ def test_train_run_evaluate(model_dir, monkeypatch, capsys, tmp_path):
     import json
 
     assert json.loads(out)["bleu"] > 80
+    from illustrated.seq2seq.search import SearchConfig
+
+    assert json.loads(out)["beam"] == SearchConfig().beam     # the beam used, not null
 
 
 def test_each_epoch_record_counts_the_target_tokens_trained_on(model_dir):

@@ -329,7 +329,9 @@ def evaluate(
                 f.write("\n".join(hyps) + "\n")
         except OSError as e:
             raise ConfigError(f"--output {output}: cannot write ({e.strerror or e})") from None
-    echo(json.dumps({**scores, "sentences": len(hyps), "beam": beam,
+    from ..seq2seq.search import SearchConfig
+
+    echo(json.dumps({**scores, "sentences": len(hyps), "beam": SearchConfig().beam if beam is None else beam,
                      "sentences_per_s": round(len(hyps) / seconds, 1)}))
 
 
