@@ -121,3 +121,18 @@ def test_map_top_below_two_is_refused(tmp_path):
         one_line_error(run("draw", "map", str(tmp_path / "v.npz"), "-o", str(tmp_path / "m.png"), "--top", top),
                        f"--top {top}: a map needs at least 2 keys")
     assert not (tmp_path / "m.png").exists()
+
+
+def test_serve_on_a_bad_port_or_host_fails_in_one_line(word2vec_path):
+    import socket
+
+    def serve(*args):
+        return subprocess.run([sys.executable, "-m", "illustrated.cli", "serve", "--word2vec", str(word2vec_path),
+                               *args], capture_output=True, text=True, timeout=120)
+
+    one_line_error(serve("--port", "70000"), "--port 70000: expected a port from 1 to 65535")
+    one_line_error(serve("--host", "no-such-host.invalid"), "cannot listen on no-such-host.invalid:8000")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        one_line_error(serve("--port", str(busy.getsockname()[1])), "cannot listen on 127.0.0.1")
