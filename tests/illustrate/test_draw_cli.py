@@ -55,7 +55,7 @@ def test_bad_inputs_give_one_line(tmp_path):
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "v.png").exists()
 
 
-def test_serve_starts_a_local_page(tmp_path):
+def test_serve_starts_a_local_page(tmp_path, word2vec_path):
     import time
 
     import httpx
@@ -63,7 +63,8 @@ def test_serve_starts_a_local_page(tmp_path):
     from .browser import free_port
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "illustrated.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "illustrated.cli", "serve", "--port", str(port),
+                                "--word2vec", str(word2vec_path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -75,7 +76,7 @@ def test_serve_starts_a_local_page(tmp_path):
                 assert process.poll() is None, process.stderr.read()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-        assert info == {"word2vec": None, "translator": None, "recommender": None}
+        assert info["word2vec"]["words"] > 0 and info["translator"] is None and info["recommender"] is None
         assert "<svg" in httpx.get(f"http://127.0.0.1:{port}/").text
     finally:
         process.terminate()
@@ -84,3 +85,54 @@ def test_serve_starts_a_local_page(tmp_path):
 
 def test_serve_with_a_missing_model_fails_in_one_line(tmp_path):
     one_line_error(run("serve", "--word2vec", str(tmp_path / "none.npz")), "none.npz")
+
+
+def test_serve_without_any_model_is_refused():
+    r = subprocess.run([sys.executable, "-m", "illustrated.cli", "serve"], capture_output=True, text=True,
+                       timeout=120)   # a server that starts anyway would hang here: the timeout fails it
+    one_line_error(r, "nothing to serve", "--word2vec", "--translator", "--recommender")
+
+
+
+def test_a_plain_word_finds_its_subword_pieces(capsys):
+    import pytest
+
+    from illustrated.commands.draw import _word_position
+    from illustrated.errors import IllustratedError
+
+    tokens = ["▁Der", "▁Hu", "nd", "▁läuft", "▁.", "</s>"]
+    assert _word_position(tokens, "Hund") == 1 and "first piece '▁Hu'" in capsys.readouterr().err
+    assert _word_position(tokens, "hund") == 1
+    assert _word_position(tokens, "läuft") == 3 and _word_position(tokens, "nd") == 2
+    assert _word_position(tokens, "3") == 2
+    assert _word_position(["▁", "H", "und", "</s>"], "Hund") == 1
+    with pytest.raises(IllustratedError, match="'Katze' is not one of the source words or pieces: ▁Der ▁Hu nd"):
+        _word_position(tokens, "Katze")
+
+
+def test_map_top_below_two_is_refused(tmp_path):
+    from illustrated.word2vec.formats import write_vectors
+
+    from .fakes import royal_vectors
+
+    kv = royal_vectors()
+    write_vectors(tmp_path / "v.npz", list(kv.keys), kv.vectors)
+    for top in ("0", "-3"):
+        one_line_error(run("draw", "map", str(tmp_path / "v.npz"), "-o", str(tmp_path / "m.png"), "--top", top),
+                       f"--top {top}: a map needs at least 2 keys")
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_serve_on_a_bad_port_or_host_fails_in_one_line(word2vec_path):
+    import socket
+
+    def serve(*args):
+        return subprocess.run([sys.executable, "-m", "illustrated.cli", "serve", "--word2vec", str(word2vec_path),
+                               *args], capture_output=True, text=True, timeout=120)
+
+    one_line_error(serve("--port", "70000"), "--port 70000: expected a port from 1 to 65535")
+    one_line_error(serve("--host", "no-such-host.invalid"), "cannot listen on no-such-host.invalid:8000")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        one_line_error(serve("--port", str(busy.getsockname()[1])), "cannot listen on 127.0.0.1")

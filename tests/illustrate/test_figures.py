@@ -188,3 +188,18 @@ def test_save_png_and_svg(tmp_path):
     with pytest.raises(IllustratedError, match="unknown figure format '.jpg'"):
         save_figure(fig, tmp_path / "s.jpg")
     assert not (tmp_path / "s.jpg").exists()
+
+
+def test_cjk_labels_use_a_fallback_font_or_warn_in_one_line(tmp_path, capsys):
+    import warnings
+
+    from illustrated.illustrate import common
+
+    fig = attention_heatmap(np.full((2, 3), 1 / 3, dtype=np.float32), ["我", "爱", "你"], ["I", "love"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # matplotlib's per-glyph warnings must not escape
+        save_figure(fig, tmp_path / "cjk.png")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    if not common._fallback_fonts():            # no font with the glyphs here: one line says so
+        assert len(lines) == 1 and lines[0].startswith("warning: 3 character(s) have no glyph"), lines
+    assert (tmp_path / "cjk.png").read_bytes()[:4] == b"\x89PNG"

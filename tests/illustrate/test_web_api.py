@@ -83,6 +83,14 @@ def test_items_and_recommendations(client):
     ("get", "/api/analogy", {"params": {"a": "king", "b": "x", "c": "woman"}}, 404, "'x' is not in the vocabulary"),
     ("post", "/api/translate", {"json": {"sentence": "   "}}, 400, "the sentence is empty"),
     ("post", "/api/recommend", {"json": {"items": []}}, 422, "at least 1 item"),
+    ("get", "/api/neighbours", {"params": {"word": "king", "topn": 0}}, 422, "greater than or equal to 1"),
+    ("get", "/api/neighbours", {"params": {"word": "king", "topn": 10**9}}, 422, "less than or equal to 50"),
+    ("get", "/api/analogy", {"params": {"a": "king", "b": "man", "c": "woman", "topn": -2}}, 422,
+     "greater than or equal to 1"),
+    ("get", "/api/items", {"params": {"limit": 0}}, 422, "greater than or equal to 1"),
+    ("post", "/api/translate", {"json": {"sentence": 5}}, 422, "valid string"),
+    ("post", "/api/translate", {"json": {"sentence": "x" * 3000}}, 422, "at most 2000 characters"),
+    ("post", "/api/translate", {"json": {"sentence": "a", "beam": "wide"}}, 422, "valid integer"),
 ])
 def test_bad_requests_say_what_is_wrong(client, method, path, kwargs, status, message):
     r = getattr(client, method)(path, **kwargs)

@@ -69,6 +69,9 @@ def test_train_run_evaluate(model_dir, monkeypatch, capsys, tmp_path):
     import json
 
     assert json.loads(out)["bleu"] > 80
+    from illustrated.seq2seq.search import SearchConfig
+
+    assert json.loads(out)["beam"] == SearchConfig().beam     # the beam used, not null
 
 
 def test_each_epoch_record_counts_the_target_tokens_trained_on(model_dir):
@@ -112,8 +115,8 @@ def test_bad_parallel_files(monkeypatch, capsys, tmp_path):
     train = ["translate", "train", "--train", p, "--src", "fr", "--tgt", "en", "-o", tmp_path / "m"]
     msg = error_line(*cli(monkeypatch, capsys, *train)[::2])
     assert "bad.fr has 3 lines but" in msg and "bad.en has 2" in msg
-    (tmp_path / "bad.en").write_text("a\n\nc\n", encoding="utf-8")
-    assert "bad.en: line 2 is empty" in error_line(*cli(monkeypatch, capsys, *train)[::2])
+    (tmp_path / "bad.en").write_text("\n\n\n", encoding="utf-8")
+    assert "every one of the 3 training pairs has an empty side" in error_line(*cli(monkeypatch, capsys, *train)[::2])
     msg = error_line(*cli(monkeypatch, capsys, "translate", "train", "--train", p, "--src", "xx", "--tgt", "en",
                           "-o", tmp_path / "m")[::2])
     assert "source language 'xx'" in msg
@@ -165,3 +168,34 @@ def test_subword_model_round_trip(model_dir, monkeypatch, capsys, tmp_path):
     assert t.src_codec.kind == "bpe" and t.src_codec.detokenize(t.src_codec.tokenize("je suis prête")) == "je suis prête"
     [x] = t.translate(["je suis prête"], beam=2)
     assert x.attention.shape == (len(x.target), len(x.source))
+
+
+def test_resume_refuses_other_settings_and_nothing_left_to_train(model_dir, monkeypatch, capsys, tmp_path):
+    d = tmp_path / "model"
+    shutil.copytree(model_dir / "model", d)
+    resume = ["translate", "train", "--train", model_dir / "data" / "train", "--src", "fr", "--tgt", "en",
+              "-o", d, "--resume"]
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "13", "--hidden-dim", "16")[::2])
+    assert "--hidden-dim 16:" in msg and "was trained with 64" in msg
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "13", "--arch", "transformer")[::2])
+    assert "--arch transformer:" in msg and "'rnn'" in msg
+    msg = error_line(*cli(monkeypatch, capsys, *resume, "--epochs", "2")[::2])
+    assert "already been trained for" in msg and "give --epochs above" in msg
+
+
+def test_stdin_bom_crlf_and_unwritable_outputs(model_dir, monkeypatch, capsys, tmp_path):
+    d = model_dir / "model"
+    code, out, _ = cli(monkeypatch, capsys, "translate", "run", d, "--beam", "1", "--show-tokens",
+                       stdin="\ufeffil a un chien\r\nelle est fatiguée\r\n")
+    assert code == 0 and "  source: il a un chien" in out.splitlines()
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "evaluate", d, "--test", model_dir / "data" / "valid",
+                          "-o", tmp_path)[::2])
+    assert "--output" in msg and "is a folder, expected a file name" in msg
+    (tmp_path / "file").write_text("x")
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "train", "--train", model_dir / "data" / "train",
+                          "--src", "fr", "--tgt", "en", "-o", tmp_path / "file")[::2])
+    assert "is a file, expected a folder" in msg
+    bad = tmp_path / "bad-config"
+    shutil.copytree(d, bad)
+    (bad / "config.json").write_text("[1]")
+    assert "not a valid model configuration" in error_line(*cli(monkeypatch, capsys, "translate", "run", bad, "x")[::2])

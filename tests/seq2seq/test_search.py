@@ -68,3 +68,19 @@ def test_a_beam_wider_than_the_vocabulary(model):
     for h in beam_search(model, b.src, b.src_lengths, beam=20, max_len=12):   # 14 target tokens
         assert 3 not in h.ids and np.isfinite(h.score)
         np.testing.assert_allclose(h.attention.sum(1), 1.0, atol=1e-5)
+
+
+def test_no_search_returns_an_empty_output(model, monkeypatch):
+    """A model that prefers </s> everywhere (as a barely trained one may) still gets one token."""
+    step = model.step_logits
+
+    def eos_first(prev, enc, state):
+        logp, state, w, top = step(prev, enc, state)
+        return torch.log_softmax(logp + 50.0 * (torch.arange(logp.shape[1]) == 3), -1), state, w, top
+
+    monkeypatch.setattr(model, "step_logits", eos_first)
+    b = reverse_data(6, seed=5).batches(batch_size=6)[0]
+    for hyps in (greedy_search(model, b.src, b.src_lengths, 12),
+                 beam_search(model, b.src, b.src_lengths, beam=1, max_len=12),
+                 beam_search(model, b.src, b.src_lengths, beam=20, max_len=12)):
+        assert all(len(h.ids) == 1 and 3 not in h.ids and np.isfinite(h.score) for h in hyps)

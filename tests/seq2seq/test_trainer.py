@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from illustrated.errors import FormatError
+from illustrated.errors import FormatError, TrainingError
 from illustrated.seq2seq import Seq2Seq, TrainConfig, Trainer
 from illustrated.seq2seq.trainer import load_torch
 
@@ -63,8 +63,14 @@ def test_damaged_or_missing_checkpoints_are_clear_errors(tmp_path):
     t.fit(reverse_data(100))
     ck = tmp_path / "t" / "checkpoint.pt"
     ck.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])   # truncated
-    with pytest.raises(FormatError, match="not a readable checkpoint"):
+    with pytest.raises(FormatError, match=r"not a readable checkpoint \(truncated or damaged\)"):
         _trainer(tmp_path / "t").resume()
+    bad.write_text("{\"model\": 1}")
+    with pytest.raises(FormatError, match="not a torch checkpoint file"):
+        load_torch(bad)
+    bad.write_bytes(b"")
+    with pytest.raises(FormatError, match="empty file, expected a checkpoint"):
+        load_torch(bad)
 
 
 def test_trainer_accepts_a_distributed_data_parallel_model(tmp_path):
@@ -82,3 +88,14 @@ def test_trainer_accepts_a_distributed_data_parallel_model(tmp_path):
         Seq2Seq(tiny_config()).load_state_dict(ck["model"])
     finally:
         dist.destroy_process_group()
+
+
+def test_a_diverged_run_stops_and_writes_no_weights(tmp_path):
+    t = _trainer(tmp_path / "nan")
+    with torch.no_grad():
+        t.raw.output.weight[5, 0] = float("nan")
+    with pytest.raises(TrainingError, match="loss is not finite at step 1"):
+        t.fit(reverse_data(64))
+    with pytest.raises(TrainingError, match=r"checkpoint.pt: not written: weight .* holds NaN"):
+        t.save_checkpoint()
+    assert not (tmp_path / "nan" / "checkpoint.pt").exists() and not (tmp_path / "nan" / "model.pt").exists()

@@ -48,6 +48,12 @@ def test_inverse_sqrt_rises_linearly_then_falls_as_one_over_root_step():
         TrainConfig(warmup=0)
 
 
+@pytest.mark.parametrize("field,value", [("clip", -1.0), ("clip", float("nan")), ("max_minutes", -5.0)])
+def test_negative_clip_or_time_budget_is_refused(field, value):
+    with pytest.raises(ConfigError, match=f"{field} must be zero \\(off\\) or positive"):
+        TrainConfig(**{field: value})
+
+
 def test_average_is_the_elementwise_mean_and_snapshots_are_pruned(tmp_path):
     states = [{"w": torch.full((2, 2), float(i)), "n": torch.tensor(i)} for i in range(1, 4)]
     avg = average_state_dicts(states)

@@ -84,6 +84,8 @@ def map_(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) 
          groups: Annotated[Optional[Path], typer.Option(help="TSV of key<TAB>attribute to colour by.")] = None,
          kind: Kind = "auto") -> None:
     """A 2-D map (PCA or t-SNE) of words or items, labelled, optionally coloured by an attribute."""
+    if not words and top < 2:
+        raise IllustratedError(f"--top {top}: a map needs at least 2 keys")
     kv = load_vectors(model, kind)
     keys = _known(kv, list(words)) if words else [str(k) for k in list(kv.keys)[:top]]
     attribute = _read_groups(groups) if groups else None
@@ -150,14 +152,39 @@ def attention(translator: Annotated[Path, typer.Argument(help="Translator folder
     _save(fig, output)
 
 
+def _subword_groups(tokens: list[str]) -> list[tuple[str, int]]:
+    """The words of subword ``tokens`` (a ``▁`` starts a word) with the position of their first piece."""
+    groups: list[tuple[str, int]] = []
+    special = False                      # ``</s>`` and the like stand alone
+    for i, token in enumerate(tokens):
+        if token.startswith("▁") or not groups or special or (token.startswith("<") and token.endswith(">")):
+            groups.append((token.lstrip("▁"), i))
+        elif groups[-1][0] == "":         # a bare ``▁`` piece: the word starts at the next one
+            groups[-1] = (token, i)
+        else:
+            groups[-1] = (groups[-1][0] + token, groups[-1][1])
+        special = token.startswith("<") and token.endswith(">")
+    return groups
+
+
 def _word_position(tokens: list[str], word: str) -> int:
-    """A token of ``tokens`` named by its text (a subword's ``▁`` may be left out) or its position from 1."""
+    """A token of ``tokens`` named by its text (a subword's ``▁`` may be left out), by a whole word
+    split into subword pieces (its first piece), or by its position from 1."""
+    word = word.strip()
     for i, token in enumerate(tokens):
         if word in (token, token.lstrip("▁")):
             return i
+    groups = _subword_groups(tokens)
+    for match in (lambda w: w == word, lambda w: w.casefold() == word.casefold()):
+        for text, first in groups:
+            if text and match(text):
+                if tokens[first].lstrip("▁") != text:
+                    typer.echo(f"--word {word!r}: following its first piece {tokens[first]!r}", err=True)
+                return first
     if word.isdigit() and 1 <= int(word) <= len(tokens):
         return int(word) - 1
-    raise IllustratedError(f"--word {word!r} is not one of the source tokens: {' '.join(tokens)}")
+    raise IllustratedError(f"--word {word!r} is not one of the source words or pieces: {' '.join(tokens)} "
+                           f"(or give a position from 1 to {len(tokens)})")
 
 
 @app.command("self-attention")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -86,14 +87,15 @@ def _model_config(arch_name: str, given: dict):
 
 @app.command("train")
 def train(
-    train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
+    train_prefix: Annotated[str, Opt("--train", help="Training files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     output: Annotated[Path, Opt("-o", "--output", help="Model folder to write.")],
-    valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix.")] = None,
+    valid_prefix: Annotated[Optional[str], Opt("--valid", help="Validation files prefix (or a source<TAB>target file).")] = None,
     src: Annotated[Optional[str], Opt("--src", help="Source language code (file suffix; default: the "
                                       "data config's, de).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language code (file suffix; default: the "
                                       "data config's, en).")] = None,
-    arch: Annotated[str, Opt(help="rnn (GRU/LSTM with attention) or transformer.")] = "rnn",
+    arch: Annotated[Optional[str], Opt(help="rnn (GRU/LSTM with attention; the default) or "
+                                       "transformer.")] = None,
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
     max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
@@ -139,11 +141,47 @@ def train(
     """
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
-    data, model, cfg = _train_configs(arch, options)
+    _check_output(output, "--output", folder=True)
+    if resume:
+        _check_resume_options(output, options)
+        arch = arch or _stored_config(output).get("arch")
+    data, model, cfg = _train_configs(arch or "rnn", options)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
     _run_training(train_prefix, valid_prefix, output, data, model, cfg, resume, src_vectors, tgt_vectors)
+
+
+def _stored_config(output: Path) -> dict:
+    """The ``config.json`` of a model folder, or ``{}`` when there is none to read (loading the
+    folder then says what is wrong)."""
+    import json
+
+    try:
+        conf = json.loads((output / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return conf if isinstance(conf, dict) else {}
+
+
+def _check_resume_options(output: Path, options: dict) -> None:
+    """``--resume`` continues with the folder's settings: an option given with another value than
+    the folder's is an error rather than silently ignored (only ``--epochs`` may change)."""
+    conf = _stored_config(output)
+    if not conf:
+        return
+    given = {"arch": ("arch", conf.get("arch", "rnn"))}
+    given.update({name: ("model", conf.get("model", {}).get(name)) for name in _MODEL_OPTIONS})
+    given.update({name: ("data", conf.get("data", {}).get(field)) for name, field in _DATA_OPTIONS.items()})
+    given.update({name: ("train", conf.get("train", {}).get(name)) for name in _TRAIN_OPTIONS if name != "epochs"})
+    for name, (section, stored) in given.items():
+        value = options.get(name)
+        if value is None or (name == "layers" and section == "model" and stored is None):
+            continue
+        if value != stored:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(f"{option} {value}: {output} was trained with {stored!r}; --resume continues "
+                              "with the folder's settings (only --epochs may change)")
 
 
 def _train_configs(arch_name: str, options: dict) -> tuple:
@@ -190,7 +228,25 @@ def _report_training(result: dict, seconds: float, output: Path) -> None:
 
 
 def _read_stdin() -> list[str]:
-    return [line.rstrip("\n") for line in sys.stdin]
+    """stdin's lines, without line ends (``\\r\\n`` too) or a leading UTF-8 byte-order mark."""
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines
+
+
+def _check_output(path: Path, option: str, folder: bool = False) -> None:
+    """Fail before any work when ``path`` cannot be written: a folder where a file is wanted (or the
+    reverse), or a parent folder that cannot be created or written."""
+    if folder and path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path}: is a file, expected a folder for the model")
+    if not folder and path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder, expected a file name")
+    parent = path if folder and path.is_dir() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: cannot write there ({parent} is not a writable folder)")
 
 
 @app.command("run")
@@ -207,6 +263,8 @@ def run(
     from ..seq2seq import Translator
 
     _set_threads(threads)
+    if plot_attention is not None:
+        _check_output(plot_attention, "--plot-attention")
     translator = Translator.load(model_dir)
     from_stdin = not sentences
     lines = list(sentences) if sentences else _read_stdin()
@@ -236,7 +294,7 @@ def run(
 @app.command("evaluate")
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
-    test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok).")],
+    test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
     beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
@@ -252,6 +310,8 @@ def evaluate(
     from ..seq2seq.metrics import bleu_and_chrf
 
     _set_threads(threads)
+    if output is not None:
+        _check_output(output, "--output")
     translator = Translator.load(model_dir)
     s, t = translator.data.src_lang, translator.data.tgt_lang
     if src is not None and src != s:
@@ -264,9 +324,14 @@ def evaluate(
     seconds = time.perf_counter() - start
     scores = bleu_and_chrf(hyps, refs, lowercase=translator.data.lowercase)
     if output is not None:
-        with atomic_write(output, "w") as f:
-            f.write("\n".join(hyps) + "\n")
-    echo(json.dumps({**scores, "sentences": len(hyps), "beam": beam,
+        try:
+            with atomic_write(output, "w") as f:
+                f.write("\n".join(hyps) + "\n")
+        except OSError as e:
+            raise ConfigError(f"--output {output}: cannot write ({e.strerror or e})") from None
+    from ..seq2seq.search import SearchConfig
+
+    echo(json.dumps({**scores, "sentences": len(hyps), "beam": SearchConfig().beam if beam is None else beam,
                      "sentences_per_s": round(len(hyps) / seconds, 1)}))
 
 

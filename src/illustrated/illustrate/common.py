@@ -7,7 +7,12 @@ with Agg for PNG/GIF and with the SVG backend for SVG.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import re
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +28,42 @@ __all__ = ["DIVERGING", "new_figure", "symmetric_norm", "as_matrix", "save_figur
 DIVERGING = "RdBu_r"
 
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+# Installed fonts that hold CJK (and many other) glyphs, tried after the default font, in order.
+_FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+                   "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback",
+                   "IPAGothic", "IPAexGothic", "TakaoGothic", "Unifont", "Arial Unicode MS", "Microsoft YaHei",
+                   "SimHei", "Hiragino Sans", "AppleGothic", "Noto Sans")
+_MISSING_GLYPH = re.compile(r"Glyph \d+ \(.*?\) missing from font|Matplotlib currently does not support")
+
+
+@functools.cache
+def _fallback_fonts() -> tuple[str, ...]:
+    """The fonts of :data:`_FALLBACK_FONTS` that are installed here."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return tuple(name for name in _FALLBACK_FONTS if name in installed)
+
+
+@contextlib.contextmanager
+def _glyph_fallback():
+    """Render with installed fallback fonts after the default one (so CJK text gets its glyphs);
+    matplotlib's one warning per missing glyph becomes one line on stderr for the whole figure."""
+    import matplotlib
+
+    fonts = [*matplotlib.rcParams["font.sans-serif"], *_fallback_fonts()]
+    with matplotlib.rc_context({"font.sans-serif": fonts}), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    missing = [w for w in caught if _MISSING_GLYPH.search(str(w.message))]
+    for w in caught:
+        if w not in missing:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing:
+        glyphs = {m.group(1) for w in missing if (m := re.search(r"Glyph (\d+)", str(w.message)))}
+        print(f"warning: {max(len(glyphs), 1)} character(s) have no glyph in the installed fonts and are "
+              "drawn as boxes; install a font that has them (for CJK text, e.g. Noto Sans CJK)", file=sys.stderr)
 
 
 def new_figure(width: float, height: float, dpi: int = 100) -> Figure:
@@ -58,7 +99,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     with atomic_write(p, "wb") as f:
         # A fixed date keeps repeated SVG/PDF outputs byte-identical.
         metadata = {"Date": None} if fmt in ("svg", "pdf") else None
-        fig.savefig(f, format=fmt, dpi=dpi, metadata=metadata)
+        with _glyph_fallback():
+            fig.savefig(f, format=fmt, dpi=dpi, metadata=metadata)
     return p
 
 
@@ -68,5 +110,6 @@ def figure_to_rgba(fig: Figure, dpi: int = 100) -> np.ndarray:
 
     fig.set_dpi(dpi)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    with _glyph_fallback():
+        canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -83,19 +83,19 @@ def _translation_json(t) -> dict:
 
 def _word_routes(app: FastAPI, word2vec) -> None:
     @app.get("/api/neighbours")
-    def neighbours(word: str, topn: int = 8) -> dict:
+    def neighbours(word: str, topn: int = Query(8, ge=1, le=_MAX_TOPN)) -> dict:
         kv = _require(word2vec, "word2vec model", "--word2vec MODEL")
         key = _lookup(kv, word)
-        found = kv.most_similar([key], topn=max(1, min(topn, _MAX_TOPN)))
+        found = kv.most_similar([key], topn=topn)
         return {"word": key, "vector": _round(kv.vector(key)),
                 "neighbours": [{"word": w, "score": round(float(s), 4), "vector": _round(kv.vector(w))}
                                for w, s in found]}
 
     @app.get("/api/analogy")
-    def analogy(a: str, b: str, c: str, topn: int = 5) -> dict:
+    def analogy(a: str, b: str, c: str, topn: int = Query(5, ge=1, le=_MAX_TOPN)) -> dict:
         kv = _require(word2vec, "word2vec model", "--word2vec MODEL")
         a, b, c = (_lookup(kv, w) for w in (a, b, c))
-        found = kv.analogy(a, b, c, topn=max(1, min(topn, _MAX_TOPN)))
+        found = kv.analogy(a, b, c, topn=topn)
         if not found:
             raise HTTPException(404, f"no answer for {a} − {b} + {c}")
         units = [np.asarray(kv.vector(w), np.float64) for w in (a, b, c, found[0][0])]
@@ -123,7 +123,7 @@ def _translate_routes(app: FastAPI, translator) -> None:
 
 def _recommend_routes(app: FastAPI, recommender) -> None:
     @app.get("/api/items")
-    def items(q: str = "", limit: int = 20) -> dict:
+    def items(q: str = "", limit: int = Query(20, ge=1, le=200)) -> dict:
         """Items whose id or name contains ``q`` (any case); whole matches first."""
         rec = _require(recommender, "recommender", "--recommender MODEL")
         q = q.strip().lower()
@@ -134,7 +134,7 @@ def _recommend_routes(app: FastAPI, recommender) -> None:
             hits.sort(key=lambda i: (keys[i].lower() != q and names[i].lower() != q))
         else:
             hits = range(len(keys))
-        hits = hits[:max(1, min(limit, 200))]
+        hits = hits[:limit]
         return {"items": [keys[i] for i in hits], "names": [names[i] or None for i in hits],
                 "total": len(keys)}
 

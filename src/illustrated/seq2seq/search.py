@@ -1,6 +1,6 @@
 """Greedy and batched beam search over a trained encoder–decoder (recurrent or Transformer).
 
-Both return, for each sentence, the output ids (without ``</s>``), the summed log-probability
+Both return, for each sentence, the output ids (at least one; without ``</s>``), the summed log-probability
 (including ``</s>`` when it was produced), and — for models whose steps report them (the
 recurrent one) — the attention weights ``[len(ids), src_len]`` and the top decoder states
 ``[len(ids), H]`` of the chosen hypothesis. A model is searched through four methods:
@@ -59,6 +59,13 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
+def _no_eos(logp: Tensor, eos: int) -> Tensor:
+    """``logp`` ``[rows, V]`` with ``</s>`` ruled out: at the first step, so that no search returns an
+    empty output (fairseq's and JoeyNMT's minimum length of one); a barely trained model's best
+    first token is often ``</s>``, and a wide beam would then pick the empty translation."""
+    return logp.index_fill(1, torch.tensor([eos], device=logp.device), float("-inf"))
+
+
 def _finish(ids: Tensor, att: Tensor | None, tops: Tensor | None, n: int, src_len: int, score: float,
             enc_states: Tensor) -> Hypothesis:
     return Hypothesis([int(i) for i in ids[:n]], score,
@@ -89,7 +96,7 @@ def greedy_search(model, src: Tensor, src_lengths: Tensor, max_len: int, cache: 
     toks, atts, tops = [], [], []
     for t in range(max_len):
         logp, state, w, top = model.step_logits(prev, enc, state)
-        best, tok = logp.max(dim=-1)
+        best, tok = (_no_eos(logp, eos) if t == 0 else logp).max(dim=-1)
         scores += best.masked_fill(done, 0.0)
         toks.append(tok)
         atts.append(w)
@@ -179,6 +186,8 @@ class _Beams:
         their tokens ``[n, beam]`` and the row each continues (``[n·beam]``, into the old rows)."""
         n, device = len(self.alive), self.scores.device
         logp, self.state, w, top = model.step_logits(self.prev, self.enc, self.state)   # [n*width, V]
+        if self.hist[0].shape[1] == 0:
+            logp = _no_eos(logp, model.cfg.eos_id)
         vocab = logp.shape[1]
         cand = (self.scores.view(-1, 1) + logp).view(n, self.width * vocab)
         self.scores, idx = cand.topk(beam, dim=1)                                       # [n, k]

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import FormatError
+from ..errors import FormatError, TrainingError
 from ..files import atomic_write
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
@@ -53,11 +53,20 @@ def load_torch(path: Path, what: str = "checkpoint") -> dict:
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such {what}")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder, expected a {what} file")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        raise FormatError(f"{path}: empty file, expected a {what}")
+    if head != b"PK\x03\x04" and head[:1] != b"\x80":   # torch's zip format, or its legacy pickle
+        raise FormatError(f"{path}: not a torch {what} file (another kind of file, or damaged)")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for damaged files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise FormatError(f"{path}: not a readable {what} ({msg[:120]})") from None
+        hint = "truncated or damaged" if "central directory" in msg or "zip" in msg.lower() else msg[:120]
+        raise FormatError(f"{path}: not a readable {what} ({hint})") from None
     if not isinstance(obj, dict) or "model" not in obj:
         raise FormatError(f"{path}: not a {what} written by illustrated (no model weights)")
     return obj
@@ -115,6 +124,7 @@ class Trainer:
         """Write ``checkpoint.pt`` (rank 0; every rank must call this, for the RNG states)."""
         path = self.out_dir / "checkpoint.pt"
         state = self.state()
+        _check_state_finite(state["model"], path)
         if self.world.main:
             save_torch(state, path)
         return path
@@ -143,6 +153,7 @@ class Trainer:
                 f.write(json.dumps(record) + "\n")
 
     def _save_weights(self, path: Path, state: dict | None = None, **facts) -> None:
+        _check_state_finite(state or self.raw.state_dict(), path)
         if self.world.main:
             save_torch({"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts}, path)
 
@@ -172,9 +183,15 @@ class Trainer:
         if not steps_with_validation(self.cfg.schedule):
             self.scheduler.step()
         if self.world.size == 1 and len(batches) == 1:
-            return loss_sum / max(local, 1) if local else 0.0
-        (loss_sum,) = self.world.all_sum(loss_sum)
-        return loss_sum / max(total, 1)
+            mean = loss_sum / max(local, 1) if local else 0.0
+        else:
+            (loss_sum,) = self.world.all_sum(loss_sum)
+            mean = loss_sum / max(total, 1)
+        if not math.isfinite(mean):      # the same on every rank: all stop together
+            raise TrainingError(f"the loss is not finite at step {self.step + 1} (epoch {self.epoch + 1}): "
+                                "training diverged; try a lower --lr or --clip (the last checkpoint "
+                                "and best model are left as they were)")
+        return mean
 
     def epoch_batches(self, train: ParallelData, epoch: int):
         """This epoch's batches: a pure function of (seed, epoch)."""
@@ -340,6 +357,14 @@ class Trainer:
             kept_refs = [refs[i] for i in data.kept]
             record.update(bleu_and_chrf(ordered, kept_refs, self.lowercase))
         return record
+
+
+def _check_state_finite(state: dict, path: Path) -> None:
+    """Refuse to write weights holding NaN or infinity (a diverged run) over a good file."""
+    for name, t in state.items():
+        if torch.is_tensor(t) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise TrainingError(f"{path}: not written: weight {name} holds NaN or infinite values "
+                                "(training diverged; try a lower --lr or --clip)")
 
 
 def _to(batch: PairBatch, device: torch.device) -> PairBatch:
