@@ -131,7 +131,7 @@ def test_serve_on_a_bad_port_or_host_fails_in_one_line(word2vec_path):
                                *args], capture_output=True, text=True, timeout=120)
 
     one_line_error(serve("--port", "70000"), "--port 70000: expected a port from 1 to 65535")
-    one_line_error(serve("--host", "no-such-host.invalid"), "cannot listen on no-such-host.invalid:8000")
+    one_line_error(serve("--host", "no-such-host.invalid"), "--host 'no-such-host.invalid': not an address")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

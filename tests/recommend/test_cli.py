@@ -107,7 +107,7 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_before_loading(tmp_path):
     assert r.stderr == f"error: cannot listen on 127.0.0.1:{port}: port {port} is already in use " \
                        "(another server?); choose another with --port\n"
     r = run("serve", str(tmp_path / "none.npz"), "--port", "70000")
-    assert r.returncode == 1 and "expected a port from 0 to 65535" in r.stderr
+    assert r.returncode == 1 and "expected a port from 1 to 65535" in r.stderr
 
 
 def test_a_names_file_sharing_no_id_with_the_data_is_refused_before_training(tmp_path, sessions_file):
@@ -149,7 +149,7 @@ def test_bad_settings_are_refused_before_reading_the_data(tmp_path, option, valu
 def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
     import socket
 
-    from illustrated.commands.recommend import _check_listen
+    from illustrated.commands.common import check_listen
     from illustrated.errors import ConfigError
 
     with socket.socket() as s:
@@ -160,7 +160,7 @@ def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
         infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
         monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: infos)
         with pytest.raises(ConfigError, match=f"port {port} is already in use"):
-            _check_listen("localhost", port)
+            check_listen("localhost", port)
 
 
 def test_gap_minutes_on_sessions_without_times_is_an_error_not_ignored(tmp_path, sessions_file):

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import ConfigError
 from ..files import atomic_write
-from .common import echo, group
+from .common import check_listen, echo, group
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -329,37 +329,11 @@ def serve(
 
     if max_k < 1:
         raise ConfigError(f"--max-k must be at least 1, got {max_k}")
-    _check_listen(host, port)
+    check_listen(host, port)
     rec = Recommender.load(model)
     echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{host}:{port}/docs")
     uvicorn.run(create_app(rec, max_k=max_k), host=host, port=port, log_level="warning",
                 access_log=False)
-
-
-def _check_listen(host: str, port: int) -> None:
-    """Refuse, before loading a model, an address the server could not listen on (a port in use,
-    out of range, or a host that does not resolve), as uvicorn would only after start-up."""
-    import errno
-    import socket
-
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"--port {port}: expected a port from 0 to 65535")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (socket.gaierror, UnicodeError) as e:
-        raise ConfigError(f"--host {host!r}: not an address this machine can listen on ({e})") from None
-    for family, kind, proto, _, address in dict.fromkeys(infos):  # every address, as asyncio binds
-        with socket.socket(family, kind, proto) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            try:
-                s.bind(address)
-            except OSError as e:
-                if e.errno == errno.EADDRINUSE:
-                    raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in "
-                                      "use (another server?); choose another with --port") from None
-                raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 def demo(out: Path, echo) -> dict:

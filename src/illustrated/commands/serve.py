@@ -8,23 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from .common import echo
+from .common import check_listen, echo
 from .models import load_recommender, load_translator, load_word2vec
-
-
-def _check_listen(host: str, port: int) -> None:
-    """Fail in one line, before any model is loaded, when ``host:port`` cannot be listened on."""
-    import socket
-
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"--port {port}: expected a port from 1 to 65535")
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-    except OSError as e:
-        raise ConfigError(f"cannot listen on {host}:{port} ({e.strerror or e})") from None
 
 
 def serve(
@@ -38,7 +23,7 @@ def serve(
     if word2vec is None and translator is None and recommender is None:
         raise ConfigError("nothing to serve: give at least one model with --word2vec, --translator "
                           "or --recommender")
-    _check_listen(host, port)
+    check_listen(host, port)
     import uvicorn
 
     from ..illustrate.web import create_app
