@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from illustrated.errors import ConfigError, CorpusError
-from illustrated.seq2seq.data import (ParallelData, collate, detokenize_words, drop_empty_pairs, make_batches,
-                                      read_parallel)
+from illustrated.seq2seq.data import ParallelData, collate, detokenize_words, make_batches
+from illustrated.seq2seq.parallel import drop_empty_pairs, read_parallel
 
 
 def test_read_parallel_plain_and_gz(tmp_path):

@@ -306,7 +306,7 @@ def evaluate(
 
     from ..files import atomic_write
     from ..seq2seq import Translator
-    from ..seq2seq.data import read_parallel
+    from ..seq2seq.parallel import read_parallel
     from ..seq2seq.metrics import bleu_and_chrf
 
     _set_threads(threads)

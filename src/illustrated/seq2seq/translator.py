@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import ConfigError, CorpusError, FormatError, IllustratedError
+from ..errors import ConfigError, FormatError, IllustratedError
 from ..files import atomic_write
 from ..text import Vocab
 from .archs import arch, build_model
-from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate, drop_empty_pairs, read_parallel
+from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate
+from .parallel import read_pairs
 from .distributed import World, current
 from .search import Hypothesis, SearchConfig, beam_search, greedy_search
 from .trainer import Trainer, TrainConfig, load_torch
@@ -268,10 +269,10 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     out = Path(out_dir)
     world = world or current()
     say = (echo or (lambda s: None)) if world.main else (lambda s: None)
-    src_lines, tgt_lines = _read_pairs(train_prefix, data, "training", say)
+    src_lines, tgt_lines = read_pairs(train_prefix, data.src_lang, data.tgt_lang, "training", say)
     valid = None
     if valid_prefix is not None:
-        valid = _read_pairs(valid_prefix, data, "validation", say)
+        valid = read_pairs(valid_prefix, data.src_lang, data.tgt_lang, "validation", say)
     torch.manual_seed(train_cfg.seed)
     if resume:
         prev, train_cfg = _reopen_model_dir(out, data, train_cfg)
@@ -307,21 +308,6 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
         say(f"resumed at epoch {trainer.epoch + 1}, step {trainer.step}")
     last = trainer.fit(train)
     return Translator.load(out), _summary(last, trainer)
-
-
-def _read_pairs(prefix: str | Path, data: DataConfig, role: str, say) -> tuple[list[str], list[str]]:
-    """The pairs of a training or validation set; pairs with an empty side are left out (and
-    counted), as fairseq and JoeyNMT filter them."""
-    src_lines, tgt_lines, sp, tp = read_parallel(prefix, data.src_lang, data.tgt_lang, allow_empty=True)
-    src_lines, tgt_lines, dropped = drop_empty_pairs(src_lines, tgt_lines)
-    where = str(sp) if sp == tp else f"{sp}, {tp}"
-    if not src_lines:
-        raise CorpusError(f"{where}: every one of the {len(dropped)} {role} pairs has an empty side")
-    say(f"{role} pairs: {len(src_lines)} ({where})")
-    if dropped:
-        shown = ", ".join(map(str, dropped[:5])) + (", …" if len(dropped) > 5 else "")
-        say(f"skipped {len(dropped)} {role} pair(s) with an empty side (line{'s' if len(dropped) > 1 else ''} {shown})")
-    return src_lines, tgt_lines
 
 
 def _start_model_dir(out: Path, src_lines: Sequence[str], tgt_lines: Sequence[str], data: DataConfig,
