@@ -145,7 +145,7 @@ def train(
     if resume:
         _check_resume_options(output, options)
         arch = arch or _stored_config(output).get("arch")
-    data, model, cfg = _train_configs(arch or "rnn", options)
+    data, model, cfg = _train_configs(arch, options)
     if not resume and (output / "checkpoint.pt").exists():
         raise ConfigError(f"{output} already holds a trained model; use --resume to continue it "
                           "or choose another folder")
@@ -167,10 +167,12 @@ def _stored_config(output: Path) -> dict:
 def _check_resume_options(output: Path, options: dict) -> None:
     """``--resume`` continues with the folder's settings: an option given with another value than
     the folder's is an error rather than silently ignored (only ``--epochs`` may change)."""
+    from ..seq2seq.archs import DEFAULT_ARCH
+
     conf = _stored_config(output)
     if not conf:
         return
-    given = {"arch": ("arch", conf.get("arch", "rnn"))}
+    given = {"arch": ("arch", conf.get("arch", DEFAULT_ARCH))}
     given.update({name: ("model", conf.get("model", {}).get(name)) for name in _MODEL_OPTIONS})
     given.update({name: ("data", conf.get("data", {}).get(field)) for name, field in _DATA_OPTIONS.items()})
     given.update({name: ("train", conf.get("train", {}).get(name)) for name in _TRAIN_OPTIONS if name != "epochs"})
@@ -184,9 +186,12 @@ def _check_resume_options(output: Path, options: dict) -> None:
                               "with the folder's settings (only --epochs may change)")
 
 
-def _train_configs(arch_name: str, options: dict) -> tuple:
+def _train_configs(arch_name: str | None, options: dict) -> tuple:
     """The data, model and training configs of ``translate train``: each config's own defaults,
-    overridden only by the options given."""
+    overridden only by the options given (no ``arch_name``: the default architecture)."""
+    from ..seq2seq.archs import DEFAULT_ARCH
+
+    arch_name = arch_name or DEFAULT_ARCH
     model, a = _model_config(arch_name, {name: options[name] for name in _MODEL_OPTIONS})
     data = _override(a.data_config, **{field: options[name] for name, field in _DATA_OPTIONS.items()})
     freeze = options["freeze_embeddings"]

@@ -17,7 +17,7 @@ from .model import Seq2Seq, Seq2SeqConfig
 from .trainer import TrainConfig, TransformerTrainConfig
 from .transformer import Transformer, TransformerConfig
 
-__all__ = ["Arch", "ARCHS", "arch", "build_model"]
+__all__ = ["Arch", "ARCHS", "DEFAULT_ARCH", "arch", "build_model"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ ARCHS = {
     "rnn": Arch("rnn", Seq2SeqConfig, Seq2Seq, TrainConfig, DataConfig),
     "transformer": Arch("transformer", TransformerConfig, Transformer, TransformerTrainConfig, TransformerDataConfig),
 }
+DEFAULT_ARCH = "rnn"  # what `translate train` builds unless told, and what a folder without "arch" holds
 
 
 def arch(name: str) -> Arch:

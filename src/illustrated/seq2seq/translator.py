@@ -23,7 +23,7 @@ import torch
 from ..errors import ConfigError, FormatError, IllustratedError
 from ..files import atomic_write
 from ..text import Vocab
-from .archs import arch, build_model
+from .archs import DEFAULT_ARCH, arch, build_model
 from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate
 from .parallel import read_pairs
 from .distributed import World, current
@@ -104,7 +104,7 @@ class Translator:
             raise FormatError(f"{cfg_path}: missing; {d} is not a model folder written by 'translate train'")
         try:
             conf = json.loads(cfg_path.read_text(encoding="utf-8"))
-            model_cfg = arch(conf.get("arch", "rnn")).model_config.from_dict(conf["model"])
+            model_cfg = arch(conf.get("arch", DEFAULT_ARCH)).model_config.from_dict(conf["model"])
             data = DataConfig.from_dict(conf["data"])
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise FormatError(f"{cfg_path}: not a valid model configuration ({e})") from None
@@ -375,7 +375,7 @@ def _reopen_model_dir(out: Path, data: DataConfig, train_cfg: TrainConfig) -> tu
     if (prev.data.src_lang, prev.data.tgt_lang) != (data.src_lang, data.tgt_lang):
         raise ConfigError(f"{out} translates {prev.data.src_lang}→{prev.data.tgt_lang}, "
                           f"not {data.src_lang}→{data.tgt_lang}")
-    train_class = arch(conf.get("arch", "rnn")).train_config
+    train_class = arch(conf.get("arch", DEFAULT_ARCH)).train_config
     return prev, train_class.from_dict({**conf["train"], "epochs": train_cfg.epochs})
 
 
