@@ -69,6 +69,14 @@ def test_unknown_items_fall_back_to_popularity_and_say_so(model):
         model.similar(known, k=0)
 
 
+def test_a_session_holding_every_item_says_why_nothing_is_offered(model):
+    everything = list(model.vectors.keys)
+    r = model.recommend(everything + ["never-seen"], k=5)
+    assert r.items == [] and not r.fallback and r.unknown == ["never-seen"]
+    assert "every item of the catalogue is in the session" in r.reason
+    assert "catalogue" not in model.recommend(everything[1:], k=5).reason
+
+
 def test_model_file_round_trips_byte_for_byte(model, tmp_path):
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
     model.save(a)

@@ -235,6 +235,8 @@ class Recommender:
             reason += f", and what followed the latest {min(len(known), self.rules_last)}"
         if unknown:
             reason += f"; {len(unknown)} unknown item(s) ignored"
+        if not out:
+            reason += "; every item of the catalogue is in the session, so none is left to offer"
         return self._result(out, scores, False, reason + note, unknown, used)
 
     def score_all(self, items: Sequence[str]) -> np.ndarray:
