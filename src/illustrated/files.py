@@ -25,8 +25,8 @@ from typing import IO, Literal
 
 from .errors import FormatError, IllustratedError
 
-__all__ = ["open_binary", "check_readable", "check_writable", "atomic_write", "read_npz_arrays",
-           "write_npz", "read_npz", "check_finite", "COMPRESSED"]
+__all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
+           "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -48,14 +48,21 @@ def check_writable(path: str | os.PathLike, what: str = "output file") -> Path:
     p = Path(path)
     if p.is_dir():
         raise IllustratedError(f"{p}: is a directory, expected a path for the {what}")
-    folder = p.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    folder = existing_ancestor(p)
     if not folder.is_dir():
         raise IllustratedError(f"{p}: cannot write the {what}: {folder} is not a directory")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise IllustratedError(f"{p}: cannot write the {what}: no permission to write in {folder}")
     return p
+
+
+def existing_ancestor(path: str | os.PathLike) -> Path:
+    """The nearest existing path above ``path``: the folder a file written at ``path`` would be
+    created in, or under which its missing folders would be made (a file there is an obstacle)."""
+    folder = Path(path).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def _umask() -> int:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..files import atomic_write
+from ..files import atomic_write, existing_ancestor
 from .common import check_listen, echo, group
 
 app = group("Recommend items from sessions with item2vec.")
@@ -65,9 +65,7 @@ def _check_output(path: Path, suffix: str, what: str) -> None:
     if path.suffix.lower() != suffix:
         raise ConfigError(f"{path}: a {what} is written as {suffix} (got "
                           f"{path.suffix or 'no suffix'}); name the output e.g. {path.stem}{suffix}")
-    folder = path.absolute().parent
-    while not folder.exists():
-        folder = folder.parent
+    folder = existing_ancestor(path)
     if not folder.is_dir():
         raise ConfigError(f"{path}: cannot write there: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -198,8 +196,6 @@ def tune(
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
     result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report)
-    from ..files import atomic_write
-
     with atomic_write(output, "w") as f:
         f.write(json.dumps(result.to_dict(), indent=2) + "\n")
     echo(f"best {result.metric} {result.score:.4f}; settings written to {output} "

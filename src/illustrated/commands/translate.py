@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
+from ..files import existing_ancestor
 from .common import echo, group
 
 app = group("Train and run an attention encoder-decoder translator.")
@@ -247,9 +248,7 @@ def _check_output(path: Path, option: str, folder: bool = False) -> None:
         raise ConfigError(f"{option} {path}: is a file, expected a folder for the model")
     if not folder and path.is_dir():
         raise ConfigError(f"{option} {path}: is a folder, expected a file name")
-    parent = path if folder and path.is_dir() else path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    parent = path if folder and path.is_dir() else existing_ancestor(path)
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"{option} {path}: cannot write there ({parent} is not a writable folder)")
 

@@ -55,8 +55,6 @@ def train(
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format)."""
     kind = check_output(output, "model file")   # before the corpus is read, not after training
-    if log is not None:
-        check_writable(log, "training log")
     for path, what in ((output, "-o/--output"), (log, "--log")):
         if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
             raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")

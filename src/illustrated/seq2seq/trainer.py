@@ -153,9 +153,10 @@ class Trainer:
                 f.write(json.dumps(record) + "\n")
 
     def _save_weights(self, path: Path, state: dict | None = None, **facts) -> None:
-        _check_state_finite(state or self.raw.state_dict(), path)
+        state = state or self.raw.state_dict()
+        _check_state_finite(state, path)
         if self.world.main:
-            save_torch({"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts}, path)
+            save_torch({"model": state, "extra": json.dumps(self.extra), **facts}, path)
 
     # ---- training --------------------------------------------------------------------------
     def train_step(self, batches: PairBatch | Sequence[PairBatch]) -> float:

@@ -60,10 +60,16 @@ def check_output(path: str | os.PathLike, what: str = "vectors file") -> str:
     """The format :func:`write_vectors` would write ``path`` in, after checking that it can:
     a known extension, no compression but ``.gz``, and a writable place (see
     :func:`~illustrated.files.check_writable`). Call it before training or reading."""
+    kind = _written_format(path)
+    files.check_writable(path, what)
+    return kind
+
+
+def _written_format(path: str | os.PathLike) -> str:
+    """The format the extension names, refusing compression other than ``.gz`` for writing."""
     kind = format_of(path)
     if _compressed(path) and Path(path).suffix.lower() != ".gz":
         raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
-    files.check_writable(path, what)
     return kind
 
 
@@ -75,9 +81,7 @@ def write_vectors(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndar
                   counts: np.ndarray | None = None) -> None:
     """Write ``keys`` and float ``[n, dim]`` ``vectors`` (and int64 ``[n]`` ``counts``, kept by
     ``.npz`` only) in the format the extension names."""
-    kind = format_of(path)
-    if _compressed(path) and Path(path).suffix.lower() != ".gz":
-        raise FormatError(f"{path}: vectors are written plain or as .gz, not {Path(path).suffix}")
+    kind = _written_format(path)
     if kind == "binary":
         write_word2vec_binary(path, keys, vectors)
     elif kind == "text":

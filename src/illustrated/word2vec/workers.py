@@ -15,12 +15,12 @@ import sys
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 from ..errors import IllustratedError, TrainingError
-from ..files import check_writable
 
 __all__ = ["TrainingRun", "chunk_seed"]
 
@@ -164,7 +164,8 @@ class TrainingRun:
 
 
 def _open_log(path) -> TextIO:
-    """Open the JSON-lines progress log for appending, creating its folders."""
-    p = check_writable(path, "training log")
+    """Open the JSON-lines progress log for appending, creating its folders (``Word2Vec.train``
+    checked that it can be written before any work)."""
+    p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     return open(p, "a", encoding="utf-8")
