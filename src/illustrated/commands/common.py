@@ -1,4 +1,5 @@
-"""Small pieces shared by the command modules: output conventions and checks before serving."""
+"""Small pieces shared by the command modules: output conventions, checks before serving, and
+joining the processes ``torchrun`` started."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import typer
 
 from ..errors import ConfigError
 
-__all__ = ["echo", "group", "check_listen"]
+__all__ = ["echo", "group", "check_listen", "join_processes"]
 
 
 def echo(message: str = "") -> None:
@@ -44,3 +45,16 @@ def check_listen(host: str, port: int) -> None:
                     raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in "
                                       "use (another server?); choose another with --port") from None
                 raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+
+
+def join_processes():
+    """Join the group of processes ``torchrun`` started (gloo: the trainers' arrays live in the
+    CPU's memory), left again when the process exits; one process without ``torchrun``."""
+    import atexit
+
+    from ..distributed import setup, teardown
+
+    world = setup("gloo")
+    if world.size > 1:
+        atexit.register(teardown)
+    return world

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import ConfigError
 from ..files import atomic_write, existing_ancestor
-from .common import check_listen, echo, group
+from .common import check_listen, echo, group, join_processes
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -124,11 +124,15 @@ def train(
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
 ) -> None:
-    """Train item vectors on SESSIONS and write a recommender model."""
+    """Train item vectors on SESSIONS and write a recommender model.
+
+    Under torchrun every process reads SESSIONS, trains on its share of the sessions, and rank 0
+    writes the model."""
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
+    world = join_processes()
     _check_output(output, ".npz", "model file")
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
@@ -140,14 +144,17 @@ def train(
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
-    echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
-         f"users or sessions from {sessions}")
+    if world.main:
+        echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
+             f"users or sessions from {sessions}")
     if hold_out:
         data = leave_last_out(histories, gap_minutes, n=held_out).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
     start = time.perf_counter()
-    rec = train_item2vec(data, cfg, index=index, progress=True)
+    rec = train_item2vec(data, cfg, index=index, progress=True, world=world)
+    if not world.main:
+        return
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "

@@ -339,8 +339,13 @@ def _check_k(k: int) -> None:
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
-                   index: str = "auto", progress: bool = False, log_path=None) -> Recommender:
+                   index: str = "auto", progress: bool = False, log_path=None,
+                   world=None) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
+
+    Under ``torchrun`` (``world``: the joined process group by default) every process holds all
+    the sessions and trains on its share of them (:meth:`Word2Vec.train`); all end with the
+    same recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
@@ -359,7 +364,7 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
                           "hold more items than are held out?)")
     longest = max(len(s) for s in sessions)
     model = Word2Vec(config.word2vec_config(longest))
-    model.train(sessions, progress=progress, log_path=log_path)
+    model.train(sessions, progress=progress, log_path=log_path, world=world)
     wv, alone = _without_lone_items(model.wv, sessions)
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)

@@ -31,7 +31,7 @@ from ..errors import FormatError, TrainingError
 from ..files import atomic_write
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
-from .distributed import World, current
+from ..distributed import World, current
 from .metrics import bleu_and_chrf
 from .schedule import make_scheduler, steps_with_validation
 from .search import beam_search, greedy_search

@@ -26,7 +26,7 @@ from ..text import Vocab
 from .archs import DEFAULT_ARCH, arch, build_model
 from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate
 from .parallel import read_pairs
-from .distributed import World, current
+from ..distributed import World, current
 from .search import Hypothesis, SearchConfig, beam_search, greedy_search
 from .trainer import Trainer, TrainConfig, load_torch
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..configs import DictConfig
+from ..distributed import local_processes
 from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
@@ -19,6 +20,15 @@ MAX_THREADS = 1024
 
 MAX_ALPHA = 1.0
 """Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
+
+
+MERGES = ("sum", "average")
+"""How the processes' weights combine at a sync (see :mod:`.averaging`)."""
+
+
+def default_threads() -> int:
+    """The machine's cores, shared between the processes ``torchrun`` started on it."""
+    return max(1, min((os.cpu_count() or 1) // local_processes(), MAX_THREADS))
 
 
 @dataclass
@@ -57,7 +67,13 @@ class Word2VecConfig(DictConfig):
             average over three seeds on each of two Wikipedia files, similarity no lower).
             ``alpha`` is at most 1.
         threads: worker threads running the compiled kernel in parallel (Hogwild updates),
-            at most 1024.
+            at most 1024; by default the machine's cores, shared between the processes
+            ``torchrun`` starts on it.
+        sync_words: under ``torchrun``, each process's words between two averagings of the
+            weights (and one more at each epoch's end).
+        sync_merge: how the processes' changes since the last sync combine: ``"sum"`` (each
+            process's updates count in full, as in one process) or ``"average"`` (the models'
+            mean, as pWord2Vec does: every update counts 1/processes).
         seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
@@ -78,9 +94,11 @@ class Word2VecConfig(DictConfig):
     epochs: int = 5
     alpha: float | None = None
     min_alpha: float | None = None
-    threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, MAX_THREADS))
+    threads: int = field(default_factory=lambda: default_threads())
     seed: int = 1
     max_sentence_length: int = 10_000
+    sync_words: int = 1_000_000
+    sync_merge: str = "sum"
 
     def __post_init__(self) -> None:
         for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 becomes True
@@ -105,7 +123,7 @@ class Word2VecConfig(DictConfig):
 
         for name in ("dim", "window", "negative", "cbow_noise_share", "context_budget", "min_count",
                      "epochs",
-                     "threads", "max_sentence_length", "seed"):
+                     "threads", "max_sentence_length", "seed", "sync_words"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -140,4 +158,6 @@ class Word2VecConfig(DictConfig):
         need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
         need(math.isfinite(self.sample), "sample", "finite")
         need(self.seed >= 0, "seed", "0 or more")
+        need(self.sync_words >= 1, "sync_words", "at least 1")
+        need(self.sync_merge in MERGES, "sync_merge", " or ".join(map(repr, MERGES)))
 

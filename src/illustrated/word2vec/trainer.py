@@ -16,15 +16,18 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..distributed import World, current
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
-from ..text import Corpus, Tokenizer, Vocab
+from ..text import Corpora, Corpus, Tokenizer, Vocab
 from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
+from .averaging import ModelAveraging
 from .reader import count_words, fast_reader, plain_corpus
 from .schedule import Schedule, chunk_seed
+from .shards import merged_counts, share
 from .vectors import KeyedVectors
 from .workers import TrainingRun
 
@@ -63,10 +66,18 @@ class Word2Vec:
                 f"{self.epochs_done}/{c.epochs} epochs)")
 
     # ---- vocabulary and weights -------------------------------------------------------------
-    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
-        """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights."""
+    def build_vocab(self, sentences: Iterable[Sequence[str]], world: World | None = None) -> None:
+        """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights.
+
+        With a ``world`` of several processes ``sentences`` is this process's share: the counts
+        of every share are merged, so every process holds the same vocabulary and weights."""
         c = self.config
-        if plain_corpus(sentences):
+        if world is not None and world.size > 1:
+            counts, n_tokens = merged_counts(sentences, world)
+            vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab,
+                                      specials=())
+            total = [n_tokens]
+        elif plain_corpus(sentences):
             counts, n_tokens = count_words(sentences, c.min_count)
             vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab,
                                       specials=())
@@ -115,7 +126,7 @@ class Word2Vec:
     # ---- training ---------------------------------------------------------------------------
     def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
               log_path: str | os.PathLike | None = None, epochs: int | None = None,
-              checkpoint: str | os.PathLike | None = None) -> "Word2Vec":
+              checkpoint: str | os.PathLike | None = None, world: World | None = None) -> "Word2Vec":
         """Train on ``sentences`` (a re-iterable of token lists), building the vocabulary first.
 
         Runs the rest of the ``config.epochs`` schedule (a fresh schedule when it is complete, so
@@ -124,33 +135,49 @@ class Word2Vec:
         interrupted run can be loaded and resumed. ``log_path`` gets JSON lines
         ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s", "train_s"}`` about once a
         second (``train_s``: seconds since this call started training, after the vocabulary).
+
+        Under ``torchrun`` (``world``: the joined process group by default) every process trains
+        its share of ``sentences`` (:func:`.shards.share`) and the weights are averaged every
+        ``config.sync_words`` of each process's words and at each epoch's end
+        (:mod:`.averaging`); the progress, loss and log count the whole job, and rank 0 alone
+        shows progress and writes the log and the checkpoint.
         """
         if iter(sentences) is sentences:
             raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
                                    "one-shot iterator: training reads them once per epoch")
+        world = world if world is not None else current()
+        if not world.main:
+            checkpoint = log_path = None
+            progress = False
         if checkpoint is not None:
             if format_of(checkpoint) != "npz":
                 raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
             check_writable(checkpoint, "checkpoint")
         if log_path is not None:
             check_writable(log_path, "training log")
+        local = share(sentences, world)
         if self.wv is None:
-            self.build_vocab(sentences)
+            self.build_vocab(local, world)
             self.corpus_source = _source_of(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
-        run = TrainingRun(self.kernel(), self.schedule(), lambda: self.chunks(sentences),
+        kernel = self.kernel()
+        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge)
+                     if world.size > 1 else None)
+        run = TrainingRun(kernel, self.schedule(), lambda: self.chunks(local),
                           threads=c.threads, settings=self.settings(),
                           total_words=(last - self.epochs_done) * self.corpus_words,
-                          log_path=log_path, progress=progress)
+                          log_path=log_path, progress=progress, averaging=averaging,
+                          sync_words=c.sync_words)
         first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, self.epochs_total)
                 self._check_finite(epoch)
-                if epoch == first and run.epoch_loss() is None and not self._has_pairs(sentences):
+                if epoch == first and run.epoch_loss() is None and \
+                        not world.all_sum(float(self._has_pairs(local)))[0]:
                     raise TrainingError(
                         f"epoch {epoch + 1} trained no word pairs: no sentence holds two known "
                         "words (after min_count); nothing was saved — a corpus needs several "
@@ -331,14 +358,19 @@ class Word2Vec:
 
 def _source_of(sentences) -> dict | None:
     """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
-    so a resumed run can tell that it is given another corpus; None for sentences in memory."""
-    if isinstance(sentences, Corpus):
+    so a resumed run can tell that it is given another corpus; None for sentences in memory.
+    Several files are known by their names and number (a process may hold only its own)."""
+    if isinstance(sentences, Corpora):
+        source = {"file": f"{sentences.paths[0].name} … ({len(sentences)} files)",
+                  "files": [p.name for p in sentences.paths]}
+    elif isinstance(sentences, Corpus):
         source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
-        if isinstance(sentences.tokenize, Tokenizer):
-            source["tokenizer"] = sentences.tokenize.kind
-            source["lowercase"] = sentences.tokenize.lowercase
-        return source
-    return None
+    else:
+        return None
+    if isinstance(sentences.tokenize, Tokenizer):
+        source["tokenizer"] = sentences.tokenize.kind
+        source["lowercase"] = sentences.tokenize.lowercase
+    return source
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
