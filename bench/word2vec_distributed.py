@@ -11,8 +11,8 @@ window 5, negative 5, sample 1e-3, min_count 5, the mode's learning rates, seed 
 
 Reported per run: the whole process (wall seconds from launch to exit with the model saved, and
 CPU seconds), the training's own seconds and words/s (the ``train_s`` of rank 0's log, after the
-vocabulary), the averaging (syncs, bytes each rank reduced per sync, seconds per sync, from rank
-0's log), and quality by the evaluator of ``word2vec_vs_gensim.py`` (analogies among the 30k most
+vocabulary), the averaging (syncs, bytes each rank reduced per sync, milliseconds per sync apart from
+waiting for the slowest process, and that waiting, from rank 0's log), and quality by the evaluator of ``word2vec_vs_gensim.py`` (analogies among the 30k most
 frequent words; Spearman on WS353). Then the accuracy against the sync interval: 2 ranks × 1
 thread at each of ``--intervals`` (words per rank between syncs) for each ``--merges`` rule, the
 anchor's quality beside it, and the largest interval within ``--tolerance`` analogy points of the
@@ -76,7 +76,9 @@ def train(corpus: Path, work: Path, mode: str, p: dict, processes: int, threads:
            "train_s": round(last["train_s"], 1), "words_per_s": round(words / last["train_s"]),
            "syncs": syncs,
            "mb_per_sync": round(last["sync_bytes"] / syncs / 2**20, 2) if syncs else None,
-           "ms_per_sync": round(1000 * last["sync_s"] / syncs, 1) if syncs else None,
+           "ms_per_sync": round(1000 * (last["sync_s"] - last["sync_wait_s"]) / syncs, 1)
+           if syncs else None,
+           "wait_ms_per_sync": round(1000 * last["sync_wait_s"] / syncs, 1) if syncs else None,
            "sync_share": round(last["sync_s"] / last["train_s"], 3) if syncs else None}
     q = isolated(scores, str(out), eval_dir).value
     return {**row, "vocab": q["vocab"], "analogy": q["analogy"], "ws353": q["ws353"]}

@@ -1,9 +1,10 @@
 """One rank of the multi-process word2vec tests: ``torchrun --nproc_per_node 2 dist_worker.py OUT
-CORPUS``. Trains three ways and writes this rank's arrays to ``OUT/{what}{rank}.npz``:
+CORPUS SHARDS``. Trains four ways and writes this rank's arrays to ``OUT/{what}{rank}.npz``:
 
 * ``file``: CORPUS shared by bytes (vocabulary, tables and weights after the last averaging);
+* ``shards``: the folder SHARDS (CORPUS cut into files, two of them compressed), shared by file;
 * ``every_sentence``: sentences in memory, the weights summed after every sentence (and the same
-  with ``sync_merge="average"``);
+  with ``sync_merge="average"`` and ``"touched"``);
 * ``checkpoint.npz`` (rank 0): the first of two epochs of CORPUS, for the CLI to resume.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from illustrated.distributed import setup, teardown  # noqa: E402
-from illustrated.text import Corpus, Tokenizer  # noqa: E402
+from illustrated.text import Corpora, Corpus, Tokenizer  # noqa: E402
 from illustrated.word2vec import Word2Vec, Word2VecConfig  # noqa: E402
 from tests.word2vec.conftest import small_config  # noqa: E402
 from tests.word2vec.helpers import CLI_OPTIONS, every_sentence_config, few_sentences  # noqa: E402
@@ -36,7 +37,10 @@ def main() -> None:
     try:
         model = Word2Vec(small_config(dim=16, epochs=2, sync_words=3000, sample=1e-3))
         dump(model.train(corpus, progress=False, world=world), out / f"file{world.rank}.npz")
-        for merge in ("sum", "average"):
+        model = Word2Vec(small_config(dim=16, epochs=1, sync_words=3000))
+        shards = Corpora.folder(sys.argv[3], tokenize=Tokenizer())
+        dump(model.train(shards, progress=False, world=world), out / f"shards{world.rank}.npz")
+        for merge in ("sum", "average", "touched"):
             model = Word2Vec(every_sentence_config(sync_merge=merge))
             model.train(few_sentences(), progress=False, world=world)
             dump(model, out / f"every_sentence_{merge}{world.rank}.npz")

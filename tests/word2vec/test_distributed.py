@@ -4,6 +4,7 @@ process training the same sentences; the CLI writes once and resumes."""
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -41,9 +42,21 @@ def corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory, corpus) -> Path:
+def shards(tmp_path_factory, corpus) -> Path:
+    """The corpus cut into 5 files, the last two compressed."""
+    folder = tmp_path_factory.mktemp("shards")
+    lines = corpus.read_text("utf-8").splitlines(keepends=True)
+    for i in range(5):
+        part = "".join(lines[i * len(lines) // 5:(i + 1) * len(lines) // 5]).encode()
+        (folder / f"part{i}.txt").write_bytes(part) if i < 3 else \
+            (folder / f"part{i}.txt.gz").write_bytes(gzip.compress(part))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory, corpus, shards) -> Path:
     out = tmp_path_factory.mktemp("ranks")
-    r = torchrun(2, str(Path(dist_worker.__file__)), str(out), str(corpus))
+    r = torchrun(2, str(Path(dist_worker.__file__)), str(out), str(corpus), str(shards))
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -64,6 +77,10 @@ def test_every_rank_holds_the_same_vocabulary_tables_and_weights(ranks, corpus):
     assert int(a["corpus_words"]) == whole.corpus_words
     start = whole.wv.vectors
     assert np.abs(a["vectors"] - start).mean() > 3 * np.abs(start).mean()   # it trained
+    a, b = load(ranks / "shards0.npz"), load(ranks / "shards1.npz")     # a folder, by file
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert a["keys"].tolist() == whole.wv.keys and int(a["corpus_words"]) == whole.corpus_words
 
 
 def test_two_ranks_summing_after_every_sentence_train_as_one_process(ranks):
@@ -87,6 +104,10 @@ def test_two_ranks_summing_after_every_sentence_train_as_one_process(ranks):
     assert np.linalg.norm(summed["vectors"] - one.wv.vectors) / moved < TOLERANCE
     averaged = load(ranks / "every_sentence_average0.npz")   # each update at half weight
     assert np.linalg.norm(averaged["vectors"] - one.wv.vectors) / moved > 4 * TOLERANCE
+    touched = [load(ranks / f"every_sentence_touched{r}.npz")["vectors"] for r in range(2)]
+    np.testing.assert_array_equal(*touched)       # the rows both moved at half weight, no others
+    assert TOLERANCE < np.linalg.norm(touched[0] - one.wv.vectors) / moved < \
+        np.linalg.norm(averaged["vectors"] - one.wv.vectors) / moved
 
 
 def test_one_process_under_torchrun_is_the_run_without_it(tmp_path, corpus):

@@ -12,8 +12,8 @@ from illustrated.distributed import World
 from illustrated.errors import CorpusError
 from illustrated.text import Corpora, Corpus
 from illustrated.word2vec import Word2Vec
-from illustrated.word2vec.averaging import ModelAveraging, changed_rows
-from illustrated.word2vec.shards import share
+from illustrated.word2vec.averaging import ModelAveraging, _due, changed_rows
+from illustrated.word2vec.shards import file_share, share
 from illustrated.word2vec.workers import pieces
 
 from .conftest import small_config
@@ -56,11 +56,11 @@ def test_files_go_whole_to_one_process_each(tmp_path):
         with gzip.open(paths[-1], "wt") as f:
             f.write(f"file {i} words\n")
     corpora = Corpora(paths)
-    got = [list(share(corpora, World(r, 2))) for r in range(2)]
-    assert got == [[["file", "0", "words"], ["file", "2", "words"], ["file", "4", "words"]],
-                   [["file", "1", "words"], ["file", "3", "words"]]]
+    got = [list(file_share(corpora, r, 2)) for r in range(2)]
+    assert got == [[["file", "0", "words"], ["file", "1", "words"]],
+                   [["file", "2", "words"], ["file", "3", "words"], ["file", "4", "words"]]]
     with pytest.raises(CorpusError, match="5 corpus files for 6 processes"):
-        share(corpora, World(0, 6))
+        file_share(corpora, 0, 6)
     with pytest.raises(CorpusError, match="compressed file cannot be split between 2 processes"):
         share(Corpus(paths[0]), World(0, 2))
 
@@ -91,6 +91,14 @@ def test_changed_rows_and_the_averaging_of_one_process():
     w[1, 2] = 1.0
     w[4] = -2.0
     np.testing.assert_array_equal(changed_rows(w, averaging.base["w"]), [0, 1, 0, 0, 1])
-    assert averaging.sync(3.0, 4.0) == [3.0, 4.0]
+    assert averaging.sync(True, 3.0, 4.0) == ([3.0, 4.0], True)
     np.testing.assert_array_equal(averaging.base["w"], w)
-    assert averaging.rows == 2 and averaging.bytes == 2 * 8 + 5 + 2 * 3 * 4
+    assert averaging.rows == 2 and averaging.bytes == 3 * 8 + 5 + 2 * 3 * 4
+
+
+def test_the_most_used_rows_are_combined_most_often():
+    due = [_due(10_000, 1024, k, "first") for k in range(1, 17)]
+    assert [d.stop for d in due[:8]] == [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
+    assert due[15] == slice(0, 10_000) and all(d.start == 0 for d in due)
+    assert _due(10_000, 1024, 2, "last") == slice(10_000 - 2048, 10_000)
+    assert _due(10_000, 1024, 1, None) == slice(0, 10_000)

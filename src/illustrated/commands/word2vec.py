@@ -27,7 +27,7 @@ from .common import echo, group, join_processes
 
 app = group("Train word2vec embeddings and query them.")
 
-_AT_RESUME = ("threads", "sync_words", "sync_merge")   # may change when a run is resumed
+_AT_RESUME = ("threads", "sync_words", "sync_rows", "sync_merge")   # may change when a run is resumed
 _MODEL_HELP = "Model file: .npz (native, resumable), .bin (word2vec binary), .txt/.vec (text)."
 
 
@@ -58,8 +58,11 @@ def train(
                                     "write --log-file: torchrun reads --log as its --log-dir).")] = None,
     sync_words: Annotated[int | None, typer.Option(help="Under torchrun: each process's words "
                                                         "between two averagings of the weights.")] = None,
-    sync_merge: Annotated[str | None, typer.Option(help="Under torchrun: 'sum' or 'average' the "
-                                                        "processes' changes at a sync.")] = None,
+    sync_rows: Annotated[int | None, typer.Option(help="Under torchrun: rows of the most frequent "
+                                                       "words averaged at every sync (more, less often).")] = None,
+    sync_merge: Annotated[str | None, typer.Option(help="Under torchrun: how the processes' "
+                                                        "changes combine at a sync: 'sum', "
+                                                        "'average' or 'touched'.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format).
 
@@ -68,7 +71,7 @@ def train(
         sg=sg, dim=dim, window=window, negative=negative, ns_exponent=ns_exponent, hs=hs,
         sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
         min_alpha=min_alpha, threads=threads, seed=seed, sync_words=sync_words,
-        sync_merge=sync_merge))
+        sync_rows=sync_rows, sync_merge=sync_merge))
 
 
 def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | None,

@@ -22,7 +22,7 @@ MAX_ALPHA = 1.0
 """Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
 
 
-MERGES = ("sum", "average")
+MERGES = ("sum", "average", "touched")
 """How the processes' weights combine at a sync (see :mod:`.averaging`)."""
 
 
@@ -71,9 +71,14 @@ class Word2VecConfig(DictConfig):
             ``torchrun`` starts on it.
         sync_words: under ``torchrun``, each process's words between two averagings of the
             weights (and one more at each epoch's end).
+        sync_rows: the rows of the most frequent words averaged at every sync; twice as many
+            at every second sync, four times as many at every fourth, and so on, and every row
+            at each epoch's end (pWord2Vec's schedule: each word's row travels after about as
+            many of its own updates, and a sync sends a few thousand rows, not the vocabulary).
         sync_merge: how the processes' changes since the last sync combine: ``"sum"`` (each
-            process's updates count in full, as in one process) or ``"average"`` (the models'
-            mean, as pWord2Vec does: every update counts 1/processes).
+            process's updates count in full, as in one process), ``"average"`` (the models'
+            mean, as pWord2Vec does: every update counts 1/processes) or ``"touched"`` (each
+            row's changes averaged over the processes that changed it).
         seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
@@ -98,6 +103,7 @@ class Word2VecConfig(DictConfig):
     seed: int = 1
     max_sentence_length: int = 10_000
     sync_words: int = 1_000_000
+    sync_rows: int = 1024
     sync_merge: str = "sum"
 
     def __post_init__(self) -> None:
@@ -123,7 +129,7 @@ class Word2VecConfig(DictConfig):
 
         for name in ("dim", "window", "negative", "cbow_noise_share", "context_budget", "min_count",
                      "epochs",
-                     "threads", "max_sentence_length", "seed", "sync_words"):
+                     "threads", "max_sentence_length", "seed", "sync_words", "sync_rows"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -159,5 +165,6 @@ class Word2VecConfig(DictConfig):
         need(math.isfinite(self.sample), "sample", "finite")
         need(self.seed >= 0, "seed", "0 or more")
         need(self.sync_words >= 1, "sync_words", "at least 1")
+        need(self.sync_rows >= 1, "sync_rows", "at least 1")
         need(self.sync_merge in MERGES, "sync_merge", " or ".join(map(repr, MERGES)))
 

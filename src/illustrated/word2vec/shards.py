@@ -4,8 +4,9 @@ Under ``torchrun`` every rank reads only its share of the corpus:
 
 * one uncompressed file: a span of its bytes, ``size / n`` long, starting at a line start
   (:func:`illustrated.text.corpus.line_start`);
-* several files (a folder, or a list of shards): whole files, file ``i`` to rank ``i mod n``;
-  a compressed file cannot be read from the middle, so it is always shared this way;
+* several files (a folder, or a list of shards): whole files, a run of consecutive files each
+  (:func:`file_share`); a compressed file cannot be read from the middle, so it is always
+  shared this way;
 * sentences in memory (a list): consecutive runs of sentences of about equal token counts.
 
 Rank order is corpus order in every case, so merging the shares' counts in rank order
@@ -26,26 +27,23 @@ from ..text.corpus import compressed, line_start
 from ..text.vocab import check_tokens
 from .reader import count_words, plain_corpus
 
-__all__ = ["share", "describe", "merged_counts"]
+__all__ = ["share", "file_share", "describe", "merged_counts"]
 
 
 def share(sentences, world):
     """This process's share of ``sentences`` (all of it for one process).
 
     Raises :class:`CorpusError` when the corpus cannot be shared between ``world.size``
-    processes: a single compressed file, fewer files than processes, or a share with nothing
-    in it."""
+    processes: a single compressed file, fewer files than processes, lists of files that differ
+    between processes (a collective check), or a share with nothing in it."""
     if world.size == 1:
         return sentences
     rank, n = world.rank, world.size
     if isinstance(sentences, Corpus):
         return _span(sentences, rank, n)
     if isinstance(sentences, Corpora):
-        if len(sentences) < n:
-            raise CorpusError(
-                f"{len(sentences)} corpus files for {n} processes: each process reads whole "
-                f"files, so give at least {n} (or one uncompressed file, which is split by bytes)")
-        return sentences.subset(range(rank, len(sentences), n))
+        _same_files(sentences, world)
+        return file_share(sentences, rank, n)
     if isinstance(sentences, Sequence):
         bounds = _balanced(sentences, n)
         if bounds[rank] == bounds[rank + 1]:
@@ -54,6 +52,29 @@ def share(sentences, world):
         return sentences[bounds[rank]:bounds[rank + 1]]
     raise CorpusError(f"{type(sentences).__name__}: a stream of sentences cannot be shared "
                       "between processes; give a Corpus, Corpora or a list")
+
+
+def file_share(corpora: Corpora, rank: int, n: int) -> Corpora:
+    """Process ``rank``'s of ``n`` shares of ``corpora``: its run of consecutive files, files
+    ``⌊rank·F/n⌋`` to ``⌊(rank+1)·F/n⌋ − 1`` of ``F``."""
+    count = len(corpora)
+    if count < n:
+        raise CorpusError(
+            f"{count} corpus files for {n} processes: each process reads whole "
+            f"files, so give at least {n} (or one uncompressed file, which is split by bytes)")
+    return corpora.subset(range(rank * count // n, (rank + 1) * count // n))
+
+
+def _same_files(corpora: Corpora, world) -> None:
+    """Refuse lists of files that differ between the processes (each machine lists its own
+    folder): they would train some files twice and others never."""
+    names = world.gather([str(p) for p in corpora.paths])
+    other = next((r for r, x in enumerate(names) if x != names[world.rank]), None)
+    if other is not None:
+        raise CorpusError(
+            f"the processes were given different corpus files (process {world.rank}: "
+            f"{len(names[world.rank])} files, process {other}: {len(names[other])}): give every "
+            "machine the same list of files, in the same order")
 
 
 def describe(sentences, world) -> str:
@@ -66,7 +87,7 @@ def describe(sentences, world) -> str:
         packed = [p.name for p in sentences.paths if compressed(p)]
         note = (f" ({len(packed)} compressed: compressed files cannot be split, so every file "
                 "goes whole to one process)") if packed else ""
-        return f"{n} processes: each reads every {n}th of the {len(sentences)} files{note}"
+        return f"{n} processes: each reads its run of about 1/{n} of the {len(sentences)} files{note}"
     return f"{n} processes: each trains on its run of about 1/{n} of the sentences"
 
 

@@ -164,8 +164,8 @@ class Word2Vec:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
         kernel = self.kernel()
-        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge)
-                     if world.size > 1 else None)
+        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge, c.sync_rows,
+                                    kernel.row_order()) if world.size > 1 else None)
         run = TrainingRun(kernel, self.schedule(), lambda: self.chunks(local),
                           threads=c.threads, settings=self.settings(),
                           total_words=(last - self.epochs_done) * self.corpus_words,

@@ -154,7 +154,7 @@ class TrainingRun:
         since the last sync; returns whether some process has words of this epoch left."""
         self.jobs.join()
         self._drain()
-        loss, n, words, busy = self.averaging.sync(*self.pending, float(active))
+        (loss, n, words), busy = self.averaging.sync(active, *self.pending)
         self.pending = [0.0, 0, 0]
         words = int(words)
         self.epoch_words += words
@@ -165,7 +165,7 @@ class TrainingRun:
         self.interval[1] += int(n)
         self.interval[3] += words
         self._show(words, end_of_epoch=not busy)
-        return busy > 0
+        return busy
 
     def _drain(self, end_of_epoch: bool = False) -> None:
         if self.error:
@@ -216,7 +216,7 @@ class TrainingRun:
         if self.averaging is not None:
             a = self.averaging
             record.update(processes=a.world.size, syncs=a.syncs, sync_bytes=a.bytes,
-                          sync_s=round(a.seconds, 4))
+                          sync_s=round(a.seconds, 4), sync_wait_s=round(a.waited, 4))
         self.log.write(json.dumps(record) + "\n")
         self.log.flush()
         self.interval = [0.0, 0, now, 0]
