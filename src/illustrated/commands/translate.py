@@ -122,7 +122,7 @@ def train(
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
-    tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
+    tokens: Annotated[Optional[str], Opt(help="words (Unicode rules) or bpe (sentencepiece, trained here).")] = None,
     bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size (per side, or joint).")] = None,
     joint_vocab: Annotated[Optional[bool], Opt("--joint-vocab/--no-joint-vocab",
                                                help="One tokenizer and vocabulary for both sides.")] = None,
@@ -154,15 +154,10 @@ def train(
 
 
 def _stored_config(output: Path) -> dict:
-    """The ``config.json`` of a model folder, or ``{}`` when there is none to read (loading the
-    folder then says what is wrong)."""
-    import json
+    """The model folder's settings as stored (``{}`` when there are none to read)."""
+    from ..seq2seq.folder import stored_settings
 
-    try:
-        conf = json.loads((output / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return conf if isinstance(conf, dict) else {}
+    return stored_settings(output)
 
 
 def _check_resume_options(output: Path, options: dict) -> None:
