@@ -34,7 +34,7 @@ from .archs import DEFAULT_ARCH, arch, build_model
 from .data import DataConfig
 
 __all__ = ["FolderConfig", "ModelFolder", "read_config", "stored_settings", "read_train_config",
-           "read_vocabularies", "read_weights", "read_folder", "write_folder", "write_weights",
+           "read_vocabularies", "read_weights", "stored_facts", "read_folder", "write_folder", "write_weights",
            "save_torch", "load_torch", "vocab_fingerprint"]
 
 CONFIG = "config.json"
@@ -120,6 +120,12 @@ def read_weights(path: Path, what: str = "checkpoint") -> tuple[dict[str, torch.
     if not isinstance(state, dict) or not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
         raise FormatError(f"{path}: not a {what} written by illustrated (its 'model' entry is not a "
                           "table of named tensors)")
+    return state, stored_facts(ck, path, what)
+
+
+def stored_facts(ck: dict, path: Path, what: str = "checkpoint") -> dict:
+    """The JSON facts a weights file keeps beside the weights (``extra``: vocabulary
+    fingerprints), ``{}`` when it has none, or a one-line error when they are not a JSON object."""
     extra = ck.get("extra", "{}")
     try:
         extra = json.loads(extra) if isinstance(extra, str) else None
@@ -128,7 +134,7 @@ def read_weights(path: Path, what: str = "checkpoint") -> tuple[dict[str, torch.
     if not isinstance(extra, dict):
         raise FormatError(f"{path}: not a {what} written by illustrated (its 'extra' entry is not a "
                           "JSON object)")
-    return state, extra
+    return extra
 
 
 def _refuse_non_finite(state: dict, path: Path) -> None:

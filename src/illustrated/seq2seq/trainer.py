@@ -30,7 +30,7 @@ from ..errors import FormatError, TrainingError
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
 from .distributed import World, current
-from .folder import CHECKPOINT, load_torch, save_torch, write_weights
+from .folder import CHECKPOINT, load_torch, save_torch, stored_facts, write_weights
 from .metrics import bleu_and_chrf
 from .schedule import make_scheduler, steps_with_validation
 from .search import beam_search, greedy_search
@@ -97,7 +97,7 @@ class Trainer:
         """Continue from ``checkpoint.pt`` (or ``path``): weights, optimizer, scheduler, RNG, counters."""
         path = Path(path) if path else self.out_dir / CHECKPOINT
         ck = load_torch(path)
-        if json.loads(ck.get("extra", "{}")) != json.loads(json.dumps(self.extra)):
+        if stored_facts(ck, path) != json.loads(json.dumps(self.extra)):
             raise FormatError(f"{path}: checkpoint was made with other data or settings "
                               "(vocabulary or configuration differ)")
         try:
