@@ -12,7 +12,8 @@ window 5, negative 5, sample 1e-3, min_count 5, the mode's learning rates, seed 
 Reported per run: the whole process (wall seconds from launch to exit with the model saved, and
 CPU seconds), the training's own seconds and words/s (the ``train_s`` of rank 0's log, after the
 vocabulary), the averaging (syncs, bytes each rank reduced per sync, milliseconds per sync apart from
-waiting for the slowest process, and that waiting, from rank 0's log), and quality by the evaluator of ``word2vec_vs_gensim.py`` (analogies among the 30k most
+waiting for the slowest process, that waiting, and the CPU milliseconds per sync, which a busy
+machine inflates least, from rank 0's log), and quality by the evaluator of ``word2vec_vs_gensim.py`` (analogies among the 30k most
 frequent words; Spearman on WS353). Then the accuracy against the sync interval: 2 ranks × 1
 thread at each of ``--intervals`` (words per rank between syncs) for each ``--merges`` rule, the
 anchor's quality beside it, and the largest interval within ``--tolerance`` analogy points of the
@@ -41,7 +42,8 @@ CONFIGS = ("1x1", "2x1", "1x2", "4x1")   # processes × threads
 
 def command(corpus: Path, out: Path, log: Path, mode: str, p: dict, processes: int,
             threads: int, sync_words: int | None, merge: str | None) -> list[str]:
-    """The user's command: plain for one process, under torchrun for several."""
+    """The user's command: plain for one process, under torchrun for several (``p["sync_rows"]``
+    passed on when set)."""
     if processes == 1:
         exe = Path(sys.executable).with_name("illustrated")
         base = [str(exe)] if exe.exists() else [sys.executable, "-m", "illustrated.cli"]
@@ -57,12 +59,18 @@ def command(corpus: Path, out: Path, log: Path, mode: str, p: dict, processes: i
         cmd += ["--sync-words", str(sync_words)]
     if processes > 1 and merge is not None:
         cmd += ["--sync-merge", merge]
+    if processes > 1 and p.get("sync_rows") is not None:
+        cmd += ["--sync-rows", str(p["sync_rows"])]
     return cmd
 
 
 def train(corpus: Path, work: Path, mode: str, p: dict, processes: int, threads: int,
-          sync_words: int | None, merge: str | None, eval_dir: str) -> dict:
-    tag = f"{mode}-{processes}x{threads}-{sync_words}-{merge}"
+          sync_words: int | None, merge: str | None, eval_dir: str, reuse: bool = False) -> dict:
+    rows = f"-rows{p['sync_rows']}" if p.get("sync_rows") and processes > 1 else ""
+    tag = f"{mode}-{processes}x{threads}-{sync_words}-{merge}{rows}-{p['epochs']}"
+    done = work / f"{tag}.row.json"
+    if reuse and done.exists():   # the same run, kept from an earlier invocation
+        return json.loads(done.read_text())
     out, log = work / f"{tag}.npz", work / f"{tag}.jsonl"
     log.unlink(missing_ok=True)
     out.unlink(missing_ok=True)
@@ -79,9 +87,12 @@ def train(corpus: Path, work: Path, mode: str, p: dict, processes: int, threads:
            "ms_per_sync": round(1000 * (last["sync_s"] - last["sync_wait_s"]) / syncs, 1)
            if syncs else None,
            "wait_ms_per_sync": round(1000 * last["sync_wait_s"] / syncs, 1) if syncs else None,
+           "cpu_ms_per_sync": round(1000 * last["sync_cpu_s"] / syncs, 1) if syncs else None,
            "sync_share": round(last["sync_s"] / last["train_s"], 3) if syncs else None}
     q = isolated(scores, str(out), eval_dir).value
-    return {**row, "vocab": q["vocab"], "analogy": q["analogy"], "ws353": q["ws353"]}
+    row = {**row, "vocab": q["vocab"], "analogy": q["analogy"], "ws353": q["ws353"]}
+    done.write_text(json.dumps(row))
+    return row
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,6 +108,9 @@ def main(argv: list[str] | None = None) -> None:
                                                     "sum, average")
     ap.add_argument("--curve-modes", default=None,
                     help="modes of the curve (default: the first of --modes)")
+    ap.add_argument("--sync-rows", type=int, default=None,
+                    help="rows combined at every sync (default: the config's; more than the "
+                         "vocabulary combines every row at every sync)")
     ap.add_argument("--tolerance", type=float, default=0.5,
                     help="analogy points below the anchor still counted as equal")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N tokens")
@@ -104,6 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--work", type=Path, default=None, help="folder for the corpus and models")
     ap.add_argument("--eval-dir", default=None, help="evaluation files (default: shared eval/)")
     ap.add_argument("--json", default=None, help="also write the JSON report here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="take runs already made in --work (same settings) instead of running "
+                         "them again: for adding points to a curve, never for timings")
     args = ap.parse_args(argv)
     eval_dir = args.eval_dir or str(shared_data("eval"))
     work = args.work or Path(tempfile.mkdtemp(prefix="w2v-dist-"))
@@ -112,15 +129,17 @@ def main(argv: list[str] | None = None) -> None:
     from illustrated.word2vec.config import Word2VecConfig  # defaults only, nothing compiled
 
     default = Word2VecConfig()
-    p = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=args.epochs, seed=1)
+    p = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=args.epochs, seed=1,
+             sync_rows=args.sync_rows)
     configs = [tuple(map(int, c.split("x"))) for c in args.configs.split(",")]
     report = Report("word2vec_distributed", anchor="one process × 1 thread", corpus="AA",
                     limit=args.limit, tokens=corpus_words(corpus), **p,
                     sync_words_default=default.sync_words, sync_merge_default=default.sync_merge,
+                    sync_rows_default=default.sync_rows,
                     cpus=__import__("os").cpu_count())
     for mode in args.modes.split(","):
         for processes, threads in configs:
-            r = train(corpus, work, mode, p, processes, threads, None, None, eval_dir)
+            r = train(corpus, work, mode, p, processes, threads, None, None, eval_dir, args.reuse)
             report.add(part="speed", mode=mode, processes=processes, threads=threads,
                        sync_words=default.sync_words if processes > 1 else None,
                        merge=default.sync_merge if processes > 1 else None, **r)
@@ -139,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
                        and r["threads"] == 1), None)
         for merge in args.merges.split(","):
             for interval in intervals:
-                r = train(corpus, work, mode, p, 2, 1, interval, merge, eval_dir)
+                r = train(corpus, work, mode, p, 2, 1, interval, merge, eval_dir, args.reuse)
                 row = report.add(part="curve", mode=mode, processes=2, threads=1,
                                  sync_words=interval, merge=merge, **r)
                 if anchor is not None:

@@ -4,7 +4,7 @@ CORPUS SHARDS``. Trains four ways and writes this rank's arrays to ``OUT/{what}{
 * ``file``: CORPUS shared by bytes (vocabulary, tables and weights after the last averaging);
 * ``shards``: the folder SHARDS (CORPUS cut into files, two of them compressed), shared by file;
 * ``every_sentence``: sentences in memory, the weights summed after every sentence (and the same
-  with ``sync_merge="average"`` and ``"touched"``);
+  with ``sync_merge="average"``);
 * ``checkpoint.npz`` (rank 0): the first of two epochs of CORPUS, for the CLI to resume.
 """
 
@@ -40,7 +40,7 @@ def main() -> None:
         model = Word2Vec(small_config(dim=16, epochs=1, sync_words=3000))
         shards = Corpora.folder(sys.argv[3], tokenize=Tokenizer())
         dump(model.train(shards, progress=False, world=world), out / f"shards{world.rank}.npz")
-        for merge in ("sum", "average", "touched"):
+        for merge in ("sum", "average"):
             model = Word2Vec(every_sentence_config(sync_merge=merge))
             model.train(few_sentences(), progress=False, world=world)
             dump(model, out / f"every_sentence_{merge}{world.rank}.npz")

@@ -61,8 +61,8 @@ def train(
     sync_rows: Annotated[int | None, typer.Option(help="Under torchrun: rows of the most frequent "
                                                        "words averaged at every sync (more, less often).")] = None,
     sync_merge: Annotated[str | None, typer.Option(help="Under torchrun: how the processes' "
-                                                        "changes combine at a sync: 'sum', "
-                                                        "'average' or 'touched'.")] = None,
+                                                        "changes combine at a sync: 'sum' or "
+                                                        "'average'.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format).
 

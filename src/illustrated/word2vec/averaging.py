@@ -11,10 +11,7 @@ were when they were last combined (``base``, identical on every rank); its chang
   the updates one process makes on the same sentences, each computed from weights one sentence
   older — Hogwild with a bounded delay;
 * ``merge="average"`` adds their mean (pWord2Vec's average of the models): each update counts
-  ``1/size`` as much, as if the learning rate were divided by the number of processes;
-* ``merge="touched"`` adds, row by row, the mean over the processes that changed the row: a rare
-  word's row, trained by one process, keeps its whole update (as with ``sum``), while a frequent
-  word's, moved by every process from the same starting point, moves by their average.
+  ``1/size`` as much, as if the learning rate were divided by the number of processes.
 
 Which rows travel follows pWord2Vec's schedule. A matrix whose rows are ordered by how often
 training uses them (the vocabulary is sorted by falling count) combines its ``hot_rows`` hottest
@@ -64,14 +61,16 @@ class ModelAveraging:
         weights: the matrices training changes in place, by name (float32 ``[rows, dim]``,
             C-contiguous), identical on every rank when this is made.
         world: this process's :class:`illustrated.distributed.World`.
-        merge: ``"sum"``, ``"average"`` or ``"touched"``.
+        merge: ``"sum"`` or ``"average"``.
         hot_rows: rows combined at every sync in a matrix that ``order`` names.
         order: matrix name → ``"first"`` or ``"last"``: where its most used rows are; a matrix
             not named combines every row at every sync.
 
     ``syncs``, ``bytes`` (what this rank contributed to the reductions), ``rows`` (combined),
-    ``seconds`` (in sync, waiting included) and ``waited`` (seconds in the first, tiny reduction
-    of each sync: waiting for the slowest process to arrive) add up over the run.
+    ``seconds`` (in sync, waiting included), ``waited`` (seconds in the first, tiny reduction
+    of each sync: waiting for the slowest process to arrive) and ``cpu_seconds`` (this process's
+    CPU time in sync, its communication threads included: what a busy machine inflates least)
+    add up over the run.
     """
 
     def __init__(self, weights: dict[str, np.ndarray], world, merge: str = "sum",
@@ -89,6 +88,7 @@ class ModelAveraging:
         self.rows = 0
         self.seconds = 0.0
         self.waited = 0.0
+        self.cpu_seconds = 0.0
         self.marks = np.uint8 if world.size < 256 else np.int32
 
     def sync(self, active: bool, *stats: float) -> tuple[list[float], bool]:
@@ -97,7 +97,7 @@ class ModelAveraging:
         is combined, so all ranks leave it with the same weights.
 
         Every rank must call it the same number of times (it is a collective operation)."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         totals = self.world.all_sum(*stats, float(active))
         self.waited += time.perf_counter() - start
         busy = totals.pop() > 0
@@ -113,15 +113,15 @@ class ModelAveraging:
             rows = due[name]
             count = marks[at:at + rows.stop - rows.start]
             at += rows.stop - rows.start
-            sent += self._merge(w[rows], self.base[name][rows], np.flatnonzero(count), count)
+            sent += self._merge(w[rows], self.base[name][rows], np.flatnonzero(count))
         self.bytes += sent
         self.seconds += time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - cpu
         return totals, busy
 
-    def _merge(self, w: np.ndarray, base: np.ndarray, rows: np.ndarray,
-               count: np.ndarray) -> int:
+    def _merge(self, w: np.ndarray, base: np.ndarray, rows: np.ndarray) -> int:
         """Add the ranks' changes of ``rows`` to ``base`` (in ``w`` and ``base``, views of the
-        rows due); ``count``: how many ranks changed each row. Returns the bytes reduced."""
+        rows due). Returns the bytes reduced."""
         if len(rows) == 0:
             return 0
         whole = len(rows) == w.shape[0]
@@ -129,8 +129,6 @@ class ModelAveraging:
         self.world.sum_(delta)
         if self.merge == "average":
             delta /= np.float32(self.world.size)
-        elif self.merge == "touched":
-            delta /= np.maximum(count if whole else count[rows], 1).astype(np.float32)[:, None]
         if whole:
             np.add(base, delta, out=base)
             w[...] = base

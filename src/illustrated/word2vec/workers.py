@@ -216,7 +216,8 @@ class TrainingRun:
         if self.averaging is not None:
             a = self.averaging
             record.update(processes=a.world.size, syncs=a.syncs, sync_bytes=a.bytes,
-                          sync_s=round(a.seconds, 4), sync_wait_s=round(a.waited, 4))
+                          sync_s=round(a.seconds, 4), sync_wait_s=round(a.waited, 4),
+                          sync_cpu_s=round(a.cpu_seconds, 4))
         self.log.write(json.dumps(record) + "\n")
         self.log.flush()
         self.interval = [0.0, 0, now, 0]
