@@ -102,3 +102,17 @@ def test_the_most_used_rows_are_combined_most_often():
     assert due[15] == slice(0, 10_000) and all(d.start == 0 for d in due)
     assert _due(10_000, 1024, 2, "last") == slice(10_000 - 2048, 10_000)
     assert _due(10_000, 1024, 1, None) == slice(0, 10_000)
+
+
+def test_the_default_threads_share_the_machine_between_its_processes(monkeypatch):
+    import os
+
+    from illustrated.word2vec import Word2VecConfig
+
+    cores = os.cpu_count() or 1
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    assert Word2VecConfig().threads == cores
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(2 * cores))   # more processes than cores
+    assert Word2VecConfig().threads == 1
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert Word2VecConfig().threads == max(1, cores // 2)
