@@ -163,14 +163,8 @@ class Word2Vec:
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
-        kernel = self.kernel()
-        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge, c.sync_rows,
-                                    kernel.row_order()) if world.size > 1 else None)
-        run = TrainingRun(kernel, self.schedule(), lambda: self.chunks(local),
-                          threads=c.threads, settings=self.settings(),
-                          total_words=(last - self.epochs_done) * self.corpus_words,
-                          log_path=log_path, progress=progress, averaging=averaging,
-                          sync_words=c.sync_words)
+        run = self._run(local, world, (last - self.epochs_done) * self.corpus_words, log_path,
+                        progress)
         first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
@@ -194,6 +188,18 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def _run(self, local, world: World, total_words: int, log_path, progress: bool) -> TrainingRun:
+        """The run that trains this model's kernel on ``local`` (this process's share), its
+        weights averaged with the other processes' when there are several."""
+        c = self.config
+        kernel = self.kernel()
+        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge, c.sync_rows,
+                                    kernel.row_order()) if world.size > 1 else None)
+        return TrainingRun(kernel, self.schedule(), lambda: self.chunks(local),
+                           threads=c.threads, settings=self.settings(), total_words=total_words,
+                           log_path=log_path, progress=progress, averaging=averaging,
+                           sync_words=c.sync_words)
 
     def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
         """Whether some sentence holds two known words (one more pass, made only when an epoch
