@@ -5,7 +5,8 @@ CORPUS SHARDS``. Trains four ways and writes this rank's arrays to ``OUT/{what}{
 * ``shards``: the folder SHARDS (CORPUS cut into files, two of them compressed), shared by file;
 * ``every_sentence``: sentences in memory, the weights summed after every sentence (and the same
   with ``sync_merge="average"``);
-* ``checkpoint.npz`` (rank 0): the first of two epochs of CORPUS, for the CLI to resume.
+* ``checkpoint.npz`` (rank 0): the first of two epochs of CORPUS, for the CLI to resume;
+* ``resume{rank}.txt``: the error of resuming from a checkpoint only rank 0 can see.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from illustrated.commands.word2vec import _check_everywhere  # noqa: E402
 from illustrated.distributed import setup, teardown  # noqa: E402
+from illustrated.errors import IllustratedError  # noqa: E402
 from illustrated.text import Corpora, Corpus, Tokenizer  # noqa: E402
 from illustrated.word2vec import Word2Vec, Word2VecConfig  # noqa: E402
 from tests.word2vec.conftest import small_config  # noqa: E402
@@ -46,6 +49,12 @@ def main() -> None:
             dump(model, out / f"every_sentence_{merge}{world.rank}.npz")
         Word2Vec(Word2VecConfig(**CLI_OPTIONS)).train(
             corpus, progress=False, epochs=1, checkpoint=out / "checkpoint.npz", world=world)
+        seen = out / ("here.npz" if world.rank == 0 else "elsewhere.npz")   # on one machine only
+        seen.touch() if world.rank == 0 else None
+        try:
+            _check_everywhere(seen, world)
+        except IllustratedError as e:
+            (out / f"resume{world.rank}.txt").write_text(str(e))
     finally:
         teardown()
 

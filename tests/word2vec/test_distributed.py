@@ -133,6 +133,8 @@ def test_the_cli_writes_once_and_resumes_on_the_same_number_of_processes(tmp_pat
     a, b = load(full), load(resumed)
     for key in ("vectors", "syn1neg"):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    for rank in range(2):      # a checkpoint that one machine cannot see is refused by all
+        assert "process(es) 1 cannot see it" in (ranks / f"resume{rank}.txt").read_text()
 
 
 def test_a_process_that_fails_stops_the_job_with_its_message(tmp_path, corpus):

@@ -86,6 +86,8 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
     stream = _corpus(paths, tokenizer)
     say = echo if world.main else (lambda _: None)
     overrides = {k: v for k, v in options.items() if v is not None}
+    if resume:
+        _check_everywhere(output, world)
     if resume and output.exists():
         model = Word2Vec.load(output)
         _check_resume(output, model, overrides, stream)
@@ -115,6 +117,16 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
          f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
+
+
+def _check_everywhere(output: Path, world) -> None:
+    """Every process resumes from the checkpoint, or none does: it must be where all can read it."""
+    seen = world.gather(output.exists())
+    if any(seen) and not all(seen):
+        missing = ", ".join(str(r) for r, s in enumerate(seen) if not s)
+        raise IllustratedError(f"{output}: --resume reads the checkpoint in every process, but "
+                               f"process(es) {missing} cannot see it: keep -o on storage the "
+                               "machines share, or copy it to the same path on each")
 
 
 def _corpus(paths: list[Path], tokenizer: Tokenizer) -> Corpus | Corpora:
