@@ -16,7 +16,7 @@ app = group("Draw models' internals as figures (PNG, SVG or PDF; GIF for unrolle
 
 Output = Annotated[Path, typer.Option("-o", "--output", help="Figure file: .png, .svg or .pdf.")]
 Kind = Annotated[str, typer.Option("--kind", help="Model kind: auto, word2vec or recommender.")]
-Beam = Annotated[Optional[int], typer.Option(help="Beam size (1: greedy; default: the search config's).")]
+Beam = Annotated[Optional[int], typer.Option(help="Beam size (1: greedy; at most 100; default: the search config's).")]
 
 
 def _figures():
