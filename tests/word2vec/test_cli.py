@@ -95,6 +95,7 @@ def test_evaluate(trained, tmp_path):
     (["convert", "{model}", "{root}/out.pkl"], "unknown model format '.pkl'"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--dim", "0"], "dim must be positive"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--negative", "0"], "enable negative sampling"),
+    (["train", "{corpus}", "-o", "{root}/x.npz", "--negative", "1000000"], "negative must be between 0 and 100"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--min-count", "100000"], "vocabulary is empty"),
     (["train", "{root}/empty.txt", "-o", "{root}/x.npz"], "empty"),
     (["similar", "{corpus}", "king"], "not a word2vec file"),

@@ -104,7 +104,8 @@ def test_item_ids_and_negative_exponent(sentences):
 @pytest.mark.parametrize("kw,message", [
     (dict(dim=0), "dim must be positive"),
     (dict(window=0), "window must be positive"),
-    (dict(negative=-1), "negative must be 0 or more"),
+    (dict(negative=-1), "negative must be between 0 and 100"),
+    (dict(negative=1_000_000), "negative must be between 0 and 100, got 1000000"),
     (dict(cbow_noise_share=0), "cbow_noise_share must be at least 1"),
     (dict(negative=0, hs=False), "neither|enable negative sampling"),
     (dict(min_count=0), "min_count"),

@@ -110,7 +110,7 @@ def train(
     epochs: Annotated[int | None, typer.Option(help="Passes over the sessions.")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Negative-sampling exponent (may be < 0).")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples per pair.")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples per pair (at most 100).")] = None,
     min_count: Annotated[int | None, typer.Option(help="Drop items seen fewer times.")] = None,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
     index: Annotated[str, typer.Option(help="'auto', 'exact' or 'hnsw'.")] = "auto",

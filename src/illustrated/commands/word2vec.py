@@ -37,7 +37,7 @@ def train(
     sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
     window: Annotated[int | None, typer.Option(help="Largest context distance.")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off).")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off; at most 100).")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Noise distribution exponent.")] = None,
     hs: Annotated[bool | None, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
