@@ -99,6 +99,10 @@ def test_evaluate(trained, tmp_path):
     (["train", "{corpus}", "-o", "{root}/x.npz", "--min-count", "100000"], "vocabulary is empty"),
     (["train", "{root}/empty.txt", "-o", "{root}/x.npz"], "empty"),
     (["similar", "{corpus}", "king"], "not a word2vec file"),
+    (["evaluate", "{model}", "--eval-dir", "{corpus}"], "corpus.txt: is a file; expected the folder that holds "
+                                                        "questions-words.txt, wordsim353.tsv"),
+    (["evaluate", "{model}", "--eval-dir", "{root}/nowhere"], "nowhere: no such evaluation folder"),
+    (["evaluate", "{model}", "--eval-dir", "{root}"], "no evaluation files found (expected any of"),
     (["similar", "{root}/bad.bin", "king"], "not a word2vec file"),
 ])
 def test_bad_input_one_line_error(trained, args, message):

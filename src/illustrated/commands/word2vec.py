@@ -184,11 +184,7 @@ def evaluate(
         check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
-    if not root.is_dir():
-        raise IllustratedError(f"{root}: evaluation folder not found (use --eval-dir)")
     scores = evaluate_all(wv, root, restrict_vocab)
-    if not scores:
-        raise IllustratedError(f"{root}: no evaluation files found")
     _print_scores(scores)
     if json_out:
         with atomic_write(json_out, "w") as f:
