@@ -178,6 +178,16 @@ def test_a_first_line_of_data_is_not_taken_for_a_header(tmp_path):
         read_events(p, EventColumns(user="0"))  # "0" would otherwise name the fourth field
 
 
+def test_a_headerless_user_item_rating_log_is_not_read_with_the_rating_as_its_time(tmp_path):
+    p = tmp_path / "ratings.csv"
+    p.write_text("1,10,5\n1,11,3\n1,12,4\n")                 # ordered by rating, it would read 11, 12, 10
+    with pytest.raises(CorpusError, match=r"ratings.csv:1: no header line, and the third field '5' is "
+                                          r"not a Unix time.*add a header line.*user,item,rating"):
+        read_events(p)
+    p.write_text("user,item,rating\n1,10,5\n1,11,3\n1,12,4\n")   # with the header it says: no time column
+    assert items_by_user(read_events(p, EventColumns(min_rating=4))) == {"1": ["10", "12"]}
+
+
 @pytest.mark.parametrize("text", ["session_id,item_id\ns1,b\ns1,a\ns2,c\ns1,d\n",
                                   "session_id\titem_id\tcategory\ns1\tb\tx\ns1\ta\tx\ns2\tc\ty\ns1\td\tx\n"])
 def test_a_log_without_a_time_column_keeps_the_file_order(tmp_path, text):

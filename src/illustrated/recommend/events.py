@@ -6,7 +6,8 @@ finds the user (or session), item, time and rating columns by their common names
 (:mod:`.columns`), or takes the names the user gives. A log without a time column keeps each
 user's events in the file's order (its histories carry no times). A header-less file of numbers
 is read in MovieLens order: ``user item timestamp`` or ``user item rating timestamp``
-(``u.data``, ``ratings.dat``). Explicit feedback can be filtered by rating (``min_rating``). Any bad value is a
+(``u.data``, ``ratings.dat``); a third column that is not a Unix time (a rating, most likely)
+is refused rather than read as the time. Explicit feedback can be filtered by rating (``min_rating``). Any bad value is a
 one-line :class:`CorpusError` naming the file, the line and the column.
 """
 
@@ -112,6 +113,13 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
     if len(first) not in (3, 4):
         raise CorpusError(f"{p}:1: no header line and {len(first)} columns; expected a header, or "
                           "user,item,timestamp or user,item,rating,timestamp in that order")
+    if len(first) == 3 and not 1e8 <= float(first[2]) < 1e19:   # 1973 to 5138 in s, or in ms, µs, ns
+        # most likely user,item,rating: ordered by the rating, the histories would be garbage
+        raise CorpusError(f"{p}:1: no header line, and the third field {first[2].strip()!r} is not a "
+                          "Unix time; a header-less log holds user,item,timestamp or "
+                          "user,item,rating,timestamp. Otherwise add a header line naming the columns "
+                          "(e.g. user,item,rating: without a time column each user's events keep the "
+                          "file's order)")
     if len(first) == 3:
         if cols.min_rating is not None:
             raise CorpusError(f"{p}:1: no header line and 3 columns (user, item, timestamp): no "
