@@ -2,7 +2,8 @@
 
 A token is a run of letters, digits and marks, with inner apostrophes or hyphens kept
 (``aujourd'hui``, ``Größe``, ``e-mail``), or a single punctuation character. Letters are matched
-by Unicode category, so German and French words stay whole.
+by Unicode category, so German and French words stay whole. Control characters (Unicode ``Cc``:
+``\x00``, escape, delete…) separate tokens as whitespace does and are never tokens themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 __all__ = ["Tokenizer", "tokenize", "whitespace"]
 
 _WORD = r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*"
-_TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s]|_", re.UNICODE)
+_TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s\x00-\x1f\x7f-\x9f]|_", re.UNICODE)   # \x..: Unicode Cc
 
 
 def tokenize(text: str, lowercase: bool = False) -> list[str]:
