@@ -23,7 +23,7 @@ import torch
 from ..errors import ConfigError, FormatError, IllustratedError
 from ..files import atomic_write
 from ..text import Vocab
-from .archs import DEFAULT_ARCH, arch, build_model
+from .archs import DEFAULT_ARCH, arch, arch_of_weights, build_model
 from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate
 from .parallel import read_pairs
 from .distributed import World, current
@@ -113,6 +113,10 @@ class Translator:
         if not path.exists() and (d / "checkpoint.pt").exists():
             path = d / "checkpoint.pt"
         ck = load_torch(path, "checkpoint")
+        stored = arch_of_weights(ck.get("model"))
+        if stored not in (None, model_cfg.arch):
+            raise FormatError(f"{path}: holds {stored} weights, but {cfg_path} describes the "
+                              f"{model_cfg.arch} architecture")
         extra = json.loads(ck.get("extra", "{}"))
         for side, vocab in (("src", src_vocab), ("tgt", tgt_vocab)):
             want = extra.get(f"{side}_vocab")
