@@ -175,6 +175,11 @@ def test_resume_refuses_other_options_or_another_corpus(tmp_path):
     assert r.returncode == 1 and "--dim 8 (saved: 4) differ" in r.stderr, r.stderr
     r = run("train", str(other), "-o", str(model), "--resume")
     assert r.returncode == 1 and "other.txt: not the corpus" in r.stderr, r.stderr
+    same_size = tmp_path / "same-size.txt"      # as large as the corpus, other words
+    same_size.write_text("d c b a\nc b a d\n" * 20)
+    assert same_size.stat().st_size == corpus.stat().st_size
+    r = run("train", str(same_size), "-o", str(model), "--resume")
+    assert r.returncode == 1 and "same-size.txt: not the corpus" in r.stderr, r.stderr
     assert model.read_bytes() == before
     r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "4", "--threads", "1")
     assert r.returncode == 0 and "resuming" in r.stdout, r.stderr

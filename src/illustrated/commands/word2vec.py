@@ -103,11 +103,17 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
-    if saved and saved.get("bytes") != stream.size_on_disk:
-        raise IllustratedError(
-            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
-            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
-            "the saved vocabulary, so train a new model on a new corpus")
+    if not saved:
+        return
+    if saved.get("bytes") != stream.size_on_disk:
+        differs = f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}"
+    elif saved.get("fingerprint", stream.fingerprint()) != stream.fingerprint():
+        differs = "as large, but other bytes"
+    else:
+        return
+    raise IllustratedError(f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
+                           f"{differs}); resuming keeps the saved vocabulary, so train a new model on a "
+                           "new corpus")
 
 
 def _vectors(path: Path) -> KeyedVectors:

@@ -320,10 +320,12 @@ class Word2Vec:
 
 
 def _source_of(sentences) -> dict | None:
-    """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
-    so a resumed run can tell that it is given another corpus; None for sentences in memory."""
+    """The name, size and fingerprint of the file a :class:`Corpus` reads, and its tokenizer's
+    settings, kept so a resumed run can tell that it is given another corpus; None for sentences
+    in memory."""
     if isinstance(sentences, Corpus):
-        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk,
+                  "fingerprint": sentences.fingerprint()}
         if isinstance(sentences.tokenize, Tokenizer):
             source["tokenizer"] = sentences.tokenize.kind
             source["lowercase"] = sentences.tokenize.lowercase
