@@ -89,8 +89,8 @@ def train(
 
 
 def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus) -> None:
-    """Refuse to resume with options or a corpus other than the checkpoint's: training would
-    silently go on with the saved settings and the saved vocabulary."""
+    """Refuse to resume with options other than the checkpoint's: training would silently go on
+    with the saved settings (another corpus is refused by ``Word2Vec.train`` itself)."""
     differ = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(model.config, k)!r})"
               for k, v in overrides.items() if k != "threads" and getattr(model.config, k) != v]
     if differ:
@@ -103,17 +103,6 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
-    if not saved:
-        return
-    if saved.get("bytes") != stream.size_on_disk:
-        differs = f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}"
-    elif saved.get("fingerprint", stream.fingerprint()) != stream.fingerprint():
-        differs = "as large, but other bytes"
-    else:
-        return
-    raise IllustratedError(f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
-                           f"{differs}); resuming keeps the saved vocabulary, so train a new model on a "
-                           "new corpus")
 
 
 def _vectors(path: Path) -> KeyedVectors:

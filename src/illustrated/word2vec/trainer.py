@@ -135,6 +135,8 @@ class Word2Vec:
         if self.wv is None:
             self.build_vocab(sentences)
             self.corpus_source = _source_of(sentences)
+        else:
+            _check_same_corpus(self, sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
@@ -331,6 +333,33 @@ def _source_of(sentences) -> dict | None:
             source["lowercase"] = sentences.tokenize.lowercase
         return source
     return None
+
+
+def _check_same_corpus(model: Word2Vec, sentences) -> None:
+    """Continued training keeps the model's vocabulary, so refuse sentences it was not built
+    from (they would train silently with the wrong words): a corpus file by its size and
+    fingerprint, anything else by counting it again (the same words with the same counts)."""
+    saved, now = model.corpus_source, _source_of(sentences)
+    if saved and now and "fingerprint" in saved:
+        if saved.get("bytes") != now["bytes"]:
+            differs = f"{saved.get('bytes'):,} bytes; this one has {now['bytes']:,}"
+        elif saved["fingerprint"] != now["fingerprint"]:
+            differs = "as large, but other bytes"
+        elif any(saved.get(k, now.get(k)) != now.get(k) for k in ("tokenizer", "lowercase")):
+            differs = f"tokenized with {saved.get('tokenizer')!r}, lowercase {saved.get('lowercase')}"
+        else:
+            return
+        raise ConfigError(f"{sentences.path}: not the corpus this model was trained on ({saved.get('file')}, "
+                          f"{differs}); continuing keeps its vocabulary, so train a new model on a new corpus")
+    c = model.config
+    vocab = Vocab.build(sentences, min_count=c.min_count, max_size=c.max_vocab, specials=())
+    if vocab.itos != model.wv.keys or not np.array_equal(vocab.counts, model.wv.counts):
+        known = model.wv.key_to_index
+        odd = next((w for w in vocab.itos if w not in known), None)
+        what = f"{odd!r} is not in it" if odd is not None else "the words' counts differ"
+        raise ConfigError(f"these sentences are not the ones this model's vocabulary was built from "
+                          f"({len(vocab):,} words against {len(known):,}; {what}); continuing keeps the "
+                          "vocabulary, so build a new Word2Vec to train on other sentences")
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
