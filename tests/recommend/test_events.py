@@ -210,3 +210,4 @@ def test_a_parquet_log_without_a_time_column_keeps_the_file_order(tmp_path):
     p = tmp_path / "e.parquet"
     pq.write_table(pa.table({"user": [1, 1, 2, 1], "item": ["y", "x", "z", "w"]}), p)
     assert items_by_user(load_histories(p)) == {"1": ["y", "x", "w"], "2": ["z"]}
+

@@ -19,6 +19,10 @@ from illustrated.word2vec import KeyedVectors
      {"1": "Toy Story (1995)", "11": "American President, The (1995)"}),
     ("items.csv", "42,The Answer\n7,Seven\n", {"42": "The Answer", "7": "Seven"}),
     ("catalogue.csv", "sku,price,product_name\nA1,3.5,Mug\nB2,9,Teapot\n", {"A1": "Mug", "B2": "Teapot"}),
+    # a spreadsheet's TSV export quotes its fields: the quotes are not part of the id
+    ("export.tsv", '"id"\t"name"\n"t1"\t"So What"\n"t2"\t"Say ""Hi"""\n t3 \t Blue\n',
+     {"t1": "So What", "t2": 'Say "Hi"', "t3": "Blue"}),
+    ("u.item", '1|"Toy Story (1995)"|01-Jan-1995\n', {"1": "Toy Story (1995)"}),
 ])
 def test_catalogue_files(tmp_path, name, content, expected):
     p = tmp_path / name
@@ -107,3 +111,4 @@ def test_a_header_with_an_id_column_but_no_name_column_is_an_error_not_data(tmp_
     with pytest.raises(CorpusError, match=r"movies\.csv:1: no name column .* --names-col"):
         read_names(p)
     assert read_names(p, name_col="genres") == {"1": "Animation|Comedy", "2": "Drama"}
+

@@ -72,14 +72,24 @@ def sniff_delimiter(line: str) -> str:
 
 def split_rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` of each row (from 1): CSV rules (quotes) for ``,`` and ``;``,
-    a plain split otherwise."""
+    a plain split otherwise, where a field written in double quotes (as spreadsheets export
+    TSV) loses them (``"t1"`` → ``t1``, ``""`` inside → ``"``)."""
     if delimiter in (",", ";"):
         reader = csv.reader(lines, delimiter=delimiter)
         for row in reader:
             yield reader.line_num, row
     else:
         for n, line in enumerate(lines, 1):
-            yield n, line.rstrip("\r\n").split(delimiter)
+            yield n, [_unquoted(f) for f in line.rstrip("\r\n").split(delimiter)]
+
+
+def _unquoted(field: str) -> str:
+    """``field`` without the double quotes around it, if it has them (surrounding spaces kept
+    out); a quote inside stays as it is."""
+    inner = field.strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
+        return inner[1:-1].replace('""', '"')
+    return field
 
 
 def looks_numeric(fields: Sequence[str]) -> bool:
