@@ -211,3 +211,9 @@ def test_a_parquet_log_without_a_time_column_keeps_the_file_order(tmp_path):
     pq.write_table(pa.table({"user": [1, 1, 2, 1], "item": ["y", "x", "z", "w"]}), p)
     assert items_by_user(load_histories(p)) == {"1": ["y", "x", "w"], "2": ["z"]}
 
+
+def test_a_field_longer_than_the_csv_limit_is_one_line_in_an_event_log(tmp_path):
+    p = tmp_path / "log.csv"
+    p.write_text("user,item,timestamp\nu,a,1000000000\nu," + "x" * 200_000 + ",1000000001\n")
+    with pytest.raises(CorpusError, match=r"log.csv:3: a field is longer than 131,072 characters"):
+        read_events(p)

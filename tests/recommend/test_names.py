@@ -112,3 +112,13 @@ def test_a_header_with_an_id_column_but_no_name_column_is_an_error_not_data(tmp_
         read_names(p)
     assert read_names(p, name_col="genres") == {"1": "Animation|Comedy", "2": "Drama"}
 
+
+@pytest.mark.parametrize("name,content,line", [
+    ("names.csv", "id,name\nt1,So What\nt2," + "x" * 200_000 + "\n", 3),
+    ("names.csv", 'id,name\nt1,"So What\n' + "x\n" * 70_000, 2),      # an unclosed quote
+])
+def test_a_field_longer_than_the_csv_limit_is_one_line(tmp_path, name, content, line):
+    p = tmp_path / name
+    p.write_text(content)
+    with pytest.raises(CorpusError, match=rf"names.csv:{line}: a field is longer than 131,072 characters"):
+        read_names(p)

@@ -147,7 +147,7 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float | N
             if not first_line.strip():
                 raise CorpusError(f"{p}: empty event log (expected a header line)")
             delimiter = col.sniff_delimiter(first_line)
-            rows = col.split_rows(itertools.chain([first_line], text), delimiter)
+            rows = col.split_rows(itertools.chain([first_line], text), delimiter, str(p))
             _, first = next(rows)
             header = [h.strip() for h in first]
             headerless = col.looks_numeric(header)
