@@ -21,7 +21,8 @@ name), ``scores``, ``fallback``, ``reason``, ``unknown`` and ``used``; an answer
 empty list while the catalogue has items to offer. Bad requests are refused before any work:
 ``k`` outside ``[1, max_k]`` and wrong types are 422 (FastAPI's validation), malformed JSON is 422,
 a body over ``max_body_bytes`` is 413 (checked against Content-Length first, and counted while
-reading for chunked bodies).
+reading for chunked bodies); ids joined by whitespace into one string are 422 (whitespace around an
+id is not part of it).
 """
 
 
@@ -34,6 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..errors import IllustratedError
 from .item2vec import Recommender
 
 __all__ = ["create_app", "BodyLimit"]
@@ -101,6 +103,12 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> Res
     return JSONResponse({"detail": errors}, status_code=422)
 
 
+async def _refused(request: Request, exc: IllustratedError) -> Response:
+    """422 with the library's one-line reason for a request it refuses (such as ids joined by
+    whitespace into one string)."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
 def _too_large(limit: int) -> Response:
     return JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
 
@@ -148,6 +156,7 @@ def create_app(recommender: Recommender, max_k: int = 1000,
     app.state.recommender = recommender
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(IllustratedError, _refused)
     health = {"status": "ok", "items": len(recommender), "index": recommender.index.kind,
               "dim": int(recommender.unit.shape[1]), "max_context": max_context,
               "names": recommender.names is not None}
