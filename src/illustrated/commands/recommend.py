@@ -12,7 +12,7 @@ import typer
 
 from ..errors import ConfigError
 from ..files import atomic_write, existing_ancestor
-from .common import check_listen, echo, group
+from .common import address, check_listen, echo, group
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -332,7 +332,7 @@ def serve(
         raise ConfigError(f"--max-k must be at least 1, got {max_k}")
     check_listen(host, port)
     rec = Recommender.load(model)
-    echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{host}:{port}/docs")
+    echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{address(host, port)}/docs")
     uvicorn.run(create_app(rec, max_k=max_k), host=host, port=port, log_level="warning",
                 access_log=False)
 
