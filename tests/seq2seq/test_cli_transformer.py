@@ -108,3 +108,14 @@ def test_weights_of_the_other_architecture_are_named_as_such(transformer_dir, mo
         msg = error_line(*cli(monkeypatch, capsys, "translate", "run", folder, "je suis")[::2])
         assert f"model.pt: holds {weights} weights, but {folder / 'config.json'} describes the " \
                f"{described} architecture" in msg
+
+
+@pytest.mark.parametrize("command", ["translate run", "draw attention"])
+def test_a_sentence_that_is_not_utf8_is_one_line(transformer_dir, monkeypatch, capsys, tmp_path, command):
+    args = [*command.split(), transformer_dir, "je \udcff suis"]     # how Python hands over the byte 0xff
+    if command == "draw attention":
+        args += ["-o", tmp_path / "a.png"]
+    msg = error_line(*cli(monkeypatch, capsys, *args)[::2])
+    assert msg.endswith("sentence 1 is not valid UTF-8 text (the byte 0xff at character 4)")
+    code, _, err = cli(monkeypatch, capsys, "translate", "run", transformer_dir, stdin="je suis\nun \ud800\n")
+    assert "sentence 2 is not valid UTF-8 text (a lone surrogate U+D800 at character 4)" in error_line(code, err)

@@ -23,6 +23,7 @@ import torch
 from ..errors import ConfigError, FormatError, IllustratedError
 from ..files import atomic_write
 from ..text import Vocab
+from ..text.tokenize import check_text
 from .archs import DEFAULT_ARCH, arch, arch_of_weights, build_model
 from .data import DataConfig, ParallelData, TextCodec, build_vocab, collate
 from .parallel import read_pairs
@@ -144,13 +145,15 @@ class Translator:
         ``max_len`` caps output length (default: twice the source length plus 10); ``beam`` and
         ``max_len`` are bounded (:func:`~.search.check_search`: 100 and 1024). With
         ``internals`` a Transformer also reports every attention map (one more teacher-forced
-        pass over the chosen outputs). Raises :class:`IllustratedError` for an empty sentence or
-        one longer than ``max_src_len`` tokens.
+        pass over the chosen outputs). Raises :class:`IllustratedError` for an empty sentence, one
+        longer than ``max_src_len`` tokens, or one that is not valid UTF-8 text.
         """
         search = SearchConfig()
         beam = search.beam if beam is None else beam
         alpha = search.alpha if alpha is None else alpha
         check_search(beam, max_len)
+        for n, s in enumerate(sentences, 1):
+            check_text(s, f"sentence {n}")
         toks = [self.src_codec.tokenize(s) for s in sentences]
         for n, t in enumerate(toks, 1):
             if not t:

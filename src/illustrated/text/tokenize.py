@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Tokenizer", "tokenize", "whitespace"]
+__all__ = ["Tokenizer", "tokenize", "whitespace", "check_text"]
 
 _WORD = r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*"
 _TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s\x00-\x1f\x7f-\x9f]|_", re.UNICODE)   # \x..: Unicode Cc
@@ -24,6 +24,20 @@ def tokenize(text: str, lowercase: bool = False) -> list[str]:
     if lowercase:
         text = text.lower()
     return _TOKEN_RE.findall(text)
+
+
+def check_text(text: str, what: str) -> None:
+    """Raise an :class:`~illustrated.errors.IllustratedError` naming ``what`` when ``text`` holds
+    a lone surrogate, which no tokenizer can take: an undecodable byte as Python hands it over
+    from the command line or stdin (``\\udcff`` for the byte 0xff), or one sent as ``\\ud800``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        from ..errors import IllustratedError
+
+        c = ord(text[e.start])
+        bad = f"the byte 0x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"a lone surrogate U+{c:04X}"
+        raise IllustratedError(f"{what} is not valid UTF-8 text ({bad} at character {e.start + 1})") from None
 
 
 def whitespace(text: str) -> list[str]:
