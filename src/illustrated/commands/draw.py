@@ -212,13 +212,13 @@ def self_attention(translator: Annotated[Path, typer.Argument(help="Transformer 
 @app.command("positions")
 def positions(output: Output,
               translator: Annotated[Optional[Path], typer.Option(help="Draw this Transformer's positions.")] = None,
-              length: Annotated[int, typer.Option(help="Positions (rows).")] = 50,
-              dim: Annotated[int, typer.Option(help="Dimensions, without --translator.")] = 128) -> None:
+              length: Annotated[int, typer.Option(help="Positions (rows; at most 4096).")] = 50,
+              dim: Annotated[int, typer.Option(help="Dimensions, without --translator (2 to 4096).")] = 128) -> None:
     """Positional encodings as a coloured grid: sinusoids of the paper, or a model's learned table."""
+    from ..illustrate.heads import check_positions_size
     from ..seq2seq.positions import LearnedPositions, sinusoid_table
 
-    if length < 1 or dim < 2:
-        raise IllustratedError("--length must be at least 1 and --dim at least 2")
+    check_positions_size(length, dim if translator is None else 2, ("--length", "--dim"))
     title, sinusoids = None, True
     if translator is not None:
         model = load_translator(translator).model
