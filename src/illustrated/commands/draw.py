@@ -241,11 +241,15 @@ def unrolled(translator: Annotated[Path, typer.Argument(help="Translator folder.
              sentence: str,
              output: Annotated[Path, typer.Option("-o", "--output", help="Figure (.png, .svg, .pdf) or animation (.gif).")],
              beam: Beam = None) -> None:
-    """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif)."""
+    """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif, at
+    most 24 frames: a longer translation's steps are spread over them)."""
     t = _translate(translator, sentence, beam)
     if output.suffix.lower() == ".gif":
+        from ..illustrate.unrolled import gif_steps
+
         _figures().unrolled_gif(t, output)
-        echo(f"wrote {output}")
+        frames, steps = len(gif_steps(len(t.target))), len(t.target) + 1
+        echo(f"wrote {output}" + (f" ({frames} frames spread over the {steps} steps)" if frames < steps else ""))
     else:
         _save(_figures().unrolled_figure(t), output)
 
