@@ -157,3 +157,15 @@ def test_whitespace_around_an_id_is_not_part_of_it_and_ids_joined_by_spaces_are_
                                   "send each id as its own string")
     assert client.post("/recommend", json={"items": ["no such thing"], "k": 3}).json()["unknown"] == \
         ["no such thing"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ('{"items": ["\\ud800"]}', "items"),
+    ('{"items": ["a"], "k": "\\ud800"}', "k"),
+    ('{"items": ["a"], "\\ud800": 1}', "body"),        # a key pydantic cannot read: the body
+    ('{"items": ["a"], "k": 1e400}', "k"),
+])
+def test_lone_surrogates_anywhere_in_the_body_are_422_not_500(client, body, field):
+    r = client.post("/recommend", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"][0]["loc"]

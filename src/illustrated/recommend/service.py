@@ -27,15 +27,14 @@ id is not part of it).
 
 
 import json
-import math
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import IllustratedError
+from ..json_api import Text, invalid_request
 from .item2vec import Recommender
 
 __all__ = ["create_app", "BodyLimit"]
@@ -76,31 +75,21 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
-def _json_safe(value):
-    """``value`` with NaN and infinities written as strings (JSON has no such numbers)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-    """422 with FastAPI's list of errors, always valid JSON (a NaN or 1e400 in the body would
-    otherwise make the error itself fail to render, a 500), with hints for numeric item ids and
-    bodies sent without a JSON content type."""
-    errors = _json_safe(jsonable_encoder(exc.errors()))
-    for e in errors:
-        loc = e.get("loc", [])
-        number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
-        if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
-            e["msg"] += ' (item ids are JSON strings: "42", not 42)'
-        if e.get("type") == "model_attributes_type" and loc == ["body"] \
-                and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
-            e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
-    return JSONResponse({"detail": errors}, status_code=422)
+    """422 with FastAPI's list of errors, always valid JSON (a NaN, 1e400 or lone surrogate in the
+    body would otherwise make the error itself fail to render, a 500), with hints for numeric item
+    ids and bodies sent without a JSON content type."""
+    return invalid_request(request, exc, _hint)
+
+
+def _hint(e: dict) -> None:
+    loc = e.get("loc", [])
+    number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
+    if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
+        e["msg"] += ' (item ids are JSON strings: "42", not 42)'
+    if e.get("type") == "model_attributes_type" and loc == ["body"] \
+            and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
+        e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
 
 
 async def _refused(request: Request, exc: IllustratedError) -> Response:
@@ -135,7 +124,7 @@ def create_app(recommender: Recommender, max_k: int = 1000,
 
     class RecommendRequest(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        items: list[str] = Field(description=(
+        items: list[Text] = Field(description=(
             f"The session, oldest first, of any length within the {max_body_bytes:,}-byte body "
             f"limit. The latest {max_context} known items are mixed into the query (`used` in "
             "the answer says how many); every session item is left out of the answer."))
