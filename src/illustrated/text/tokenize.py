@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IllustratedError
 
 __all__ = ["Tokenizer", "KINDS", "tokenizer_kind", "tokenize", "whitespace", "detokenize_words", "check_text"]
 
@@ -44,8 +44,6 @@ def check_text(text: str, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
-        from ..errors import IllustratedError
-
         c = ord(text[e.start])
         bad = f"the byte 0x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"a lone surrogate U+{c:04X}"
         raise IllustratedError(f"{what} is not valid UTF-8 text ({bad} at character {e.start + 1})") from None
