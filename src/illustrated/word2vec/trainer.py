@@ -136,7 +136,7 @@ class Word2Vec:
             check_writable(log_path, "training log")
         if self.wv is None:
             self.build_vocab(sentences)
-            self.corpus_source = _source_of(sentences)
+            self.corpus_source = _source_of(sentences) or {}   # {}: sentences in memory
         else:
             _check_same_corpus(self, sentences)
         c = self.config
@@ -346,10 +346,13 @@ def _source_of(sentences) -> dict | None:
 
 
 def _check_same_corpus(model: Word2Vec, sentences) -> None:
-    """Continued training keeps the model's vocabulary, so refuse sentences it was not built
-    from (they would train silently with the wrong words): a corpus file by its size and
-    fingerprint, anything else by counting it again (the same words with the same counts)."""
+    """Continued training keeps the model's vocabulary, so refuse sentences other than those
+    ``train`` built it from (they would train silently with the wrong words): a corpus file by
+    its size and fingerprint, anything else by counting it again (the same words with the same
+    counts). A vocabulary made by calling ``build_vocab`` is trusted with any sentences."""
     saved, now = model.corpus_source, _source_of(sentences)
+    if saved is None:     # a vocabulary from build_vocab itself: its caller chose the sentences
+        return
     if saved and now and "fingerprint" in saved:
         if saved.get("bytes") != now["bytes"]:
             differs = f"{saved.get('bytes'):,} bytes; this one has {now['bytes']:,}"
