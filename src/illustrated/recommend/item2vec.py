@@ -115,19 +115,20 @@ class Recommender:
         return len(self.vectors.keys)
 
     def __contains__(self, item: str) -> bool:
-        return self._index(item) is not None
+        return self._index(item, strict=False) is not None
 
-    def _index(self, item: str) -> int | None:
+    def _index(self, item: str, strict: bool = True) -> int | None:
         """The row of ``item``: as given, or without the whitespace around it (no reader keeps any
-        in an id). An unknown id that is known ids joined by whitespace (a session sent as one
-        string) is a :class:`ConfigError` rather than an unknown item answered by popularity."""
+        in an id). With ``strict``, an unknown id that is known ids joined by whitespace (a
+        session sent as one string) is a :class:`ConfigError` rather than an unknown item
+        answered by popularity."""
         k2i = self.vectors.key_to_index
         idx = k2i.get(item)
         if idx is not None or not isinstance(item, str):
             return idx
         idx = k2i.get(item.strip())
         parts = item.split()
-        if idx is None and len(parts) > 1 and any(p in k2i for p in parts):
+        if strict and idx is None and len(parts) > 1 and all(p in k2i for p in parts):
             raise ConfigError(f"item id {item[:200]!r} is not an item but ids joined by whitespace; send "
                               "each id as its own string")
         return idx
