@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..files import atomic_write, existing_ancestor
+from ..files import atomic_write, existing_ancestor, remove_stale_temporaries
 from .common import check_listen, echo, group
 
 app = group("Recommend items from sessions with item2vec.")
@@ -123,13 +123,22 @@ def train(
     names_col: Annotated[str | None, typer.Option(help="--names file: its name column.")] = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its checkpoint "
+                                              "(OUTPUT's STEM.checkpoint.npz), given the same "
+                                              "sessions and settings.")] = False,
 ) -> None:
-    """Train item vectors on SESSIONS and write a recommender model."""
+    """Train item vectors on SESSIONS and write a recommender model.
+
+    The training state is kept after every epoch in STEM.checkpoint.npz beside the model (removed
+    once the model is written), so a run that was stopped or killed goes on with --resume.
+    """
+    from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
     _check_output(output, ".npz", "model file")
+    remove_stale_temporaries(output.parent)   # of a run killed while saving
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
@@ -146,10 +155,17 @@ def train(
         data = leave_last_out(histories, gap_minutes, n=held_out).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
+    checkpoint = checkpoint_path(output)
+    if resume:
+        echo(f"resuming from {checkpoint}" if checkpoint.exists() else
+             f"{checkpoint} does not exist: training from the start (nothing to resume)")
+    elif checkpoint.exists():
+        echo(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
     start = time.perf_counter()
-    rec = train_item2vec(data, cfg, index=index, progress=True)
+    rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume)
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
+    checkpoint.unlink(missing_ok=True)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
     if rec.left_out:

@@ -154,6 +154,7 @@ class Word2Vec:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
                 self.epochs_done = epoch + 1
                 self.epochs_total += 1
+                self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
                     self.save(checkpoint)
         finally:
