@@ -332,20 +332,34 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     max_k: Annotated[int, typer.Option(help="Largest k a request may ask for.")] = 1000,
+    workers: Annotated[int, typer.Option(help="Server processes; more than one share one copy of "
+                                              "the model's memory.")] = 1,
+    access_log: Annotated[bool, typer.Option(help="A JSON line on stderr for every request.")] = True,
+    shutdown_timeout: Annotated[float, typer.Option(help="Seconds the requests in flight get to "
+                                                         "finish after SIGTERM.")] = 30.0,
 ) -> None:
-    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend."""
-    import uvicorn
+    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics.
 
-    from ..recommend.item2vec import Recommender
-    from ..recommend.service import create_app
+    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving);
+    SIGTERM finishes the requests in flight, then stops.
+    """
+    from ..recommend.serving import ServeSettings, serve_one
 
     if max_k < 1:
         raise ConfigError(f"--max-k must be at least 1, got {max_k}")
+    if not 1 <= workers <= 256:
+        raise ConfigError(f"--workers must be from 1 to 256, got {workers}")
+    if not 0 <= shutdown_timeout <= 3600:
+        raise ConfigError(f"--shutdown-timeout must be from 0 to 3600 seconds, got {shutdown_timeout:g}")
     check_listen(host, port)
-    rec = Recommender.load(model)
-    echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{host}:{port}/docs")
-    uvicorn.run(create_app(rec, max_k=max_k), host=host, port=port, log_level="warning",
-                access_log=False)
+    settings = ServeSettings(host=host, port=port, workers=workers, max_k=max_k,
+                             access_log=access_log, shutdown_timeout=shutdown_timeout)
+    if workers > 1:
+        from ..recommend.prefork import Supervisor
+
+        Supervisor(model, settings, echo).run()
+    else:
+        serve_one(model, settings, echo)
 
 
 def demo(out: Path, echo) -> dict:
