@@ -331,12 +331,13 @@ def serve(
     model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
-    max_k: Annotated[int, typer.Option(help="Largest k a request may ask for.")] = 1000,
-    workers: Annotated[int, typer.Option(help="Server processes; more than one share one copy of "
-                                              "the model's memory.")] = 1,
-    access_log: Annotated[bool, typer.Option(help="A JSON line on stderr for every request.")] = True,
-    shutdown_timeout: Annotated[float, typer.Option(help="Seconds the requests in flight get to "
-                                                         "finish after SIGTERM.")] = 30.0,
+    max_k: Annotated[int | None, typer.Option(help="Largest k a request may ask for (default 1000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (default 1); several share "
+                                                     "one copy of the model's memory.")] = None,
+    access_log: Annotated[bool | None, typer.Option("--access-log/--no-access-log", help="A JSON "
+                                                    "line on stderr for every request (default: on).")] = None,
+    shutdown_timeout: Annotated[float | None, typer.Option(help="Seconds the requests in flight get "
+                                                                "to finish after SIGTERM (default 30).")] = None,
 ) -> None:
     """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics.
 
@@ -345,16 +346,10 @@ def serve(
     """
     from ..recommend.serving import ServeSettings, serve_one
 
-    if max_k < 1:
-        raise ConfigError(f"--max-k must be at least 1, got {max_k}")
-    if not 1 <= workers <= 256:
-        raise ConfigError(f"--workers must be from 1 to 256, got {workers}")
-    if not 0 <= shutdown_timeout <= 3600:
-        raise ConfigError(f"--shutdown-timeout must be from 0 to 3600 seconds, got {shutdown_timeout:g}")
+    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout)
+    settings = ServeSettings(host=host, port=port, **{k: v for k, v in given.items() if v is not None})
     check_listen(host, port)
-    settings = ServeSettings(host=host, port=port, workers=workers, max_k=max_k,
-                             access_log=access_log, shutdown_timeout=shutdown_timeout)
-    if workers > 1:
+    if settings.workers > 1:
         from ..recommend.prefork import Supervisor
 
         Supervisor(model, settings, echo).run()

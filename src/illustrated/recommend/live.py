@@ -110,8 +110,9 @@ class LiveModel:
                                  f"({old:,} items): {_one_line(e)}", time.perf_counter() - start)
                 log.error(outcome.message)
             else:
-                outcome = Reload(True, len(new), f"reloaded {self.path}: {len(new):,} items, "
-                                 f"{new.index.kind} index", time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                outcome = Reload(True, len(new), f"reloaded {self.path} in {seconds:.2f} s: "
+                                 f"{len(new):,} items, {new.index.kind} index", seconds)
                 log.info(outcome.message)
         for listener in self._listeners:
             listener(outcome)

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ConfigError
 from .live import LiveModel
 from .telemetry import JsonLines, Metrics
 
@@ -39,7 +40,15 @@ DRAIN_S = 1.0   # after SIGTERM: how long open keep-alive connections are asked 
 
 @dataclass
 class ServeSettings:
-    """How to serve a model file (the ``recommend serve`` options)."""
+    """How to serve a model file (the ``recommend serve`` options; each checked here).
+
+    Args:
+        host, port: the address to listen on.
+        workers: server processes (1 to 256); more than one share the model (:mod:`.prefork`).
+        max_k: the largest ``k`` a request may ask for.
+        access_log: a JSON line on stderr for every request.
+        shutdown_timeout: seconds (0 to 3600) the requests in flight get after SIGTERM.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -47,6 +56,15 @@ class ServeSettings:
     max_k: int = 1000
     access_log: bool = True
     shutdown_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.max_k >= 1:
+            raise ConfigError(f"--max-k must be at least 1, got {self.max_k}")
+        if not 1 <= self.workers <= 256:
+            raise ConfigError(f"--workers must be from 1 to 256, got {self.workers}")
+        if not 0 <= self.shutdown_timeout <= 3600:
+            raise ConfigError(f"--shutdown-timeout must be from 0 to 3600 seconds, got "
+                              f"{self.shutdown_timeout:g}")
 
 
 def configure_logging() -> None:
