@@ -108,6 +108,7 @@ def make_app(live: LiveModel, settings: ServeSettings, metrics: Metrics):
 
 
 def announce(echo, path, live: LiveModel, settings: ServeSettings) -> None:
+    """Say what is served, where, and which signals do what."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
     echo(f"loaded {path}: {len(live.current)} items, {live.current.index.kind} index{workers}; "
@@ -149,7 +150,8 @@ def _server(config, app, ready):
             for server in self.servers:
                 server.close()
             app.state.draining = True
-            deadline = time.monotonic() + min(DRAIN_S, self.config.timeout_graceful_shutdown or DRAIN_S)
+            limit = self.config.timeout_graceful_shutdown
+            deadline = time.monotonic() + (DRAIN_S if limit is None else min(DRAIN_S, limit))
             while self.server_state.connections and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             await super().shutdown(sockets=sockets)
