@@ -17,6 +17,7 @@ import typer
 from .commands import draw, recommend, serve, text, translate, vocab, word2vec
 from .commands.common import echo
 from .errors import IllustratedError
+from .files import atomic_write
 
 app = typer.Typer(help="Embeddings and attention, made real, fast and drawable.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -44,7 +45,8 @@ def demo(
         start = time.perf_counter()
         summary[title] = module.demo(out, echo)
         echo(f"({time.perf_counter() - start:.1f} s)")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    with atomic_write(out / "summary.json", "w") as f:
+        f.write(json.dumps(summary, indent=2, default=str) + "\n")
     echo(f"\ndemo finished; files in {out}/")
 
 
