@@ -17,6 +17,7 @@ import typer
 from .commands import draw, recommend, serve, text, translate, vocab, word2vec
 from .commands.common import echo
 from .errors import IllustratedError
+from .files import atomic_write
 
 # click's exceptions, or the copy of them that newer typer releases carry
 _CLICK = sys.modules[typer.BadParameter.__module__]
@@ -47,7 +48,8 @@ def demo(
         start = time.perf_counter()
         summary[title] = module.demo(out, echo)
         echo(f"({time.perf_counter() - start:.1f} s)")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    with atomic_write(out / "summary.json", "w") as f:
+        f.write(json.dumps(summary, indent=2, default=str) + "\n")
     echo(f"\ndemo finished; files in {out}/")
 
 

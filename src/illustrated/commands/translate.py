@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..files import check_writable
+from ..files import check_writable, remove_stale_temporaries
 from .common import echo, group
 
 app = group("Train and run an attention encoder-decoder translator.")
@@ -131,7 +131,7 @@ def train(
     src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
     tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
     freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
-    resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
+    resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings (none yet: start afresh).")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
     """Train a translator on parallel files and write a model folder.
@@ -142,6 +142,11 @@ def train(
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
     check_writable(output, "model", option="--output", folder=True)
+    for folder in (output, output / "snapshots"):   # a run killed while saving left them
+        remove_stale_temporaries(folder)
+    if resume and not (output / "checkpoint.pt").exists():   # killed before its first checkpoint
+        echo(f"{output / 'checkpoint.pt'} does not exist yet: training from the start (nothing to resume)")
+        resume = False
     if resume:
         _check_resume_options(output, options)
         arch = arch or _stored_config(output).get("arch")
@@ -332,6 +337,7 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
     """Train a tiny French→English translator on sentences the project writes, and show attention."""
     import torch
 
+    from ..files import atomic_write
     from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
     from ..seq2seq.toy import french_english, held_out
 
@@ -342,8 +348,9 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
         data_dir = out / "translate-data"
         data_dir.mkdir(parents=True, exist_ok=True)
         for split, rows in (("train", pairs), ("valid", valid)):
-            (data_dir / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
-            (data_dir / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
+            for side, texts in (("fr", (f for f, _ in rows)), ("en", (e for _, e in rows))):
+                with atomic_write(data_dir / f"{split}.{side}", "w") as f:
+                    f.writelines(f"{t}\n" for t in texts)
         model_dir = out / "translator"
         for stale in ("checkpoint.pt", "metrics.jsonl"):
             (model_dir / stale).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ import typer
 from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, remove_stale_temporaries
 from ..text import Corpus, Tokenizer
 from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
@@ -50,11 +50,12 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
     lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = Tokenizer.lowercase,
-    resume: Annotated[bool, typer.Option(help="Continue training the .npz model at --output.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the interrupted training of the .npz model at --output (a finished one is left as it is).")] = False,
     log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format)."""
     kind = check_output(output, "model file")   # before the corpus is read, not after training
+    remove_stale_temporaries(output.parent)   # of a run killed while saving
     for path, what in ((output, "-o/--output"), (log, "--log")):
         if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
             raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")
@@ -70,6 +71,9 @@ def train(
         _check_resume(output, model, overrides, stream)
         if threads is not None:
             model.config.threads = threads
+        if model.epochs_done >= model.config.epochs:
+            echo(f"{output} has finished all its {model.config.epochs} epochs: nothing to resume")
+            return
         echo(f"resuming {output}: {model!r}")
     else:
         if resume:

@@ -356,14 +356,17 @@ def _check_k(k: int) -> None:
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
-                   index: str = "auto", progress: bool = False, log_path=None) -> Recommender:
+                   index: str = "auto", progress: bool = False, log_path=None,
+                   checkpoint: str | os.PathLike | None = None, resume: bool = False) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
-    :class:`CorpusError` (nothing to learn).
+    :class:`CorpusError` (nothing to learn). With ``checkpoint`` (a ``.npz`` path) the training
+    state is rewritten there after every epoch, and with ``resume`` training continues from it
+    (see :mod:`.checkpoint`); the caller removes it once the model is saved.
     """
-    from ..word2vec import Word2Vec
+    from .checkpoint import training_model
 
     config = config or Item2VecConfig()
     sessions = [list(s) for s in sessions if len(s) > 0]
@@ -375,8 +378,9 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
                           "learn (is the user or session column the right one? do the histories "
                           "hold more items than are held out?)")
     longest = max(len(s) for s in sessions)
-    model = Word2Vec(config.word2vec_config(longest))
-    model.train(sessions, progress=progress, log_path=log_path)
+    model = training_model(sessions, config, longest, checkpoint, resume)
+    if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
+        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint)
     wv, alone = _without_lone_items(model.wv, sessions)
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)

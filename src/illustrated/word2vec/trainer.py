@@ -162,6 +162,7 @@ class Word2Vec:
                     run.schedule = self.schedule()
                 self.epochs_done = epoch + 1
                 self.epochs_total += 1
+                self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
                     self.save(checkpoint)
         finally:
