@@ -93,8 +93,8 @@ def train(
 
 
 def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus) -> None:
-    """Refuse to resume with options other than the checkpoint's: training would silently go on
-    with the saved settings (another corpus is refused by ``Word2Vec.train`` itself)."""
+    """Refuse to resume with options or a corpus other than the checkpoint's: training would
+    silently go on with the saved settings and the saved vocabulary."""
     differ = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(model.config, k)!r})"
               for k, v in overrides.items() if k != "threads" and getattr(model.config, k) != v]
     if differ:
@@ -107,6 +107,7 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
+    model.check_corpus(stream)     # the check Word2Vec.train makes, before "nothing to resume"
 
 
 def _vectors(path: Path) -> KeyedVectors:

@@ -138,7 +138,7 @@ class Word2Vec:
             self.build_vocab(sentences)
             self.corpus_source = _source_of(sentences) or {}   # {}: sentences in memory
         else:
-            _check_same_corpus(self, sentences)
+            self.check_corpus(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
@@ -170,6 +170,11 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def check_corpus(self, sentences: Iterable[Sequence[str]]) -> None:
+        """Raise a :class:`ConfigError` when continued training on ``sentences`` would use a
+        vocabulary built from other ones (see :func:`_check_same_corpus`); ``train`` calls it."""
+        _check_same_corpus(self, sentences)
 
     def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
         """Whether some sentence holds two known words (one more pass, made only when an epoch
