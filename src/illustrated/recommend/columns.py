@@ -87,8 +87,8 @@ def split_rows(lines: Iterable[str], delimiter: str, where: str) -> Iterator[tup
             except StopIteration:
                 return
             except csv.Error as e:
-                problem = (f"a field is longer than {csv.field_size_limit():,} characters (an "
-                           'unclosed quote "?)') if "field limit" in str(e) else str(e)
+                problem = (f"a field is longer than {csv.field_size_limit():,} characters (a quote "
+                           "left open?)") if "field limit" in str(e) else str(e)
                 raise CorpusError(f"{where}:{start}: {problem}") from None
             yield reader.line_num, row
     else:
