@@ -43,16 +43,21 @@ def _check_gap(gap_minutes: float | None, **counts: int) -> None:
 def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating, gap=None):
     """Histories from a sessions file or an event log read with the given columns; a session
     ``gap`` for a file without times is an error rather than silently ignored."""
-    from ..recommend.sessions import EventColumns, is_event_log, load_histories
+    from ..recommend.sessions import EventColumns, is_event_log, load_histories, looks_like_event_log
 
     histories = load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
                                                   rating=rating_col, min_rating=min_rating))
-    if not is_event_log(path) and histories and histories[0].times is not None:
+    timed = bool(histories) and histories[0].times is not None
+    if not is_event_log(path) and timed:
         echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
              "read as an event log, one history a user ordered by time")
-    if gap is not None and histories and histories[0].times is None:
-        raise ConfigError(f"{path}: --gap-minutes needs times (an event log); sessions, one a "
-                          "line, are already cut into sessions")
+    untimed_log = not timed and (is_event_log(path) or looks_like_event_log(path))
+    if untimed_log:
+        echo(f"{path} has no time column: each user's events are kept in the file's order")
+    if gap is not None and not timed:
+        raise ConfigError(f"{path}: --gap-minutes needs times, and this event log has no time column"
+                          if untimed_log else f"{path}: --gap-minutes needs times (an event log); "
+                          "sessions, one a line, are already cut into sessions")
     return histories
 
 
@@ -94,7 +99,7 @@ def train(
     epochs: Annotated[int | None, typer.Option(help="Passes over the sessions.")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Negative-sampling exponent (may be < 0).")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples per pair.")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples per pair (at most 100).")] = None,
     min_count: Annotated[int | None, typer.Option(help="Drop items seen fewer times.")] = None,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
     index: Annotated[str, typer.Option(help="'auto', 'exact' or 'hnsw'.")] = "auto",

@@ -117,7 +117,7 @@ def train(
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
     lr_patience: Annotated[Optional[int], Opt(help="plateau: epochs without validation gain before the rate is cut.")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
-    valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
+    valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU (1: greedy; at most 100).")] = None,
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
@@ -244,8 +244,8 @@ def _read_stdin() -> list[str]:
 def run(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
     sentences: Annotated[Optional[list[str]], typer.Argument(help="Sentences (default: stdin, one a line).")] = None,
-    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
-    max_len: Annotated[Optional[int], Opt(help="Longest output in tokens.")] = None,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; at most 100; default: the search config's).")] = None,
+    max_len: Annotated[Optional[int], Opt(help="Longest output in tokens (at most 1024; default: twice the source's plus 10).")] = None,
     plot_attention: Annotated[Optional[Path], Opt(help="Draw the first sentence's attention to this PNG.")] = None,
     show_tokens: Annotated[bool, Opt(help="Also print source and output tokens.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
@@ -288,7 +288,7 @@ def evaluate(
     test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
-    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; at most 100; default: the search config's).")] = None,
     output: Annotated[Optional[Path], Opt("-o", "--output", help="Also write the translations here.")] = None,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:

@@ -37,7 +37,7 @@ def train(
     sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
     window: Annotated[int | None, typer.Option(help="Largest context distance.")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off).")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off; at most 100).")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Noise distribution exponent.")] = None,
     hs: Annotated[bool | None, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
@@ -107,11 +107,7 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
-    if saved and saved.get("bytes") != stream.size_on_disk:
-        raise IllustratedError(
-            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
-            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
-            "the saved vocabulary, so train a new model on a new corpus")
+    model.check_corpus(stream)     # the check Word2Vec.train makes, before "nothing to resume"
 
 
 def _vectors(path: Path) -> KeyedVectors:
@@ -188,11 +184,7 @@ def evaluate(
         check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
-    if not root.is_dir():
-        raise IllustratedError(f"{root}: evaluation folder not found (use --eval-dir)")
     scores = evaluate_all(wv, root, restrict_vocab)
-    if not scores:
-        raise IllustratedError(f"{root}: no evaluation files found")
     _print_scores(scores)
     if json_out:
         with atomic_write(json_out, "w") as f:

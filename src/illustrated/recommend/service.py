@@ -25,20 +25,21 @@ name), ``scores``, ``fallback``, ``reason``, ``unknown`` and ``used``; an answer
 empty list while the catalogue has items to offer. Bad requests are refused before any work:
 ``k`` outside ``[1, max_k]`` and wrong types are 422 (FastAPI's validation), malformed JSON is 422,
 a body over ``max_body_bytes`` is 413 (checked against Content-Length first, and counted while
-reading for chunked bodies). Every answer carries an ``X-Request-ID`` header (the request's own
-when it sent a sane one) and is written as one JSON line to the ``illustrated.access`` logger.
+reading for chunked bodies); ids joined by whitespace into one string are 422 (whitespace around
+an id is not part of it). Every answer carries an ``X-Request-ID`` header (the request's own when
+it sent a sane one) and is written as one JSON line to the ``illustrated.access`` logger.
 """
 
 
 import json
-import math
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..errors import IllustratedError
+from ..json_api import Text, invalid_request
 from .item2vec import Recommender
 from .live import LiveModel
 from .telemetry import Metrics, Observed
@@ -81,31 +82,27 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
-def _json_safe(value):
-    """``value`` with NaN and infinities written as strings (JSON has no such numbers)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-    """422 with FastAPI's list of errors, always valid JSON (a NaN or 1e400 in the body would
-    otherwise make the error itself fail to render, a 500), with hints for numeric item ids and
-    bodies sent without a JSON content type."""
-    errors = _json_safe(jsonable_encoder(exc.errors()))
-    for e in errors:
-        loc = e.get("loc", [])
-        number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
-        if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
-            e["msg"] += ' (item ids are JSON strings: "42", not 42)'
-        if e.get("type") == "model_attributes_type" and loc == ["body"] \
-                and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
-            e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
-    return JSONResponse({"detail": errors}, status_code=422)
+    """422 with FastAPI's list of errors, always valid JSON (a NaN, 1e400 or lone surrogate in the
+    body would otherwise make the error itself fail to render, a 500), with hints for numeric item
+    ids and bodies sent without a JSON content type."""
+    return invalid_request(request, exc, _hint)
+
+
+def _hint(e: dict) -> None:
+    loc = e.get("loc", [])
+    number = isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool)
+    if number and e.get("type") == "string_type" and loc[:2] == ["body", "items"]:
+        e["msg"] += ' (item ids are JSON strings: "42", not 42)'
+    if e.get("type") == "model_attributes_type" and loc == ["body"] \
+            and isinstance(e.get("input"), str):  # a body not sent as JSON arrives as text
+        e["msg"] += " (send a JSON object with the header Content-Type: application/json)"
+
+
+async def _refused(request: Request, exc: IllustratedError) -> Response:
+    """422 with the library's one-line reason for a request it refuses (such as ids joined by
+    whitespace into one string)."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
 def _too_large(limit: int) -> Response:
@@ -140,7 +137,7 @@ def create_app(model: Recommender | LiveModel, max_k: int = 1000,
 
     class RecommendRequest(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        items: list[str] = Field(description=(
+        items: list[Text] = Field(description=(
             f"The session, oldest first, of any length within the {max_body_bytes:,}-byte body "
             f"limit. The latest {max_context} known items are mixed into the query (`used` in "
             "the answer says how many); every session item is left out of the answer."))
@@ -163,6 +160,7 @@ def create_app(model: Recommender | LiveModel, max_k: int = 1000,
     app.add_middleware(Observed, metrics=metrics, routes=app.router.routes, log_requests=access_log,
                        closing=lambda: app.state.draining)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(IllustratedError, _refused)
 
     @app.get("/health")
     async def get_health() -> dict:
