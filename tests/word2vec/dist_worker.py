@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from illustrated.commands.word2vec import _check_everywhere  # noqa: E402
+from illustrated.commands.common import check_everywhere  # noqa: E402
 from illustrated.distributed import setup, teardown  # noqa: E402
 from illustrated.errors import IllustratedError  # noqa: E402
 from illustrated.text import Corpora, Corpus, Tokenizer  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
         seen = out / ("here.npz" if world.rank == 0 else "elsewhere.npz")   # on one machine only
         seen.touch() if world.rank == 0 else None
         try:
-            _check_everywhere(seen, world)
+            check_everywhere(seen, world)
         except IllustratedError as e:
             (out / f"resume{world.rank}.txt").write_text(str(e))
     finally:

@@ -3,11 +3,13 @@ joining the processes ``torchrun`` started."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IllustratedError
 
-__all__ = ["echo", "group", "check_listen", "join_processes"]
+__all__ = ["echo", "group", "check_listen", "address", "join_processes", "check_everywhere"]
 
 
 def echo(message: str = "") -> None:
@@ -19,6 +21,11 @@ def group(help_text: str) -> typer.Typer:
     """A typer command group with the project's settings."""
     return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False,
                        pretty_exceptions_enable=False)
+
+
+def address(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it: an IPv6 address in brackets (``[::1]:8000``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def check_listen(host: str, port: int) -> None:
@@ -33,18 +40,18 @@ def check_listen(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as e:
         raise ConfigError(f"--host {host!r}: not an address this machine can listen on ({e})") from None
-    for family, kind, proto, _, address in dict.fromkeys(infos):  # every address, as asyncio binds
+    for family, kind, proto, _, sockaddr in dict.fromkeys(infos):  # every address, as asyncio binds
         with socket.socket(family, kind, proto) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
-                s.bind(address)
+                s.bind(sockaddr)
             except OSError as e:
                 if e.errno == errno.EADDRINUSE:
-                    raise ConfigError(f"cannot listen on {host}:{port}: port {port} is already in "
+                    raise ConfigError(f"cannot listen on {address(host, port)}: port {port} is already in "
                                       "use (another server?); choose another with --port") from None
-                raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+                raise ConfigError(f"cannot listen on {address(host, port)}: {e.strerror or e}") from None
 
 
 def join_processes():
@@ -58,3 +65,13 @@ def join_processes():
     if world.size > 1:
         atexit.register(teardown)
     return world
+
+
+def check_everywhere(output: Path, world) -> None:
+    """Every process resumes from the checkpoint, or none does: it must be where all can read it."""
+    seen = world.gather(output.exists())
+    if any(seen) and not all(seen):
+        missing = ", ".join(str(r) for r, s in enumerate(seen) if not s)
+        raise IllustratedError(f"{output}: --resume reads the checkpoint in every process, but "
+                               f"process(es) {missing} cannot see it: keep -o on storage the "
+                               "machines share, or copy it to the same path on each")

@@ -18,12 +18,12 @@ import typer
 from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, remove_stale_temporaries
 from ..text import Corpora, Corpus, Tokenizer
 from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
 from ..word2vec.formats import check_output
-from .common import echo, group, join_processes
+from .common import check_everywhere, echo, group, join_processes
 
 app = group("Train word2vec embeddings and query them.")
 
@@ -39,7 +39,7 @@ def train(
     sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
     window: Annotated[int | None, typer.Option(help="Largest context distance.")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off).")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off; at most 100).")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Noise distribution exponent.")] = None,
     hs: Annotated[bool | None, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
@@ -52,7 +52,7 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
     lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = Tokenizer.lowercase,
-    resume: Annotated[bool, typer.Option(help="Continue training the .npz model at --output.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the interrupted training of the .npz model at --output (a finished one is left as it is).")] = False,
     log: Annotated[Path | None, typer.Option(
         "--log", "--log-file", help="Append JSON lines of training progress here (under torchrun "
                                     "write --log-file: torchrun reads --log as its --log-dir).")] = None,
@@ -77,6 +77,8 @@ def train(
 def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | None,
            tokenizer: Tokenizer, options: dict) -> None:
     kind = check_output(output, "model file")   # before the corpus is read, not after training
+    if world.main:
+        remove_stale_temporaries(output.parent)   # of a run killed while saving
     for path, what in ((output, "-o/--output"), (log, "--log")):
         for corpus in paths:
             if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
@@ -87,7 +89,7 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
     say = echo if world.main else (lambda _: None)
     overrides = {k: v for k, v in options.items() if v is not None}
     if resume:
-        _check_everywhere(output, world)
+        check_everywhere(output, world)
     if resume and output.exists():
         model = Word2Vec.load(output)
         _check_resume(output, model, overrides, stream)
@@ -95,6 +97,9 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
             if name in overrides:
                 setattr(model.config, name, overrides[name])
         model.config.validate()
+        if model.epochs_done >= model.config.epochs:
+            say(f"{output} has finished all its {model.config.epochs} epochs: nothing to resume")
+            return
         say(f"resuming {output}: {model!r}")
     else:
         if resume:
@@ -117,16 +122,6 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "
          f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
-
-
-def _check_everywhere(output: Path, world) -> None:
-    """Every process resumes from the checkpoint, or none does: it must be where all can read it."""
-    seen = world.gather(output.exists())
-    if any(seen) and not all(seen):
-        missing = ", ".join(str(r) for r, s in enumerate(seen) if not s)
-        raise IllustratedError(f"{output}: --resume reads the checkpoint in every process, but "
-                               f"process(es) {missing} cannot see it: keep -o on storage the "
-                               "machines share, or copy it to the same path on each")
 
 
 def _corpus(paths: list[Path], tokenizer: Tokenizer) -> Corpus | Corpora:
@@ -156,18 +151,7 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
-    if isinstance(stream, Corpora):
-        names = [p.name for p in stream.paths]
-        if saved and saved.get("files") != names:
-            raise IllustratedError(f"{output}: was trained on {saved.get('file')}, not these "
-                                   f"{len(names)} files; resuming keeps the saved vocabulary, so "
-                                   "train a new model on a new corpus")
-        return
-    if saved and saved.get("bytes") != stream.size_on_disk:
-        raise IllustratedError(
-            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
-            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
-            "the saved vocabulary, so train a new model on a new corpus")
+    model.check_corpus(stream)     # the check Word2Vec.train makes, before "nothing to resume"
 
 
 def _vectors(path: Path) -> KeyedVectors:
@@ -244,11 +228,7 @@ def evaluate(
         check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
-    if not root.is_dir():
-        raise IllustratedError(f"{root}: evaluation folder not found (use --eval-dir)")
     scores = evaluate_all(wv, root, restrict_vocab)
-    if not scores:
-        raise IllustratedError(f"{root}: no evaluation files found")
     _print_scores(scores)
     if json_out:
         with atomic_write(json_out, "w") as f:

@@ -19,15 +19,16 @@ import numpy as np
 from ..distributed import World, current
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
-from ..text import Corpora, Corpus, Tokenizer, Vocab
+from ..text import Vocab
 from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
-from .formats import format_of, read_npz, write_npz
 from .averaging import ModelAveraging
+from .formats import format_of, read_npz, write_npz
 from .reader import count_words, fast_reader, plain_corpus
 from .schedule import Schedule, chunk_seed
 from .shards import merged_counts, share
+from .sources import check_same_corpus, source_of
 from .vectors import KeyedVectors
 from .workers import TrainingRun
 
@@ -158,7 +159,9 @@ class Word2Vec:
         local = share(sentences, world)
         if self.wv is None:
             self.build_vocab(local, world)
-            self.corpus_source = _source_of(sentences)
+            self.corpus_source = source_of(sentences) or {}   # {}: sentences in memory
+        else:
+            self.check_corpus(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
@@ -181,6 +184,7 @@ class Word2Vec:
                     run.schedule = self.schedule()
                 self.epochs_done = epoch + 1
                 self.epochs_total += 1
+                self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
                     self.save(checkpoint)
         finally:
@@ -200,6 +204,11 @@ class Word2Vec:
                            threads=c.threads, settings=self.settings(), total_words=total_words,
                            log_path=log_path, progress=progress, averaging=averaging,
                            sync_words=c.sync_words)
+
+    def check_corpus(self, sentences: Iterable[Sequence[str]]) -> None:
+        """Raise a :class:`ConfigError` when continued training on ``sentences`` would use a
+        vocabulary built from other ones (see :func:`.sources.check_same_corpus`); ``train`` calls it."""
+        check_same_corpus(self, sentences)
 
     def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
         """Whether some sentence holds two known words (one more pass, made only when an epoch
@@ -360,23 +369,6 @@ class Word2Vec:
             raise FormatError(f"{path}: corrupted: negative counters in the training state")
         source = state.get("corpus")
         self.corpus_source = source if isinstance(source, dict) else None
-
-
-def _source_of(sentences) -> dict | None:
-    """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
-    so a resumed run can tell that it is given another corpus; None for sentences in memory.
-    Several files are known by their names and number (a process may hold only its own)."""
-    if isinstance(sentences, Corpora):
-        source = {"file": f"{sentences.paths[0].name} … ({len(sentences)} files)",
-                  "files": [p.name for p in sentences.paths]}
-    elif isinstance(sentences, Corpus):
-        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
-    else:
-        return None
-    if isinstance(sentences.tokenize, Tokenizer):
-        source["tokenizer"] = sentences.tokenize.kind
-        source["lowercase"] = sentences.tokenize.lowercase
-    return source
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
