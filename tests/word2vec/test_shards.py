@@ -116,3 +116,17 @@ def test_the_default_threads_share_the_machine_between_its_processes(monkeypatch
     assert Word2VecConfig().threads == 1
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
     assert Word2VecConfig().threads == max(1, cores // 2)
+
+
+def test_several_files_are_known_by_their_names_when_training_continues(tmp_path):
+    from illustrated.errors import ConfigError
+
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"part{i}.txt")
+        paths[-1].write_text("\n".join(lines_of(100, seed=i)) + "\n", "utf-8")
+    model = Word2Vec(small_config(epochs=1, dim=8)).train(Corpora(paths), progress=False)
+    assert model.corpus_source["files"] == ["part0.txt", "part1.txt"]
+    model.train(Corpora(paths), progress=False)                     # the same files: goes on
+    with pytest.raises(ConfigError, match="not the files this model was trained on"):
+        model.train(Corpora(paths[::-1]), progress=False)
