@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -95,13 +96,13 @@ def train(corpus: Path, work: Path, mode: str, p: dict, processes: int, threads:
     return row
 
 
-def main(argv: list[str] | None = None) -> None:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--modes", default="sg,cbow", help="comma-separated: sg, cbow")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help="comma-separated processes×threads, e.g. 1x1,2x1,1x2,4x1 (1x1 first: "
                          "the anchor)")
-    ap.add_argument("--intervals", default="100000,300000,1000000,3000000,10000000",
+    ap.add_argument("--intervals", default="10000,30000,100000,300000,1000000",
                     help="sync intervals (words per rank) for the accuracy curve of 2 ranks × 1 "
                          "thread; empty for none")
     ap.add_argument("--merges", default="sum", help="comma-separated rules for the curve: "
@@ -121,7 +122,63 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reuse", action="store_true",
                     help="take runs already made in --work (same settings) instead of running "
                          "them again: for adding points to a curve, never for timings")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def anchor_of(report: Report, mode: str) -> dict | None:
+    return next((r for r in report.rows if r["mode"] == mode and r["processes"] == 1
+                 and r["threads"] == 1), None)
+
+
+def compare(row: dict, anchor: dict | None) -> dict:
+    """``row`` with its speed-up and analogy difference against the anchor's."""
+    if anchor is not None and row is not anchor:
+        row["speedup"] = ratio(anchor["process_s"], row["process_s"])
+        row["analogy_delta"] = round(row["analogy"] - anchor["analogy"], 2)
+    return row
+
+
+def speed(report: Report, run, args, default) -> None:
+    """Every configuration of ``--configs`` at the default sync settings, each mode."""
+    configs = [tuple(map(int, c.split("x"))) for c in args.configs.split(",")]
+    for mode in args.modes.split(","):
+        for processes, threads in configs:
+            r = run(mode, processes, threads, None, None)
+            report.add(part="speed", mode=mode, processes=processes, threads=threads,
+                       sync_words=default.sync_words if processes > 1 else None,
+                       merge=default.sync_merge if processes > 1 else None, **r)
+            print(json.dumps(report.rows[-1]), file=sys.stderr, flush=True)
+        anchor = anchor_of(report, mode)
+        for r in report.rows:
+            if r["mode"] == mode:
+                compare(r, anchor)
+        two = next((r for r in report.rows if r["mode"] == mode
+                    and (r["processes"], r["threads"]) == (2, 1)), None)
+        if two is not None and "speedup" in two:
+            report.summary[f"{mode}_2x1_speedup"] = two["speedup"]
+            report.summary[f"{mode}_2x1_analogy_delta"] = two["analogy_delta"]
+
+
+def curve(report: Report, run, args) -> None:
+    """2 processes × 1 thread at every interval of ``--intervals`` and rule of ``--merges``."""
+    intervals = [int(x) for x in args.intervals.split(",") if x]
+    for mode in (args.curve_modes or args.modes.split(",")[0]).split(",") if intervals else ():
+        anchor = anchor_of(report, mode)
+        for merge in args.merges.split(","):
+            for interval in intervals:
+                row = report.add(part="curve", mode=mode, processes=2, threads=1,
+                                 sync_words=interval, merge=merge,
+                                 **run(mode, 2, 1, interval, merge))
+                print(json.dumps(compare(row, anchor)), file=sys.stderr, flush=True)
+            within = [r["sync_words"] for r in report.rows if r["part"] == "curve"
+                      and r["mode"] == mode and r["merge"] == merge
+                      and r.get("analogy_delta", -1e9) >= -args.tolerance]
+            report.summary[f"{mode}_{merge}_largest_interval_within_{args.tolerance}"] = (
+                max(within) if within else None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
     eval_dir = args.eval_dir or str(shared_data("eval"))
     work = args.work or Path(tempfile.mkdtemp(prefix="w2v-dist-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -131,52 +188,17 @@ def main(argv: list[str] | None = None) -> None:
     default = Word2VecConfig()
     p = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=args.epochs, seed=1,
              sync_rows=args.sync_rows)
-    configs = [tuple(map(int, c.split("x"))) for c in args.configs.split(",")]
     report = Report("word2vec_distributed", anchor="one process × 1 thread", corpus="AA",
                     limit=args.limit, tokens=corpus_words(corpus), **p,
                     sync_words_default=default.sync_words, sync_merge_default=default.sync_merge,
-                    sync_rows_default=default.sync_rows,
-                    cpus=__import__("os").cpu_count())
-    for mode in args.modes.split(","):
-        for processes, threads in configs:
-            r = train(corpus, work, mode, p, processes, threads, None, None, eval_dir, args.reuse)
-            report.add(part="speed", mode=mode, processes=processes, threads=threads,
-                       sync_words=default.sync_words if processes > 1 else None,
-                       merge=default.sync_merge if processes > 1 else None, **r)
-            print(json.dumps(report.rows[-1]), file=sys.stderr, flush=True)
-        anchor = next((r for r in report.rows if r["mode"] == mode and r["processes"] == 1
-                       and r["threads"] == 1), None)
-        if anchor is None:
-            continue
-        for r in report.rows:
-            if r["mode"] == mode and r is not anchor:
-                r["speedup"] = ratio(anchor["process_s"], r["process_s"])
-                r["analogy_delta"] = round(r["analogy"] - anchor["analogy"], 2)
-    intervals = [int(x) for x in args.intervals.split(",") if x]
-    for mode in (args.curve_modes or args.modes.split(",")[0]).split(","):
-        anchor = next((r for r in report.rows if r["mode"] == mode and r["processes"] == 1
-                       and r["threads"] == 1), None)
-        for merge in args.merges.split(","):
-            for interval in intervals:
-                r = train(corpus, work, mode, p, 2, 1, interval, merge, eval_dir, args.reuse)
-                row = report.add(part="curve", mode=mode, processes=2, threads=1,
-                                 sync_words=interval, merge=merge, **r)
-                if anchor is not None:
-                    row["speedup"] = ratio(anchor["process_s"], r["process_s"])
-                    row["analogy_delta"] = round(r["analogy"] - anchor["analogy"], 2)
-                print(json.dumps(row), file=sys.stderr, flush=True)
-            within = [r["sync_words"] for r in report.rows if r["part"] == "curve"
-                      and r["mode"] == mode and r["merge"] == merge
-                      and r.get("analogy_delta") is not None
-                      and r["analogy_delta"] >= -args.tolerance]
-            report.summary[f"{mode}_{merge}_largest_interval_within_{args.tolerance}"] = (
-                max(within) if within else None)
-    for mode in args.modes.split(","):
-        two = next((r for r in report.rows if r["part"] == "speed" and r["mode"] == mode
-                    and (r["processes"], r["threads"]) == (2, 1)), None)
-        if two is not None and "speedup" in two:
-            report.summary[f"{mode}_2x1_speedup"] = two["speedup"]
-            report.summary[f"{mode}_2x1_analogy_delta"] = two["analogy_delta"]
+                    sync_rows_default=default.sync_rows, cpus=os.cpu_count())
+
+    def run(mode, processes, threads, sync_words, merge) -> dict:
+        return train(corpus, work, mode, p, processes, threads, sync_words, merge, eval_dir,
+                     args.reuse)
+
+    speed(report, run, args, default)
+    curve(report, run, args)
     report.emit(args.json)
 
 
