@@ -60,34 +60,47 @@ def timed_validate(self, *a, **k):
 
 
 def resolved(self) -> dict:
-    """What JoeyNMT's TrainManager holds after construction: model, optimizer, scheduler, args."""
+    """What JoeyNMT's TrainManager holds after construction: model, optimizer, scheduler, args
+    (the Transformer's layers, or the recurrent encoder and decoder)."""
     m, opt, sched = self.model, self.optimizer, self.scheduler
     enc, dec = m.encoder, m.decoder
-    layer = enc.layers[0]
     group = opt.param_groups[0]
-    return {
+    out = {
         "parameters": sum(p.numel() for p in m.parameters()),
         "vocab": [len(m.src_vocab), len(m.trg_vocab)],
-        "encoder_layers": len(enc.layers), "decoder_layers": len(dec.layers),
-        "d_model": enc._output_size, "heads": layer.src_src_att.num_heads,
-        "ff_dim": layer.feed_forward.pwff_layer[0].out_features,
-        "norm": layer._layer_norm_position, "activation": type(layer.feed_forward.pwff_layer[1]).__name__,
-        "dropout": layer.dropout.p, "attention_dropout": layer.src_src_att.dropout.p,
-        "scale_embeddings": bool(m.src_embed.scale),
-        "share_embeddings": m.src_embed.lut.weight is m.trg_embed.lut.weight,
-        "tie_output": dec.output_layer.weight is m.trg_embed.lut.weight if hasattr(dec, "output_layer") else None,
         "output_bias": getattr(dec.output_layer, "bias", None) is not None,
         "label_smoothing": m.loss_function.smoothing,
         "optimizer": type(opt).__name__, "adam_betas": list(group["betas"]), "adam_eps": group["eps"],
         "weight_decay": group["weight_decay"], "first_update_lr": group["lr"],
-        "schedule": type(sched).__name__, "scheduler_step_at": self.scheduler_step_at,
+        "schedule": type(sched).__name__ if sched is not None else None, "scheduler_step_at": self.scheduler_step_at,
         "warmup": getattr(sched, "warmup", None), "peak_lr": getattr(sched, "peak_rate", None),
-        "clip": self.clip_grad_fun is not None,
-        "batch_type": self.args.batch_type, "max_tokens": self.args.batch_size,
+        "clip": self.clip_grad_fun is not None, "clip_norm": self.args.clip_grad_norm
+        if hasattr(self.args, "clip_grad_norm") else None,
+        "batch_type": self.args.batch_type, "max_tokens": self.args.batch_size, "batch_size": self.args.batch_size,
         "batch_multiplier": self.args.batch_multiplier, "epochs": self.args.epochs,
         "normalization": self.args.normalization, "shuffle": self.args.shuffle,
         "seed": self.seed,
+        "share_embeddings": m.src_embed.lut.weight is m.trg_embed.lut.weight,
+        "tie_output": dec.output_layer.weight is m.trg_embed.lut.weight,
+        "emb_dim": m.src_embed.lut.embedding_dim,
     }
+    if hasattr(enc, "layers"):       # Transformer
+        layer = enc.layers[0]
+        out.update({
+            "encoder_layers": len(enc.layers), "decoder_layers": len(dec.layers),
+            "d_model": enc._output_size, "heads": layer.src_src_att.num_heads,
+            "ff_dim": layer.feed_forward.pwff_layer[0].out_features,
+            "norm": layer._layer_norm_position, "activation": type(layer.feed_forward.pwff_layer[1]).__name__,
+            "dropout": layer.dropout.p, "attention_dropout": layer.src_src_att.dropout.p,
+            "scale_embeddings": bool(m.src_embed.scale)})
+    else:                            # recurrent
+        out.update({
+            "rnn": enc.type, "hidden_dim": enc.rnn.hidden_size, "layers": enc.rnn.num_layers,
+            "bidirectional": enc.rnn.bidirectional, "decoder_rnn": dec.type, "decoder_hidden": dec.hidden_size,
+            "attention": type(dec.attention).__name__, "input_feeding": dec.input_feeding,
+            "dropout": [enc.emb_dropout.p, dec.emb_dropout.p, dec.hidden_dropout.p],
+            "init_hidden": dec.init_hidden_option})
+    return out
 
 
 _train = T.TrainManager.train_and_validate
