@@ -3,8 +3,8 @@
 Three logs of different shape: MovieLens 100K (943 users, 1,682 films; each user's last rating held
 out), a generated rating log with long histories and bursts of equal timestamps (600 users, 10,000
 items, histories of 20 to about 2,700; each user's last 5 held out,
-``illustrated.recommend.synthetic.rating_log``), and generated playlists (4,000 short sessions of
-8–30 tracks from 3,000 tracks in 10 hidden genres, ``genre_sessions``; each session's last track
+``illustrated.recommend.synthetic.rating_log``), and generated playlists (1,000 short sessions of
+8–30 tracks from 1,500 tracks in 10 hidden genres, ``genre_sessions``; each session's last track
 held out). Our defaults (``Item2VecConfig()``) were chosen on the first two; the playlists are the
 log they were not chosen on.
 
@@ -97,7 +97,7 @@ def load_movielens(root: Path) -> tuple[list[History], dict[str, str]]:
 
 def playlists() -> list[History]:
     """Short sessions, no times: a shape our defaults were not chosen on."""
-    g = genre_sessions(n_genres=10, tracks_per_genre=300, n_sessions=4000, length=(8, 30), seed=7)
+    g = genre_sessions(n_genres=10, tracks_per_genre=150, n_sessions=1000, length=(8, 30), seed=7)
     return [History(f"s{i}", s) for i, s in enumerate(g.sessions)]
 
 
