@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq2seq_configs as C  # noqa: E402
 from runner import MULTI30K_SPLITS, Report, multi30k_lines, ratio, run_measured  # noqa: E402
 
-def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
+def prepare(work: Path, limit: int | None = None, test_limit: int | None = None) -> tuple[Path, int]:
     """Tokenize and lowercase Multi30k once into plain files both systems read; returns the
     folder and the number of training pairs both keep (no side longer than 80 tokens)."""
     from illustrated.text import tokenize
@@ -53,7 +53,9 @@ def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
     for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
             out = data / f"{name}.{lang}"
-            lines = [" ".join(tokenize(line, lowercase=True)) for line in multi30k_lines(name, lang, limit)]
+            raw = multi30k_lines(name, lang, limit)
+            raw = raw[:test_limit] if test_limit and name == "test" else raw
+            lines = [" ".join(tokenize(line, lowercase=True)) for line in raw]
             text = "\n".join(lines) + "\n"
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.write_text(text, encoding="utf-8")
@@ -70,8 +72,8 @@ def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
     return data, kept
 
 
-def references() -> list[str]:
-    return multi30k_lines("test", "en")
+def references(test_limit: int | None = None) -> list[str]:
+    return multi30k_lines("test", "en")[:test_limit]
 
 
 def timed(cmd: list[str], threads: int, log: Path) -> dict:
@@ -117,9 +119,9 @@ def decode_ours(work: Path, model: str, data: Path, threads: int, beam: int) -> 
     run = timed([*our_exe(), "translate", "evaluate", model, "--test", str(data / "test"), "--beam", str(beam),
                  "--threads", str(threads), "-o", str(hyp)], threads, log)
     line = next(ln for ln in log.read_text().splitlines() if ln.startswith("{"))
+    hyps = hyp.read_text(encoding="utf-8").splitlines()
     return {"decode_process_s": run["wall_s"], "decode_cpu_s": run["cpu_s"],
-            "decode_s": 1000 / json.loads(line)["sentences_per_s"],
-            "hypotheses": hyp.read_text(encoding="utf-8").splitlines()}
+            "decode_s": len(hyps) / json.loads(line)["sentences_per_s"], "hypotheses": hyps}
 
 
 # ---- JoeyNMT -----------------------------------------------------------------------------------
@@ -247,15 +249,16 @@ def main() -> None:
                     help="Reuse the trained models and training figures of an earlier run in --work.")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N training pairs (smoke test).")
+    ap.add_argument("--test-limit", type=int, default=None, help="Decode only the first N test sentences (smoke test).")
     args = ap.parse_args()
     args.joey_set = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.joey_set)}
     epochs_list = [int(x) for x in args.epochs.split(",")]
     threads_list = [int(x) for x in args.threads.split(",")]
     systems = args.systems.split(",")
     args.work.mkdir(parents=True, exist_ok=True)
-    data, kept = prepare(args.work, args.limit)
+    data, kept = prepare(args.work, args.limit, args.test_limit)
     steps = math.ceil(kept / C.ours_config()["train"]["batch_size"])
-    refs = references()
+    refs = references(args.test_limit)
     joey_cfg = C.joey_config(data, args.work, epochs_list[0], steps, args.joey_workers)
     report = Report("seq2seq_vs_joeynmt", anchor="JoeyNMT 2.3.0", data="multi30k de→en, test2016",
                     train_pairs=kept, steps_per_epoch=steps, beam=args.beam,

@@ -104,7 +104,7 @@ DIFFERENCES = {
 }
 
 
-def prepare(work: Path, settings: dict, limit: int | None = None) -> Path:
+def prepare(work: Path, settings: dict, limit: int | None = None, test_limit: int | None = None) -> Path:
     """Raw Multi30k files (``train.de`` …) that our command reads, the joint subword model and
     vocabulary (ours learns the same ones itself, deterministically, inside its command), and the
     same text cut into those subwords (``pieces/train.de`` …), which JoeyNMT reads."""
@@ -116,6 +116,7 @@ def prepare(work: Path, settings: dict, limit: int | None = None) -> Path:
     for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
             lines = multi30k_lines(name, lang, limit)
+            lines = lines[:test_limit] if test_limit and name == "test" else lines
             (data / f"{name}.{lang}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     cfg = DataConfig("de", "en", settings["tokens"], lowercase=settings["lowercase"],
                      bpe_vocab=settings["bpe_vocab"], joint_vocab=settings["joint_vocab"])
@@ -369,13 +370,14 @@ def main() -> None:
                     help="Python of the virtual environment JoeyNMT is installed in.")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N training pairs (smoke test).")
+    ap.add_argument("--test-limit", type=int, default=None, help="Decode only the first N test sentences (smoke test).")
     args = ap.parse_args()
     if not Path(args.joey_python).exists():
         raise SystemExit(f"{args.joey_python}: no JoeyNMT Python (see bench/README.md for its virtualenv)")
     epochs = args.epochs if args.epochs else 10_000
     s = shared_settings(epochs)
     args.work.mkdir(parents=True, exist_ok=True)
-    data = prepare(args.work, s, args.limit)
+    data = prepare(args.work, s, args.limit, args.test_limit)
     refs = references(data)
     threads = args.threads * args.procs
     orders = ["sorted", "file"] if args.decode_order == "both" else [args.decode_order]
@@ -383,6 +385,7 @@ def main() -> None:
     report = Report("transformer_vs_joeynmt", anchor="JoeyNMT 2.3.0", comparison=comparison, threads=args.threads,
                     procs=args.procs, decode_threads=threads, decode_batch=s["test_batch"], beam=s["beam"],
                     joey_lr=args.joey_lr, train_pairs=len(multi30k_lines("train", "de", args.limit)),
+                    test_sentences=len(refs),
                     data="multi30k de→en, test2016", differences=DIFFERENCES,
                     **{k: s[k] for k in ("d_model", "encoder_layers", "heads", "ff_dim", "max_tokens", "bpe_vocab")})
     ours = train_ours(data, args.work, s, args.threads, args.procs, args.minutes)

@@ -1,7 +1,8 @@
 """The JoeyNMT comparison runs both systems with the same settings, except the listed ones.
 
-Reads ``bench/seq2seq_configs.py``; JoeyNMT itself is not needed (its configuration is compared as
-the dictionary the benchmark writes to YAML).
+Reads ``bench/seq2seq_configs.py``; most tests compare JoeyNMT's configuration as the dictionary the
+benchmark writes to YAML. One reads what JoeyNMT itself builds from it (model, optimizer, parsed
+settings) in JoeyNMT's own virtualenv, and is skipped where that is absent.
 """
 
 import json
