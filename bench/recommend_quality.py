@@ -204,9 +204,11 @@ def main() -> None:
                              "excluded; every system tuned by the same number of validation evaluations",
                     budget=args.budget, threads=args.threads, spaces=SPACES, gensim_fixed=GENSIM_FIXED)
     summary = {}
+    report.summary = summary      # filled log by log; the JSON file is rewritten after each log
     if "movielens" in logs:
         histories, _ = load_movielens(shared_data("movielens", "ml-100k"))
         summary["MovieLens 100K"] = run_log(report, "MovieLens 100K", histories, 1, args.budget, args.threads, True)
+        _checkpoint(report, args.json)
     if "long" in logs:
         with tempfile.TemporaryDirectory() as tmp:     # read back as a user's CSV would be
             path = Path(tmp) / "ratings.csv"
@@ -214,12 +216,20 @@ def main() -> None:
             histories = read_events(path)
         summary["generated long log"] = run_log(report, "generated long log", histories, 5, args.budget,
                                                 args.threads, True)
+        _checkpoint(report, args.json)
     if "playlists" in logs:
         summary["generated playlists"] = run_log(report, "generated playlists", playlists(), 1, args.budget,
                                                  args.threads, False)
     summary["targets"] = "defaults >= strongest baseline on every log; tuned >= 1.2x it on MovieLens 100K"
-    report.summary = summary
     report.emit(args.json)
+
+
+def _checkpoint(report: Report, path: str | None) -> None:
+    """Write the report so far (a long run keeps what it has measured)."""
+    if path:
+        import json
+
+        Path(path).write_text(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
 
 
 if __name__ == "__main__":
