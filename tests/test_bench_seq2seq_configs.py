@@ -120,9 +120,9 @@ def test_the_yaml_keeps_every_value_and_type():
     try:
         import yaml
     except ImportError:                     # read it with the PyYAML of JoeyNMT's environment, if given
-        python = os.environ.get("JOEYNMT_PYTHON")
-        if not python or not Path(python).exists():
-            pytest.skip("PyYAML is not installed here and JOEYNMT_PYTHON is not set")
+        python = os.environ.get("JOEYNMT_PYTHON") or str(Path(__file__).resolve().parents[1] / ".venv-joey/bin/python")
+        if not Path(python).exists():
+            pytest.skip("PyYAML is not installed here and JoeyNMT's virtualenv is absent")
         code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"
         out = subprocess.run([python, "-c", code], input=C.to_yaml(JOEY), capture_output=True, text=True, check=True)
         assert json.loads(out.stdout) == JOEY
