@@ -82,6 +82,7 @@ def train(corpus: Path, work: Path, mode: str, p: dict, processes: int, threads:
     words = corpus_words(corpus) * p["epochs"]
     syncs = last.get("syncs", 0)
     row = {"process_s": round(r["process_s"], 1), "cpu_s": round(r["cpu_s"], 1),
+           "peak_mb": round(r["peak_mb"]),
            "train_s": round(last["train_s"], 1), "words_per_s": round(words / last["train_s"]),
            "syncs": syncs,
            "mb_per_sync": round(last["sync_bytes"] / syncs / 2**20, 2) if syncs else None,
