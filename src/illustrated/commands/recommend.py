@@ -11,7 +11,7 @@ import typer
 
 from ..errors import ConfigError
 from ..files import atomic_write, check_writable, remove_stale_temporaries
-from .common import check_listen, echo, group
+from .common import check_everywhere, check_listen, echo, group, join_processes
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -119,15 +119,20 @@ def train(
     """Train item vectors on SESSIONS and write a recommender model.
 
     The training state is kept after every epoch in STEM.checkpoint.npz beside the model (removed
-    once the model is written), so a run that was stopped or killed goes on with --resume.
+    once the model is written), so a run that was stopped or killed goes on with --resume. Under
+    torchrun every process reads SESSIONS, trains on its share of the sessions, and rank 0 writes
+    the model and the checkpoint.
     """
     from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
+    world = join_processes()
+    say = echo if world.main else (lambda _: None)
     check_writable(output, "model file", suffix=".npz")
-    remove_stale_temporaries(output.parent)   # of a run killed while saving
+    if world.main:
+        remove_stale_temporaries(output.parent)   # of a run killed while saving
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
@@ -138,20 +143,24 @@ def train(
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
-    echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
-         f"users or sessions from {sessions}")
+    say(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
+        f"users or sessions from {sessions}")
     if hold_out:
         data = leave_last_out(histories, gap_minutes, n=held_out).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
     checkpoint = checkpoint_path(output)
     if resume:
-        echo(f"resuming from {checkpoint}" if checkpoint.exists() else
-             f"{checkpoint} does not exist: training from the start (nothing to resume)")
+        check_everywhere(checkpoint, world)
+        say(f"resuming from {checkpoint}" if checkpoint.exists() else
+            f"{checkpoint} does not exist: training from the start (nothing to resume)")
     elif checkpoint.exists():
-        echo(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
+        say(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
     start = time.perf_counter()
-    rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume)
+    rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume,
+                         world=world)
+    if not world.main:
+        return
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
     checkpoint.unlink(missing_ok=True)

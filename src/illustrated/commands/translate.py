@@ -207,7 +207,7 @@ def _run_training(train_prefix: str, valid_prefix: str | None, output: Path, dat
                   resume: bool, src_vectors: Path | None, tgt_vectors: Path | None) -> None:
     """Train on this process's share (one of ``torchrun``'s, or alone); the main process reports."""
     from ..seq2seq import train_translator
-    from ..seq2seq.distributed import setup, teardown
+    from ..distributed import setup, teardown
 
     world = setup()
     try:

@@ -357,8 +357,13 @@ def _check_k(k: int) -> None:
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
                    index: str = "auto", progress: bool = False, log_path=None,
-                   checkpoint: str | os.PathLike | None = None, resume: bool = False) -> Recommender:
+                   checkpoint: str | os.PathLike | None = None, resume: bool = False,
+                   world=None) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
+
+    Under ``torchrun`` (``world``: the joined process group by default) every process holds all
+    the sessions and trains on its share of them (:meth:`Word2Vec.train`); all end with the
+    same recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
@@ -380,7 +385,8 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     longest = max(len(s) for s in sessions)
     model = training_model(sessions, config, longest, checkpoint, resume)
     if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
-        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint)
+        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint,
+                    world=world)
     wv, alone = _without_lone_items(model.wv, sessions)
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)

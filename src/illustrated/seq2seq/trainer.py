@@ -29,7 +29,7 @@ from torch import nn
 from ..errors import FormatError, TrainingError
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
-from .distributed import World, current
+from ..distributed import World, current
 from .folder import CHECKPOINT, load_torch, save_torch, stored_facts, write_weights
 from .metrics import bleu_and_chrf
 from .schedule import make_scheduler, steps_with_validation

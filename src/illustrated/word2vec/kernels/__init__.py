@@ -17,7 +17,8 @@ Speed comes from three choices:
 
 Batching stays bounded, however wide the window, by the tiles of :mod:`.tiles`; :mod:`.chunk`
 drives the windows of a chunk of sentences, and :mod:`.cbow` trains CBOW's. :mod:`.engine` names
-the arguments of a kernel (:class:`WordKernel`) and is the one place that calls it.
+the arguments of a kernel (:class:`WordKernel`) and is the one place that calls it;
+:mod:`.rows` finds the rows that model averaging sends.
 
 Array conventions: ``syn0`` (input vectors) and ``syn1`` (output vectors: ``syn1neg`` for negative
 sampling, the inner nodes of the Huffman tree for hierarchical softmax) are ``float32 [n, dim]``
@@ -32,11 +33,12 @@ from .cbow import cbow_window
 from .chunk import train_chunk
 from .compiled import JIT
 from .engine import ChunkKernel, ChunkStats, WordKernel
+from .rows import changed_rows
 from .sampling import alias_draw, lcg
 from .scores import DAMP, LOG_SIGMOID, MAX_EXP, SIGMOID, TABLE_SIZE
 from .skipgram import sg_tile, sg_window
 from .tiles import BLOCK_RATE, MAX_TILE, block_size, distinct_run
 
-__all__ = ["ChunkKernel", "ChunkStats", "WordKernel", "MAX_EXP", "TABLE_SIZE", "SIGMOID", "LOG_SIGMOID", "DAMP", "BLOCK_RATE", "MAX_TILE",
+__all__ = ["ChunkKernel", "ChunkStats", "WordKernel", "changed_rows", "MAX_EXP", "TABLE_SIZE", "SIGMOID", "LOG_SIGMOID", "DAMP", "BLOCK_RATE", "MAX_TILE",
            "JIT", "block_size", "train_chunk", "sg_tile", "sg_window", "cbow_window",
            "distinct_run", "alias_draw", "lcg"]
