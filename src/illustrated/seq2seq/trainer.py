@@ -136,7 +136,10 @@ class Trainer:
             sync = self.model.no_sync() if hasattr(self.model, "no_sync") and not last else contextlib.nullcontext()
             with sync:
                 b = _to(b, self.device)
-                loss, n = self.model(b.src, b.src_lengths, b.tgt_in, b.tgt_out, self.cfg.label_smoothing)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                    enabled=self.cfg.precision == "bf16"):
+                    loss, n = self.model(b.src, b.src_lengths, b.tgt_in, b.tgt_out,
+                                         self.cfg.label_smoothing)
                 scale = n * self.world.size / total
                 (loss * scale if scale != 1.0 else loss).backward()
             loss_sum += float(loss.detach()) * n
