@@ -35,8 +35,22 @@ def test_dropout_follows_torch_seed_and_differs_between_calls():
     torch.manual_seed(5)
     assert torch.equal(a, dropout(x, 0.3)) and not torch.equal(a, b)
     assert dropout(x, 0.3, training=False) is x and dropout(x, 0.0) is x
-    half = dropout(x.double(), 0.3)                  # other dtypes go to PyTorch's dropout
+    half = dropout(x.double(), 0.3)                  # other dtypes: the same kind of mask
     assert half.dtype == torch.float64 and 0 < (half == 0).sum() < 1000
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64])
+def test_dropout_of_other_dtypes_draws_the_float32_mask_and_its_gradient_follows_it(dtype):
+    x = torch.randn(50_000)
+    torch.manual_seed(3)
+    reference = dropout(x, 0.2) != 0
+    torch.manual_seed(3)
+    low = x.to(dtype).requires_grad_()
+    y = dropout(low, 0.2)
+    assert y.dtype == dtype and torch.equal(y != 0, reference)
+    torch.testing.assert_close(y[reference], (low[reference] / 0.8).detach())
+    y.sum().backward()
+    torch.testing.assert_close(low.grad, (reference.to(dtype) / 0.8))
 
 
 def test_inverse_sqrt_rises_linearly_then_falls_as_one_over_root_step():

@@ -9,7 +9,9 @@ saved mask. Every call takes its seed from
 PyTorch's own generator, so results follow ``torch.manual_seed`` and a resumed run (which
 restores that generator) draws the same masks as an uninterrupted one.
 
-Anything else (GPU tensors, other dtypes, evaluation) goes to :func:`torch.nn.functional.dropout`.
+Other floating dtypes on the CPU (the bfloat16 activations of ``--precision bf16``) draw the same
+mask with the same loop and apply it with one vectorised ``torch.where``; GPU tensors go to
+:func:`torch.nn.functional.dropout`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,21 @@ def _forward_kernel(x, out, mask, threshold, scale, seed):  # pragma: no cover -
 
 
 @numba.njit(cache=True, nogil=True)
+def _mask_kernel(mask, threshold, seed):  # pragma: no cover - compiled
+    """``mask[i]`` = whether element ``i`` is kept: the draws of :func:`_forward_kernel`."""
+    s = np.uint64(seed)
+    low = np.uint64(0xFFFFFFFF)
+    for i in range(mask.shape[0]):
+        h = (np.uint64(i) * np.uint64(0x9E3779B9) + s) & low
+        h ^= h >> np.uint64(16)
+        h = (h * np.uint64(0x85EBCA6B)) & low
+        h ^= h >> np.uint64(13)
+        h = (h * np.uint64(0xC2B2AE35)) & low
+        h ^= h >> np.uint64(16)
+        mask[i] = h >= threshold
+
+
+@numba.njit(cache=True, nogil=True)
 def _backward_kernel(grad, mask, out, scale):  # pragma: no cover - compiled
     for i in range(grad.shape[0]):
         out[i] = grad[i] * (scale * np.float32(mask[i]))
@@ -72,14 +89,34 @@ class _CpuDropout(torch.autograd.Function):
         return out, None, None
 
 
+class _MaskedDropout(torch.autograd.Function):
+    """The same masks for any floating dtype: drawn by :func:`_mask_kernel`, applied by torch."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, p: float, seed: int) -> Tensor:
+        mask = torch.empty(x.shape, dtype=torch.bool)
+        threshold = np.uint64(min(int(round(p * 2 ** 32)), 2 ** 32 - 1))
+        _mask_kernel(mask.view(-1).numpy(), threshold, seed)
+        ctx.save_for_backward(mask)
+        ctx.scale = 1.0 / (1.0 - p)
+        return torch.where(mask, x * ctx.scale, 0)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (mask,) = ctx.saved_tensors
+        return torch.where(mask, grad * ctx.scale, 0), None, None
+
+
 def dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only)."""
     if not training or p == 0.0:
         return x
-    if x.device.type != "cpu" or x.dtype != torch.float32 or not 0.0 < p < 1.0:
+    if x.device.type != "cpu" or not x.is_floating_point() or not 0.0 < p < 1.0:
         return nn.functional.dropout(x, p, training)
     seed = int(torch.randint(0, 2 ** 32, (1,)))
-    return _CpuDropout.apply(x, p, seed)
+    if x.dtype == torch.float32:
+        return _CpuDropout.apply(x, p, seed)
+    return _MaskedDropout.apply(x, p, seed)
 
 
 class Dropout(nn.Module):
