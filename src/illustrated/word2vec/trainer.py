@@ -184,15 +184,22 @@ class Word2Vec:
         if self.wv is None:
             raise IllustratedError("the model has no vocabulary yet: train it first")
         total, count = 0.0, 0
-        fixed = self._kernel_arrays()
+        fixed, kernel = self._kernel_arrays(), self._chunk_kernel()
         for i, (ids, offsets, _) in enumerate(self.chunks(sentences)):
-            out = kernels.train_chunk(ids, offsets, *fixed, 0.0, 0.0, np.uint64(chunk_seed(seed, 0, i)),
-                                      kernels.SIGMOID, kernels.LOG_SIGMOID)
+            out = kernel(ids, offsets, *fixed, 0.0, 0.0, np.uint64(chunk_seed(seed, 0, i)),
+                         kernels.SIGMOID, kernels.LOG_SIGMOID)
             total += out[2]
             count += out[3]
         if not count:
             raise IllustratedError("no predictions to score: the sentences hold no known word pairs")
         return total / count
+
+    def _chunk_kernel(self):
+        """The compiled function that trains one chunk: :func:`kernels.train_chunk` (a model
+        with side information, :mod:`.eges`, has its own)."""
+        from . import kernels
+
+        return kernels.train_chunk
 
     def _kernel_arrays(self) -> tuple:
         """The arguments of :func:`kernels.train_chunk` that stay fixed over a run."""

@@ -42,7 +42,7 @@ class TrainingRun:
     """One call of :meth:`~.trainer.Word2Vec.train`: worker threads, progress bar, loss and log.
 
     ``model`` is the :class:`~.trainer.Word2Vec` being trained; the run calls its ``chunks``,
-    ``_alpha``, ``_kernel_arrays`` and ``settings``. ``total_words`` sizes the progress bar.
+    ``_alpha``, ``_kernel_arrays``, ``_chunk_kernel`` and ``settings``. ``total_words`` sizes the progress bar.
     """
 
     def __init__(self, model, log_path, progress: bool, total_words: int) -> None:
@@ -53,6 +53,7 @@ class TrainingRun:
         self.results: deque = deque()
         self.error: list[BaseException] = []
         self.fixed = model._kernel_arrays()
+        self.kernel = model._chunk_kernel()
         self.old_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
@@ -82,8 +83,8 @@ class TrainingRun:
                     return
                 ids, offsets, raw, a0, a1, seed = job
                 if not self.error:
-                    out = kernels.train_chunk(ids, offsets, *self.fixed, a0, a1, np.uint64(seed),
-                                              kernels.SIGMOID, kernels.LOG_SIGMOID)
+                    out = self.kernel(ids, offsets, *self.fixed, a0, a1, np.uint64(seed),
+                                      kernels.SIGMOID, kernels.LOG_SIGMOID)
                     self.results.append((raw, a1, out))
             except BaseException as e:  # surfaced by the main thread
                 self.error.append(e)

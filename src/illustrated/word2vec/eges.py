@@ -1,0 +1,235 @@
+"""word2vec with side information: EGES attributes, global contexts and in-market negatives.
+
+:class:`EgesWord2Vec` is a :class:`~.trainer.Word2Vec` (skip-gram, negative sampling) whose
+items may carry
+
+* **attributes** (Wang et al., KDD 2018, EGES): an item's input vector is the softmax-weighted
+  mean of its own row and one row per attribute value, the per-item weights learned with the
+  vectors (:mod:`.kernels.eges`); an attribute value shared by many items is trained by all of
+  them, so an item seen rarely — or never — still gets a meaningful vector from its values;
+* **global contexts** (Grbovic & Cheng, KDD 2018): the items a session converted to, trained as
+  a positive context of every item of that session, whatever the window;
+* **markets**: a share of each centre item's negatives drawn from its own market.
+
+It trains through the same threads, schedule, progress and divergence checks as the plain model
+(:mod:`.workers`), with its own compiled driver (:mod:`.kernels.eges_chunk`); the plain kernel is
+not involved. Nothing here knows about files of attributes: the caller maps each item to the
+names of its attribute values and its market.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ConfigError, IllustratedError, TrainingError
+from . import tables
+from .config import Word2VecConfig
+from .trainer import Word2Vec
+
+__all__ = ["SideInfo", "EgesWord2Vec"]
+
+
+@dataclass
+class SideInfo:
+    """What is known about the items besides the sessions.
+
+    Args:
+        attributes: item → the names of its attribute values (e.g. ``"genre=Comedy"``); items
+            absent or with none keep their own row alone.
+        markets: item → its market (e.g. its city); items absent have none.
+        market_share: the share of each centre item's negatives drawn from its market, in [0, 1].
+    """
+
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    markets: Mapping[str, str] = field(default_factory=dict)
+    market_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        share = self.market_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ConfigError(f"market_share must be a number in [0, 1], got {share!r}")
+
+
+class EgesWord2Vec(Word2Vec):
+    """Skip-gram with side information; see the module.
+
+    After training: ``wv.vectors`` are the items' own rows, ``attr_vectors`` float32
+    ``[n_values, dim]`` the attribute rows named by ``values``, ``indptr`` int64 ``[n + 1]`` /
+    ``indices`` int32 ``[nnz]`` each item's attribute rows, ``id_logit`` float32 ``[n]`` and
+    ``val_logit`` float32 ``[nnz]`` the logits of its weights, and :meth:`mixed_vectors` the input
+    vectors the kernel trained (what a recommender should search).
+    """
+
+    def __init__(self, config: Word2VecConfig | None = None, side: SideInfo | None = None) -> None:
+        super().__init__(config)
+        c = self.config
+        if not c.sg or c.hs or c.negative < 1:
+            raise ConfigError("side information (attributes, conversions, markets) trains with "
+                              "skip-gram and negative sampling: sg on, hs off, negative ≥ 1")
+        self.side = side if side is not None else SideInfo()
+        self.values: list[str] = []
+        self.attr_vectors = np.zeros((0, c.dim), np.float32)
+        self.indptr = np.zeros(1, np.int64)
+        self.indices = np.zeros(0, np.int32)
+        self.id_logit = np.zeros(0, np.float32)
+        self.val_logit = np.zeros(0, np.float32)
+        self._goals: Sequence[Sequence[str]] | None = None
+        self._markets: tuple | None = None
+
+    # ---- side information --------------------------------------------------------------------
+    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
+        """The items, their weights, and the attribute rows of the values the items carry."""
+        super().build_vocab(sentences)
+        keys, attrs = self.wv.keys, self.side.attributes
+        own = [list(dict.fromkeys(attrs.get(k, ()))) for k in keys]   # each value once, in order
+        counts = Counter(v for vs in own for v in vs)
+        self.values = sorted(counts, key=lambda v: (-counts[v], v))
+        row = {v: r for r, v in enumerate(self.values)}
+        lengths = np.array([len(vs) for vs in own], dtype=np.int64)
+        self.indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self.indices = np.fromiter((row[v] for vs in own for v in vs), np.int32,
+                                   int(self.indptr[-1]))
+        rng = np.random.default_rng(self.config.seed + 1)
+        self.attr_vectors = ((rng.random((len(self.values), self.config.dim), dtype=np.float32)
+                              - 0.5) / self.config.dim)
+        self.id_logit = np.zeros(len(keys), np.float32)
+        self.val_logit = np.zeros(len(self.indices), np.float32)
+        self._markets = None
+
+    def _market_tables(self) -> tuple:
+        """``(market_of, market_ptr, market_items, market_noise, in_market)`` for the kernel."""
+        if self._markets is None:
+            c, keys, markets = self.config, self.wv.keys, self.side.markets
+            in_market = int(round(self.side.market_share * c.negative))
+            names = sorted({markets[k] for k in keys if k in markets})
+            if in_market == 0 or not names:
+                empty = np.zeros(0, np.int32)
+                self._markets = (empty, np.zeros(1, np.int64), empty, np.zeros((0, 2), np.uint32), 0)
+                return self._markets
+            number = {m: i for i, m in enumerate(names)}
+            market_of = np.array([number.get(markets.get(k), -1) for k in keys], dtype=np.int32)
+            order = np.argsort(market_of, kind="stable")
+            order = order[market_of[order] >= 0].astype(np.int32)
+            sizes = np.bincount(market_of[order], minlength=len(names))
+            ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            noise = np.zeros((len(order), 2), np.uint32)
+            for m in range(len(names)):
+                members = order[ptr[m]:ptr[m + 1]]
+                p = tables.noise_distribution(self.wv.counts[members], c.ns_exponent)
+                noise[ptr[m]:ptr[m + 1]] = tables.alias_pack(*tables.alias_table(p))
+            self._markets = (market_of, ptr, order, noise, in_market)
+        return self._markets
+
+    # ---- training ----------------------------------------------------------------------------
+    def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
+              log_path: str | os.PathLike | None = None, epochs: int | None = None,
+              checkpoint: str | os.PathLike | None = None,
+              goals: Sequence[Sequence[str]] | None = None) -> "EgesWord2Vec":
+        """Train as :meth:`Word2Vec.train` does; ``goals`` (parallel to ``sentences``) names the
+        items each session converted to, trained as contexts of all its items."""
+        if checkpoint is not None:
+            raise IllustratedError("a model with side information is saved by its recommender; "
+                                   "checkpoints are not supported")
+        if goals is not None and len(goals) != len(sentences):
+            raise ConfigError(f"goals must be one list per session ({len(sentences)}), "
+                              f"got {len(goals)}")
+        self._goals = goals
+        try:
+            return super().train(sentences, progress=progress, log_path=log_path, epochs=epochs)
+        finally:
+            self._goals = None
+
+    def chunks(self, sentences, chunk_words: int = 50_000):
+        """Chunks as :meth:`Word2Vec.chunks` makes them, each session followed by markers of its
+        global contexts (:func:`~.kernels.eges_chunk.goal_marker`); ``n`` counts items only."""
+        from .kernels.eges_chunk import goal_marker
+
+        if self._goals is None:
+            yield from super().chunks(sentences, chunk_words)
+            return
+        get, limit = self.wv.key_to_index.get, self.config.max_sentence_length
+        ids: list[int] = []
+        lens: list[int] = []
+        n = 0
+        for sentence, goals in zip(sentences, self._goals):
+            marks = [goal_marker(get(g)) for g in goals if get(g) is not None]
+            for start in range(0, len(sentence), limit):
+                piece = sentence[start:start + limit]
+                ids.extend(get(t, -1) for t in piece)
+                ids.extend(marks)
+                lens.append(len(piece) + len(marks))
+                n += len(piece)
+            if n >= chunk_words:
+                yield _packed(ids, lens, n)
+                ids, lens, n = [], [], 0
+        if ids:
+            yield _packed(ids, lens, n)
+
+    def _chunk_kernel(self):
+        from .kernels.eges_chunk import train_eges_chunk
+
+        return train_eges_chunk
+
+    def _kernel_arrays(self) -> tuple:
+        c = self.config
+        t = self._kernel_tables()
+        market_of, ptr, items, noise, in_market = self._market_tables()
+        return (self.wv.vectors, self.syn1neg, self.attr_vectors, self.indptr, self.indices,
+                self.id_logit, self.val_logit, t["keep"], t["noise"], market_of, ptr, items, noise,
+                c.negative, in_market, c.window, c.shrink_windows, c.context_budget)
+
+    def _check_finite(self, epoch: int, where: str = "") -> None:
+        super()._check_finite(epoch, where)
+        for name, w in (("attribute vectors", self.attr_vectors), ("weight logits", self.val_logit),
+                        ("weight logits", self.id_logit)):
+            if not np.isfinite(w).all():
+                raise TrainingError(f"training diverged in epoch {epoch + 1}{where}: {name} are not "
+                                    f"finite ({self.settings()}); nothing was saved — lower alpha "
+                                    "or the window")
+
+    def save(self, path) -> None:
+        raise IllustratedError("a model with side information is saved by its recommender "
+                               "(illustrated.recommend), which stores the attribute rows too")
+
+    # ---- results -----------------------------------------------------------------------------
+    def weights(self, row: int) -> np.ndarray:
+        """The softmax weights of item ``row``'s slots, float32 ``[1 + m]``: its own row first,
+        then its ``m`` attribute values in ``indices`` order."""
+        a, b = self.indptr[row], self.indptr[row + 1]
+        logits = np.concatenate([[self.id_logit[row]], self.val_logit[a:b]]).astype(np.float64)
+        w = np.exp(logits - logits.max())
+        return (w / w.sum()).astype(np.float32)
+
+    def mixed_vectors(self) -> np.ndarray:
+        """Every item's input vector ``H``, float32 ``[n, dim]``: the softmax-weighted mean of
+        its own row and its attribute rows (its own row alone when it has none)."""
+        return mix_all(self.wv.vectors, self.attr_vectors, self.indptr, self.indices,
+                       self.id_logit, self.val_logit)
+
+
+def mix_all(own: np.ndarray, attr: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+            id_logit: np.ndarray, val_logit: np.ndarray) -> np.ndarray:
+    """``H`` for every row of ``own`` (float32 ``[n, dim]``), vectorised over the slots (the
+    kernel's :func:`~.kernels.eges.mix` in NumPy)."""
+    n = len(own)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    top = id_logit.astype(np.float64)
+    np.maximum.at(top, rows, val_logit.astype(np.float64))
+    w_id = np.exp(id_logit.astype(np.float64) - top)
+    w_val = np.exp(val_logit.astype(np.float64) - top[rows])
+    total = w_id + np.bincount(rows, weights=w_val, minlength=n)
+    out = own.astype(np.float64) * (w_id / total)[:, None]
+    if len(indices):
+        np.add.at(out, rows, attr[indices].astype(np.float64) * (w_val / total[rows])[:, None])
+    return out.astype(np.float32)
+
+
+def _packed(ids: list[int], lens: list[int], n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    return np.asarray(ids, dtype=np.int32), offsets, n
