@@ -172,7 +172,7 @@ def test_a_goal_is_trained_as_context_of_every_item_of_its_session():
                            np.zeros((0, 2), np.uint32), 2, 0, 1, False, 32, 0.5, 0.5,
                            np.uint64(3), kernels.SIGMOID, kernels.LOG_SIGMOID)
     words, pairs, loss, n_loss, check = out
-    assert words == 4 and pairs == (1 + 2 + 2 + 1) + 4  # windows of 1 each side, then the goal
+    assert words == 4 and pairs == (1 + 2 + 2 + 1) + 2 * 4  # windows of 1 each side, then the goal both ways
     assert np.abs(a["syn1"][5] - syn1_before[5]).max() > 1e-3 and np.isfinite(check)
 
 

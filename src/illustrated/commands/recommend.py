@@ -13,6 +13,9 @@ import typer
 from ..errors import ConfigError
 from ..files import atomic_write, existing_ancestor
 from .common import check_listen, echo, group
+from .recommend_side import (AttributeCols, Attributes, AttributesIdCol, Conversions, HoldOutItems,
+                             MarketCol, MarketShare, print_cold, read_side, side_summary,
+                             training_sessions)
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -123,35 +126,44 @@ def train(
     names_col: Annotated[str | None, typer.Option(help="--names file: its name column.")] = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None, conversions: Conversions = None,
+    market_col: MarketCol = None, market_share: MarketShare = None,
+    hold_out_items: HoldOutItems = None,
 ) -> None:
     """Train item vectors on SESSIONS and write a recommender model."""
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
-    from ..recommend.sessions import leave_last_out, sessions_of
+    from ..recommend.sessions import EventColumns
 
     _check_output(output, ".npz", "model file")
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
-                               sample=sample, negative=negative, min_count=min_count, threads=threads))
+                               sample=sample, negative=negative, min_count=min_count, threads=threads,
+                               market_share=market_share))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
+    columns = EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
+                           min_rating=min_rating)
+    side = read_side(attributes, attribute_cols, attributes_id_col, conversions, market_col,
+                     sessions, columns, histories)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
     echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
          f"users or sessions from {sessions}")
-    if hold_out:
-        data = leave_last_out(histories, gap_minutes, n=held_out).train_full
-    else:
-        data = [s for h in histories for s in sessions_of(h, gap_minutes)]
+    data, goals = training_sessions(histories, gap_minutes, held_out if hold_out else 0, side,
+                                    hold_out_items, cfg.seed)
     start = time.perf_counter()
-    rec = train_item2vec(data, cfg, index=index, progress=True)
+    rec = train_item2vec(data, cfg, index=index, progress=True, attributes=side.attributes,
+                         goals=goals, market_col=side.market_col)
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
+    side_summary(rec, side, goals)
     if rec.left_out:
         shown = ", ".join(rec.left_out[:5]) + (", …" if len(rec.left_out) > 5 else "")
         echo(f"left out {len(rec.left_out):,} item(s) that never share a session with another "
@@ -174,6 +186,9 @@ def tune(
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None, conversions: Conversions = None,
+    market_col: MarketCol = None,
 ) -> None:
     """Search item2vec settings by HR@10 on the items before each user's last one.
 
@@ -181,21 +196,29 @@ def tune(
     before it, the settings trained on the events before them all: several cases a user make the
     comparison between settings far less noisy than one.
     """
-    from ..recommend.sessions import leave_last_out
+    from ..recommend.conversions import split_goals
+    from ..recommend.sessions import EventColumns, leave_last_out
     from ..recommend.tune import tune as run_tune
 
     _check_output(output, ".json", "settings file")
     _check_gap(gap_minutes, validation=validation)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
+    side = read_side(attributes, attribute_cols, attributes_id_col, conversions, market_col, sessions,
+                     EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
+                                  min_rating=min_rating), histories)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
+    goals = None if side.conversions is None else \
+        split_goals(histories, split, side.conversions, gap_minutes, 1, validation)[0]
 
     def report(t) -> None:
         asked = ", ".join(f"{k} {v}" for k, v in t.query.items())
         echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  {t.settings}  {asked}  ({t.seconds:.1f} s)")
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
-    result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report)
+    result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report,
+                      side=dict(attributes=side.attributes, goals=goals,
+                                market_col=side.market_col) if side else None)
     with atomic_write(output, "w") as f:
         f.write(json.dumps(result.to_dict(), indent=2) + "\n")
     echo(f"best {result.metric} {result.score:.4f}; settings written to {output} "
@@ -212,8 +235,15 @@ def evaluate(
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None,
 ) -> None:
     """HR, NDCG and MRR at 10 and 20 on each user's last items, ranking the whole catalogue.
+
+    A model with cold items that have events in TEST (held out with ``train --hold-out-items``)
+    is also scored on them: precision@10 of each one's nearest items against its true
+    neighbours, beside popularity, Jaccard-then-popularity and attribute kNN (their attributes
+    from ``--attributes``, else the model's).
 
     The baselines are those session-based studies find hard to beat (Ludewig et al., UMUAI 2021),
     at their usual settings, trained on the same events as the model (all but the held-out items).
@@ -221,11 +251,14 @@ def evaluate(
     from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Recommender
-    from ..recommend.sessions import leave_last_out
+    from ..recommend.sessions import EventColumns, leave_last_out
 
     _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
+    side = read_side(attributes, attribute_cols, attributes_id_col, None, None, test,
+                     EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
+                                  min_rating=min_rating), histories)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
     unknown = _unknown_targets(rec, model, test, split.test)
@@ -241,6 +274,7 @@ def evaluate(
     if unknown:
         echo(f"({unknown:,} of the {len(split.test):,} held-out items are unknown to the model, "
              "never trained on or left out: item2vec counts them as misses)")
+    print_cold(rec, histories, side)
 
 
 def _unknown_targets(rec, model: Path, test: Path, cases) -> int:

@@ -21,7 +21,10 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["Item2VecConfig"]
+__all__ = ["Item2VecConfig", "SIDE_SETTINGS"]
+
+#: The settings that matter only with side information (attributes, markets).
+SIDE_SETTINGS = ("market_share", "cold_neighbours", "cold_popularity")
 
 
 @dataclass
@@ -53,6 +56,15 @@ class Item2VecConfig:
         rules_last: the latest items of a session whose rules vote (the ``j``-th latest weighs
             ``1 / j``).
         rules_top: each item keeps its strongest rules only (bounds the model's size).
+        market_share: with markets (``--market-col``), the share of each centre item's
+            negatives drawn from its own market (Grbovic & Cheng, KDD 2018), in [0, 1]; 0.75
+            scored best on validation of the generated booking log, though 0 to 1 all lay
+            within its noise (``bench/recommend_context.py``).
+        cold_neighbours: a cold item's vector mixes the mean of its attribute rows with the
+            popularity-weighted mean of this many learned items sharing the most attributes with
+            it (0: its attribute rows alone); see :mod:`.cold`.
+        cold_popularity: a cold item's neighbours are ranked by cosine plus this times their
+            log-popularity scaled into [0, 1] (0: cosine alone).
         threads, seed: engine threads and random seed.
     """
 
@@ -73,6 +85,9 @@ class Item2VecConfig:
     rules_steps: int = 50
     rules_last: int = 10
     rules_top: int = 500
+    market_share: float = 0.75
+    cold_neighbours: int = 3
+    cold_popularity: float = 0.8
     threads: int = 2
     seed: int = 1
 
@@ -89,6 +104,12 @@ class Item2VecConfig:
         need(number(self.decay) and 0.0 < self.decay <= 1.0, "decay", "in (0, 1]")
         need(number(self.rules_weight) and self.rules_weight >= 0, "rules_weight",
              "a finite number, 0 or more")
+        need(number(self.market_share) and 0 <= self.market_share <= 1, "market_share",
+             "a number in [0, 1]")
+        need(number(self.cold_popularity) and self.cold_popularity >= 0, "cold_popularity",
+             "a finite number, 0 or more")
+        need(isinstance(self.cold_neighbours, int) and not isinstance(self.cold_neighbours, bool)
+             and self.cold_neighbours >= 0, "cold_neighbours", "an integer, 0 or more")
         for name in ("max_context", "rules_steps", "rules_last", "rules_top"):
             value = getattr(self, name)
             need(isinstance(value, int) and not isinstance(value, bool) and value >= 1, name,
@@ -101,6 +122,11 @@ class Item2VecConfig:
         if unknown:
             raise ConfigError(f"unknown item2vec setting(s): {', '.join(unknown)}")
         return Item2VecConfig(**{**asdict(self), **changes})
+
+    def stored(self, side: bool) -> dict:
+        """The settings as a model file stores them; without side information the side settings
+        are left out, so such a file is the one earlier releases wrote."""
+        return {k: v for k, v in asdict(self).items() if side or k not in SIDE_SETTINGS}
 
     def word2vec_config(self, longest_session: int):
         """The engine's :class:`~illustrated.word2vec.Word2VecConfig` for these settings."""

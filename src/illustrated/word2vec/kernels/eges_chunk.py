@@ -5,8 +5,11 @@ Used only when a model has side information (attributes, conversions or markets)
 item of a session, its window's items (their mixed vectors, :mod:`.eges`) are trained against it
 and its noise items, a share of them from its market. A session's *global contexts* — the items
 it converted to (Grbovic & Cheng, KDD 2018: the booked listing) — follow its items in ``ids`` as
-markers ``−2 − id``: every item of the session is also trained against each of them as a
-positive, whatever the window.
+markers ``−2 − id``: every item of the session is trained against each of them as a positive,
+whatever the window, and each of them against every item of the session (the pair both ways, as
+a window trains it: the goal's own vector, which a recommender searches, moves too; on the
+generated booking log of ``bench/recommend_context.py`` the goal's side alone gave most of the
+gain, the session's side alone none).
 """
 
 from __future__ import annotations
@@ -83,13 +86,16 @@ def train_eges_chunk(ids, offsets, syn0, syn1neg, attr, indptr, indices, id_logi
         state = lcg(state)
     n_out = max(negative + 1, 1)
     sent = np.empty(max(n_tokens, 1), dtype=np.int32)
-    goals = np.empty(max(n_tokens, 1), dtype=np.int32)
     ctx = np.empty(max(2 * window, n_tokens, 1), dtype=np.int32)
     hbuf = np.empty((MAX_TILE, dim), dtype=np.float32)
     neu1e = np.empty((MAX_TILE, dim), dtype=np.float32)
     wbuf = np.empty((MAX_TILE, slots), dtype=np.float32)
     grad = np.empty((MAX_TILE, n_out), dtype=np.float32)
     targets, labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
+    goals = np.empty(max(n_tokens, 1), dtype=np.int32)
+    one = np.empty(1, dtype=np.int32)
+    ones = np.ones(max(n_tokens, 1), dtype=np.float32)
+    grad_goal = np.empty((1, MAX_TILE), dtype=np.float32)
     words = pairs = loss_n = 0
     loss = check = 0.0
     for s in range(offsets.shape[0] - 1):
@@ -135,6 +141,15 @@ def train_eges_chunk(ids, offsets, syn0, syn1neg, attr, indptr, indices, id_logi
             part, seen, m, state = eges_window(
                 syn0, attr, indptr, indices, id_logit, val_logit, syn1neg, ctx, n_ctx, targets,
                 labels, 1, alpha, block_alpha, hbuf, wbuf, neu1e, grad, 0, 0, noise, market_of,
+                market_ptr, market_items, market_noise, state, sigmoid, log_sigmoid)
+            loss += part
+            check += seen
+            loss_n += m
+            pairs += n_ctx
+            one[0] = goal   # and the goal's own vector against its session's items
+            part, seen, m, state = eges_window(
+                syn0, attr, indptr, indices, id_logit, val_logit, syn1neg, one, 1, ctx, ones,
+                n_ctx, alpha, block_alpha, hbuf, wbuf, neu1e, grad_goal, 0, 0, noise, market_of,
                 market_ptr, market_items, market_noise, state, sigmoid, log_sigmoid)
             loss += part
             check += seen
