@@ -30,7 +30,7 @@ def ours_config(epochs: int = EPOCHS) -> dict:
     ``config.json``, ``trainer`` (what ``Trainer`` fixes), ``test`` (search settings)."""
     from illustrated.seq2seq import DataConfig, SearchConfig, Seq2SeqConfig, TrainConfig, Translator
 
-    data = DataConfig(src_lang="de", tgt_lang="en", tokens="word", lowercase=True, min_count=2)
+    data = DataConfig(src_lang="de", tgt_lang="en", tokens="words", lowercase=True, min_count=2)
     model = Seq2SeqConfig(emb_dim=256, hidden_dim=256, layers=1, rnn="gru", bidirectional=True,
                           attention="bahdanau", dropout=0.3, input_feeding=True)
     # a constant learning rate, as JoeyNMT's (see EQUIVALENT): the plateau schedule's patience
@@ -163,7 +163,6 @@ def leaves(cfg: dict, prefix: str = "") -> dict:
 SHARED: list[tuple[str, tuple[str, ...], str]] = [
     ("data.src_lang", ("data.src.lang",), "source language"),
     ("data.tgt_lang", ("data.trg.lang",), "target language"),
-    ("data.tokens", ("data.src.level", "data.trg.level"), "word-level tokens (both read the same tokenized files)"),
     ("data.lowercase", ("data.src.lowercase", "data.trg.lowercase", "testing.sacrebleu_cfg.lowercase"),
      "lowercased text and BLEU"),
     ("data.min_count", ("data.src.voc_min_freq", "data.trg.voc_min_freq"), "rarer words become <unk>"),
@@ -194,6 +193,8 @@ SHARED: list[tuple[str, tuple[str, ...], str]] = [
 # The same setting spelled differently: (our path, our value, JoeyNMT paths, their values, what).
 # No JoeyNMT path: built into JoeyNMT, no option.
 EQUIVALENT: list[tuple[str, object, tuple[str, ...], tuple, str]] = [
+    ("data.tokens", "words", ("data.src.level", "data.trg.level"), ("word", "word"),
+     "word-level tokens (both read the same tokenized files)"),
     ("train.max_tokens", None, ("training.batch_type",), ("sentence",), "batches by sentence count"),
     ("train.valid_beam", 1, (), (), "validation BLEU by greedy search (JoeyNMT always validates greedily)"),
     ("train.lr_patience", 1, ("training.scheduling", "training.decrease_factor"), ("exponential", 1.0),

@@ -58,11 +58,13 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    import illustrated.seq2seq.translator as T
-    from illustrated.seq2seq import DataConfig, Seq2SeqConfig, TrainConfig
+    import dataclasses
+
+    import illustrated.seq2seq.archs as A
+    from illustrated.seq2seq import DataConfig, Seq2Seq, Seq2SeqConfig, TrainConfig, train_translator
     from illustrated.seq2seq.metrics import bleu_and_chrf
 
-    class Variant(T.Seq2Seq):
+    class Variant(Seq2Seq):
         def __init__(self, cfg):
             super().__init__(cfg)
             if args.no_output_bias:
@@ -70,11 +72,11 @@ def main() -> None:
             if args.init == "joeynmt":
                 joeynmt_init(self)
 
-    T.Seq2Seq = Variant    # train_translator builds its model through this name
+    A.ARCHS["rnn"] = dataclasses.replace(A.ARCHS["rnn"], model=Variant)   # build_model builds through it
     data, _ = prepare(args.work)
     cfg = C.ours_config(args.epochs)
     out = args.work / f"ablation-{args.init}{'-nobias' if args.no_output_bias else ''}-e{args.epochs}"
-    translator, result = T.train_translator(
+    translator, result = train_translator(
         data / "train", data / "val", out, DataConfig(**cfg["data"]), Seq2SeqConfig(**cfg["model"]),
         TrainConfig(**cfg["train"]), progress=False)
     src = (data / "test.de").read_text(encoding="utf-8").splitlines()

@@ -88,7 +88,7 @@ def prepare(work: Path, settings: dict, limit: int | None = None) -> Path:
     vocabulary (ours learns the same ones itself, deterministically, inside its command), and the
     same text cut into those subwords (``pieces/train.de`` …), which JoeyNMT reads."""
     from illustrated.seq2seq.data import DataConfig
-    from illustrated.seq2seq.translator import make_vocabularies
+    from illustrated.seq2seq.pipeline import make_vocabularies
 
     data = work / "data"
     data.mkdir(parents=True, exist_ok=True)

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from illustrated.files import atomic_write
@@ -145,3 +147,44 @@ def test_npz_with_a_damaged_array_header_is_a_format_error(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(FormatError, match=r"v\.npz: not a readable \.npz model file \(damaged array header"):
         read_npz(path)
+
+
+def test_one_output_check_for_files_folders_suffixes_and_options(tmp_path):
+    from illustrated.errors import ConfigError
+    from illustrated.files import check_writable
+
+    (tmp_path / "file").write_text("")
+    (tmp_path / "dir").mkdir()
+    cases = [
+        (dict(path=tmp_path / "m.pkl", what="model file", suffix=".npz"), "a model file is written as .npz (got .pkl)"),
+        (dict(path=tmp_path / "m", what="model file", suffix=".npz"), "(got no suffix); name the output e.g. m.npz"),
+        (dict(path=tmp_path / "dir", what="model file", suffix=".npz"), "dir: is a directory, expected a path"),
+        (dict(path=tmp_path / "dir", what="translations file", option="--output"),
+         f"--output {tmp_path / 'dir'}: is a folder, expected a file name for the translations file"),
+        (dict(path=tmp_path / "file", what="model", option="--output", folder=True),
+         "file: is a file, expected a folder for the model"),
+        (dict(path=tmp_path / "file" / "deeper" / "m.npz", what="model file", suffix=".npz"),
+         "cannot write the model file: " + str(tmp_path / "file") + " is not a directory (it is a file, not a folder)"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ConfigError) as e:
+            check_writable(**kwargs)
+        assert message in str(e.value), str(e.value)
+    assert check_writable(tmp_path / "dir", "model", option="--output", folder=True) == tmp_path / "dir"
+    assert check_writable(tmp_path / "new" / "m.npz", "model file", suffix=".npz") == tmp_path / "new" / "m.npz"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_folder_is_named(tmp_path):
+    from illustrated.errors import ConfigError
+    from illustrated.files import check_writable
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match=f"--plot-attention {locked / 'a.png'}: cannot write the attention "
+                                              f"plot: no permission to write in {locked}"):
+            check_writable(locked / "a.png", "attention plot", option="--plot-attention")
+    finally:
+        locked.chmod(0o700)

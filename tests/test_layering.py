@@ -38,6 +38,7 @@ def test_import_contracts_are_kept():
     ("text/vocab.py", "from ..word2vec import vectors", "Layers"),
     ("illustrate/common.py", "from ..recommend import service", "Layers"),
     ("word2vec/vectors.py", "def _cycle():\n    from .trainer import Word2Vec", "No cycles"),
+    ("seq2seq/folder.py", "def _train():\n    from .pipeline import train_translator", "Loading a translator"),
 ])
 def test_a_planted_violation_breaks_a_contract(tmp_path, module, line, contract):
     shutil.copytree(SRC, tmp_path / "illustrated", ignore=shutil.ignore_patterns("__pycache__"))

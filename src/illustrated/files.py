@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal
 
-from .errors import FormatError, IllustratedError
+from .errors import ConfigError, FormatError, IllustratedError
 
 __all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
            "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
@@ -42,17 +42,33 @@ def check_readable(path: str | os.PathLike, what: str = "file") -> Path:
     return p
 
 
-def check_writable(path: str | os.PathLike, what: str = "output file") -> Path:
-    """Return ``path`` as a Path if a file can be written there (its missing folders would be
-    created), else raise a clear error; call it before long work whose result goes there."""
+def check_writable(path: str | os.PathLike, what: str = "output file", *, option: str | None = None,
+                   suffix: str | None = None, folder: bool = False) -> Path:
+    """Return ``path`` as a Path if the ``what`` can be written there, else raise a one-line
+    :class:`ConfigError`; call it before long work whose result goes there.
+
+    The one check of every output: a file is not a directory (``folder``: a folder is not a
+    file), carries ``suffix`` when one is required (the loader reads nothing else), and the
+    nearest existing folder above it (where its missing folders would be made) is a writable
+    directory. ``option`` names the command-line option the path came from; the message then
+    starts with it and speaks of folders and file names, as the options' help does.
+    """
     p = Path(path)
-    if p.is_dir():
-        raise IllustratedError(f"{p}: is a directory, expected a path for the {what}")
-    folder = existing_ancestor(p)
-    if not folder.is_dir():
-        raise IllustratedError(f"{p}: cannot write the {what}: {folder} is not a directory")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise IllustratedError(f"{p}: cannot write the {what}: no permission to write in {folder}")
+    label = f"{option} {p}" if option else str(p)
+    if folder and p.exists() and not p.is_dir():
+        raise ConfigError(f"{label}: is a file, expected a folder for the {what}")
+    if not folder and p.is_dir():
+        expected = "is a folder, expected a file name" if option else "is a directory, expected a path"
+        raise ConfigError(f"{label}: {expected} for the {what}")
+    if suffix is not None and p.suffix.lower() != suffix:
+        raise ConfigError(f"{label}: a {what} is written as {suffix} (got {p.suffix or 'no suffix'}); "
+                          f"name the output e.g. {p.stem}{suffix}")
+    base = p if folder and p.is_dir() else existing_ancestor(p)
+    if not base.is_dir():
+        raise ConfigError(f"{label}: cannot write the {what}: {base} is not a directory (it is a file, "
+                          "not a folder)")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ConfigError(f"{label}: cannot write the {what}: no permission to write in {base}")
     return p
 
 

@@ -152,33 +152,19 @@ def attention(translator: Annotated[Path, typer.Argument(help="Translator folder
     _save(fig, output)
 
 
-def _subword_groups(tokens: list[str]) -> list[tuple[str, int]]:
-    """The words of subword ``tokens`` (a ``▁`` starts a word) with the position of their first piece."""
-    groups: list[tuple[str, int]] = []
-    special = False                      # ``</s>`` and the like stand alone
-    for i, token in enumerate(tokens):
-        if token.startswith("▁") or not groups or special or (token.startswith("<") and token.endswith(">")):
-            groups.append((token.lstrip("▁"), i))
-        elif groups[-1][0] == "":         # a bare ``▁`` piece: the word starts at the next one
-            groups[-1] = (token, i)
-        else:
-            groups[-1] = (groups[-1][0] + token, groups[-1][1])
-        special = token.startswith("<") and token.endswith(">")
-    return groups
-
-
 def _word_position(tokens: list[str], word: str) -> int:
     """A token of ``tokens`` named by its text (a subword's ``▁`` may be left out), by a whole word
     split into subword pieces (its first piece), or by its position from 1."""
+    from ..text.subwords import WORD_START, word_groups
+
     word = word.strip()
     for i, token in enumerate(tokens):
-        if word in (token, token.lstrip("▁")):
+        if word in (token, token.lstrip(WORD_START)):
             return i
-    groups = _subword_groups(tokens)
     for match in (lambda w: w == word, lambda w: w.casefold() == word.casefold()):
-        for text, first in groups:
+        for text, first in word_groups(tokens):
             if text and match(text):
-                if tokens[first].lstrip("▁") != text:
+                if tokens[first].lstrip(WORD_START) != text:
                     typer.echo(f"--word {word!r}: following its first piece {tokens[first]!r}", err=True)
                 return first
     if word.isdigit() and 1 <= int(word) <= len(tokens):
@@ -282,7 +268,8 @@ def demo(out: Path, echo: Callable[[str], None]) -> dict:
         gallery.word2vec(load_word2vec(w2v), WORDS, ANALOGIES, *_planted_groups())
     translator = _first(out, ("translator",))
     if translator and translator.is_dir():
-        gallery.translation(load_translator(translator), _demo_sentence(out, translator))
+        model = load_translator(translator)
+        gallery.translation(model, _demo_sentence(out, model.data.src_lang))
     rec = _first(out, ("recommender*.npz", "recommender*"))
     if rec:
         genres = out / "recommender-genres.tsv"
@@ -308,15 +295,12 @@ def _planted_groups() -> tuple[list[str] | int, dict[str, str] | None]:
     return list(groups), groups
 
 
-def _demo_sentence(out: Path, translator: Path) -> str:
+def _demo_sentence(out: Path, src_lang: str) -> str:
     """A sentence for the demo translator: the longest of the first validation lines it was
     trained with (longer sentences show more of the attention), else a fixed one."""
-    import json
-
     try:
-        src = json.loads((translator / "config.json").read_text(encoding="utf-8"))["data"]["src_lang"]
-        lines = (out / "translate-data" / f"valid.{src}").read_text(encoding="utf-8").splitlines()[:40]
-    except (OSError, ValueError, KeyError, TypeError):
+        lines = (out / "translate-data" / f"valid.{src_lang}").read_text(encoding="utf-8").splitlines()[:40]
+    except (OSError, ValueError):
         lines = []
     lines = [line.strip() for line in lines if 0 < len(line.split()) <= 10]
     return max(lines, key=lambda line: len(line.split())) if lines else "je suis étudiant"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..files import atomic_write, existing_ancestor
+from ..files import atomic_write, check_writable
 from .common import check_listen, echo, group
 from .recommend_side import (AttributeCols, Attributes, AttributesIdCol, Conversions, HoldOutItems,
                              MarketCol, MarketShare, print_cold, read_side, side_summary,
@@ -58,21 +57,6 @@ def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating,
         raise ConfigError(f"{path}: --gap-minutes needs times (an event log); sessions, one a "
                           "line, are already cut into sessions")
     return histories
-
-
-def _check_output(path: Path, suffix: str, what: str) -> None:
-    """Refuse, before any work, an output that cannot be written or would not be read back: the
-    wrong suffix, a directory, or a folder that is a file or not writable."""
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory; expected a {what} path ending in {suffix}")
-    if path.suffix.lower() != suffix:
-        raise ConfigError(f"{path}: a {what} is written as {suffix} (got "
-                          f"{path.suffix or 'no suffix'}); name the output e.g. {path.stem}{suffix}")
-    folder = existing_ancestor(path)
-    if not folder.is_dir():
-        raise ConfigError(f"{path}: cannot write there: {folder} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"{path}: cannot write there: folder {folder} is not writable")
 
 
 def _check_names_match(names: Path, id_to_name: dict, sessions: Path, histories) -> None:
@@ -136,7 +120,7 @@ def train(
     from ..recommend.names import read_names
     from ..recommend.sessions import EventColumns
 
-    _check_output(output, ".npz", "model file")
+    check_writable(output, "model file", suffix=".npz")
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
@@ -200,7 +184,7 @@ def tune(
     from ..recommend.sessions import EventColumns, leave_last_out
     from ..recommend.tune import tune as run_tune
 
-    _check_output(output, ".json", "settings file")
+    check_writable(output, "settings file", suffix=".json")
     _check_gap(gap_minutes, validation=validation)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     side = read_side(attributes, attribute_cols, attributes_id_col, conversions, market_col, sessions,

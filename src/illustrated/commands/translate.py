@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..files import existing_ancestor
+from ..files import check_writable
 from .common import echo, group
 
 app = group("Train and run an attention encoder-decoder translator.")
@@ -122,7 +121,7 @@ def train(
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
-    tokens: Annotated[Optional[str], Opt(help="word or bpe (sentencepiece, trained here).")] = None,
+    tokens: Annotated[Optional[str], Opt(help="words (Unicode rules) or bpe (sentencepiece, trained here).")] = None,
     bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size (per side, or joint).")] = None,
     joint_vocab: Annotated[Optional[bool], Opt("--joint-vocab/--no-joint-vocab",
                                                help="One tokenizer and vocabulary for both sides.")] = None,
@@ -142,7 +141,7 @@ def train(
     """
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
-    _check_output(output, "--output", folder=True)
+    check_writable(output, "model", option="--output", folder=True)
     if resume:
         _check_resume_options(output, options)
         arch = arch or _stored_config(output).get("arch")
@@ -154,15 +153,10 @@ def train(
 
 
 def _stored_config(output: Path) -> dict:
-    """The ``config.json`` of a model folder, or ``{}`` when there is none to read (loading the
-    folder then says what is wrong)."""
-    import json
+    """The model folder's settings as stored (``{}`` when there are none to read)."""
+    from ..seq2seq.folder import stored_settings
 
-    try:
-        conf = json.loads((output / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return conf if isinstance(conf, dict) else {}
+    return stored_settings(output)
 
 
 def _check_resume_options(output: Path, options: dict) -> None:
@@ -241,18 +235,6 @@ def _read_stdin() -> list[str]:
     return lines
 
 
-def _check_output(path: Path, option: str, folder: bool = False) -> None:
-    """Fail before any work when ``path`` cannot be written: a folder where a file is wanted (or the
-    reverse), or a parent folder that cannot be created or written."""
-    if folder and path.exists() and not path.is_dir():
-        raise ConfigError(f"{option} {path}: is a file, expected a folder for the model")
-    if not folder and path.is_dir():
-        raise ConfigError(f"{option} {path}: is a folder, expected a file name")
-    parent = path if folder and path.is_dir() else existing_ancestor(path)
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ConfigError(f"{option} {path}: cannot write there ({parent} is not a writable folder)")
-
-
 @app.command("run")
 def run(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
@@ -268,7 +250,7 @@ def run(
 
     _set_threads(threads)
     if plot_attention is not None:
-        _check_output(plot_attention, "--plot-attention")
+        check_writable(plot_attention, "attention plot", option="--plot-attention")
     translator = Translator.load(model_dir)
     from_stdin = not sentences
     lines = list(sentences) if sentences else _read_stdin()
@@ -315,7 +297,7 @@ def evaluate(
 
     _set_threads(threads)
     if output is not None:
-        _check_output(output, "--output")
+        check_writable(output, "translations file", option="--output")
     translator = Translator.load(model_dir)
     s, t = translator.data.src_lang, translator.data.tgt_lang
     if src is not None and src != s:

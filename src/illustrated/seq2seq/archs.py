@@ -14,7 +14,7 @@ from torch import nn
 from ..errors import ConfigError
 from .data import DataConfig, TransformerDataConfig
 from .model import Seq2Seq, Seq2SeqConfig
-from .trainer import TrainConfig, TransformerTrainConfig
+from .train_config import TrainConfig, TransformerTrainConfig
 from .transformer import Transformer, TransformerConfig
 
 __all__ = ["Arch", "ARCHS", "DEFAULT_ARCH", "arch", "build_model"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from ..errors import FormatError
-from ..files import atomic_write
+from .folder import load_torch, save_torch
 
 __all__ = ["average_state_dicts", "save_snapshot", "snapshot_paths", "average_snapshots"]
 
@@ -50,13 +50,8 @@ def snapshot_paths(folder: Path) -> list[Path]:
 
 def save_snapshot(folder: Path, epoch: int, state: dict[str, torch.Tensor], keep: int) -> Path:
     """Write this epoch's weights and delete all but the newest ``keep`` snapshots."""
-    import io
-
     path = Path(folder) / "snapshots" / f"epoch-{epoch}.pt"
-    buf = io.BytesIO()
-    torch.save({"model": state, "epoch": epoch}, buf)
-    with atomic_write(path, "wb") as f:
-        f.write(buf.getvalue())
+    save_torch({"model": state, "epoch": epoch}, path)
     for old in snapshot_paths(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return path
@@ -67,10 +62,7 @@ def average_snapshots(folder: Path, last: int) -> tuple[dict[str, torch.Tensor],
     paths = snapshot_paths(folder)[-last:]
     states, epochs = [], []
     for p in paths:
-        try:
-            ck = torch.load(p, map_location="cpu", weights_only=True)
-        except Exception as e:  # damaged file
-            raise FormatError(f"{p}: not a readable snapshot ({str(e).splitlines()[0][:120]})") from None
+        ck = load_torch(p, "snapshot")
         states.append(ck["model"])
         epochs.append(int(ck["epoch"]))
     return average_state_dicts(states), epochs

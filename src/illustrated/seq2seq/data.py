@@ -1,15 +1,14 @@
 """Parallel data: sentences → tokens → ids → length-bucketed padded batches.
 
-Reading the files is :mod:`.parallel`'s. Tokens are words (our Unicode
-tokenizer and :class:`~illustrated.text.Vocab`) or subwords from a sentencepiece model trained
-locally on the training side. Batches group sentences of similar length, by sentence count or by
+Reading the files is :mod:`.parallel`'s. Tokens are words (our Unicode rules) or subwords from a
+sentencepiece model trained locally on the training side, both cut by
+:class:`~illustrated.text.Tokenizer` (``TextCodec`` is its name here), and looked up in a
+:class:`~illustrated.text.Vocab`. Batches group sentences of similar length, by sentence count or by
 a token budget, in an order fixed by (seed, epoch) so that training can resume exactly.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,8 @@ from torch import Tensor
 
 from ..configs import DictConfig
 from ..errors import ConfigError, CorpusError
-from ..text import SPECIALS, Vocab, tokenize
+from ..text import SPECIALS, Tokenizer, Vocab
+from ..text.tokenize import detokenize_words, tokenizer_kind
 
 __all__ = ["DataConfig", "TransformerDataConfig", "TextCodec", "PairBatch", "ParallelData", "make_batches", "collate", "detokenize_words"]
 
@@ -29,7 +29,8 @@ class DataConfig(DictConfig):
 
     Attributes:
         src_lang, tgt_lang: language codes (file suffixes).
-        tokens: ``word`` or ``bpe`` (sentencepiece, trained on the training side).
+        tokens: ``words`` (Unicode rules) or ``bpe`` (sentencepiece, trained on the training
+            side); ``word``, the name earlier folders hold, is read as ``words``.
         lowercase: lowercase all text.
         min_count: word level: drop rarer words (they become ``<unk>``).
         max_vocab: word level: keep at most this many words per side.
@@ -45,7 +46,7 @@ class DataConfig(DictConfig):
 
     src_lang: str = "de"
     tgt_lang: str = "en"
-    tokens: str = "word"
+    tokens: str = "words"
     lowercase: bool = False
     min_count: int = 2
     max_vocab: int | None = None
@@ -55,8 +56,7 @@ class DataConfig(DictConfig):
     source_eos: bool = False
 
     def __post_init__(self) -> None:
-        if self.tokens not in ("word", "bpe"):
-            raise ConfigError(f"tokens: expected 'word' or 'bpe', got {self.tokens!r}")
+        self.tokens = tokenizer_kind(self.tokens, "tokens", ("words", "bpe"))
         for name in ("min_count", "bpe_vocab", "max_src_len"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -73,70 +73,7 @@ class TransformerDataConfig(DataConfig):
     source_eos: bool = True
 
 
-_NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}»”])")
-_NO_SPACE_AFTER = re.compile(r"([(\[{«“]) ")
-_APOSTROPHE = re.compile(r" ?(['’]) ?(?=\w)")
-
-
-def detokenize_words(tokens: Sequence[str]) -> str:
-    """Join word tokens into text: no space before closing punctuation or around apostrophes."""
-    text = " ".join(tokens)
-    text = _NO_SPACE_BEFORE.sub(r"\1", text)
-    text = _NO_SPACE_AFTER.sub(r"\1", text)
-    return _APOSTROPHE.sub(r"\1", text)
-
-
-class TextCodec:
-    """Text ↔ tokens for one language: ``word`` level or ``bpe`` (sentencepiece) subwords."""
-
-    def __init__(self, kind: str = "word", lowercase: bool = False, spm_model: bytes | None = None) -> None:
-        if kind not in ("word", "bpe"):
-            raise ConfigError(f"tokens: expected 'word' or 'bpe', got {kind!r}")
-        if kind == "bpe" and spm_model is None:
-            raise ConfigError("bpe tokens need a trained sentencepiece model")
-        self.kind = kind
-        self.lowercase = lowercase
-        self.spm_model = spm_model
-        self._sp = None
-        if spm_model is not None:
-            import sentencepiece as spm
-
-            self._sp = spm.SentencePieceProcessor(model_proto=spm_model)
-
-    @classmethod
-    def train_bpe(cls, lines: Sequence[str], vocab_size: int, lowercase: bool = False,
-                  seed: int = 1) -> "TextCodec":
-        """Train a sentencepiece BPE model on ``lines`` (in memory; nothing is downloaded).
-
-        BPE training is deterministic; ``seed`` is accepted for symmetry with the other trainers.
-        """
-        import sentencepiece as spm
-
-        model = io.BytesIO()
-        text = [ln.lower() if lowercase else ln for ln in lines]
-        try:
-            spm.SentencePieceTrainer.train(
-                sentence_iterator=iter(text), model_writer=model, vocab_size=vocab_size,
-                model_type="bpe", character_coverage=1.0, bos_id=-1, eos_id=-1, pad_id=-1,
-                unk_id=0, hard_vocab_limit=False, minloglevel=2,
-                num_threads=2)
-        except RuntimeError as e:
-            small = re.search(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)", str(e))
-            if small:
-                raise ConfigError(f"bpe_vocab {small[1]} is smaller than the {small[2]} distinct characters "
-                                  f"of the text; give at least {small[2]}") from None
-            raise ConfigError(f"sentencepiece training failed: {str(e).splitlines()[-1]}") from None
-        return cls("bpe", lowercase, model.getvalue())
-
-    def tokenize(self, line: str) -> list[str]:
-        if self.kind == "word":
-            return tokenize(line, self.lowercase)
-        return self._sp.encode(line.lower() if self.lowercase else line, out_type=str)
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        if self.kind == "word":
-            return detokenize_words(tokens)
-        return self._sp.decode_pieces(list(tokens))
+TextCodec = Tokenizer   # text ↔ tokens for one side of a translator: ``words`` or ``bpe``
 
 
 @dataclass

@@ -16,7 +16,6 @@ alone writes files.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import os
@@ -28,48 +27,16 @@ import torch
 from torch import nn
 
 from ..errors import FormatError, TrainingError
-from ..files import atomic_write
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
 from .distributed import World, current
+from .folder import CHECKPOINT, load_torch, save_torch, stored_facts, write_weights
 from .metrics import bleu_and_chrf
 from .schedule import make_scheduler, steps_with_validation
 from .search import beam_search, greedy_search
 from .train_config import TrainConfig, TransformerTrainConfig
 
 __all__ = ["TrainConfig", "TransformerTrainConfig", "Trainer", "save_torch", "load_torch"]
-
-
-def save_torch(obj: dict, path: Path) -> None:
-    """``torch.save`` through a temporary file renamed into place."""
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    with atomic_write(path, "wb") as f:
-        f.write(buf.getvalue())
-
-
-def load_torch(path: Path, what: str = "checkpoint") -> dict:
-    """``torch.load(weights_only=True)`` with one-line errors for missing or damaged files."""
-    path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: no such {what}")
-    if path.is_dir():
-        raise FormatError(f"{path}: is a folder, expected a {what} file")
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if not head:
-        raise FormatError(f"{path}: empty file, expected a {what}")
-    if head != b"PK\x03\x04" and head[:1] != b"\x80":   # torch's zip format, or its legacy pickle
-        raise FormatError(f"{path}: not a torch {what} file (another kind of file, or damaged)")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many kinds for damaged files
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        hint = "truncated or damaged" if "central directory" in msg or "zip" in msg.lower() else msg[:120]
-        raise FormatError(f"{path}: not a readable {what} ({hint})") from None
-    if not isinstance(obj, dict) or "model" not in obj:
-        raise FormatError(f"{path}: not a {what} written by illustrated (no model weights)")
-    return obj
 
 
 class Trainer:
@@ -122,18 +89,15 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         """Write ``checkpoint.pt`` (rank 0; every rank must call this, for the RNG states)."""
-        path = self.out_dir / "checkpoint.pt"
-        state = self.state()
-        _check_state_finite(state["model"], path)
-        if self.world.main:
-            save_torch(state, path)
+        path = self.out_dir / CHECKPOINT
+        write_weights(path, self.state(), self.world.main)
         return path
 
     def resume(self, path: Path | None = None) -> None:
         """Continue from ``checkpoint.pt`` (or ``path``): weights, optimizer, scheduler, RNG, counters."""
-        path = Path(path) if path else self.out_dir / "checkpoint.pt"
+        path = Path(path) if path else self.out_dir / CHECKPOINT
         ck = load_torch(path)
-        if json.loads(ck.get("extra", "{}")) != json.loads(json.dumps(self.extra)):
+        if stored_facts(ck, path) != json.loads(json.dumps(self.extra)):
             raise FormatError(f"{path}: checkpoint was made with other data or settings "
                               "(vocabulary or configuration differ)")
         try:
@@ -153,10 +117,8 @@ class Trainer:
                 f.write(json.dumps(record) + "\n")
 
     def _save_weights(self, path: Path, state: dict | None = None, **facts) -> None:
-        state = state or self.raw.state_dict()
-        _check_state_finite(state, path)
-        if self.world.main:
-            save_torch({"model": state, "extra": json.dumps(self.extra), **facts}, path)
+        write_weights(path, {"model": state or self.raw.state_dict(), "extra": json.dumps(self.extra), **facts},
+                      self.world.main)
 
     # ---- training --------------------------------------------------------------------------
     def train_step(self, batches: PairBatch | Sequence[PairBatch]) -> float:
@@ -358,14 +320,6 @@ class Trainer:
             kept_refs = [refs[i] for i in data.kept]
             record.update(bleu_and_chrf(ordered, kept_refs, self.lowercase))
         return record
-
-
-def _check_state_finite(state: dict, path: Path) -> None:
-    """Refuse to write weights holding NaN or infinity (a diverged run) over a good file."""
-    for name, t in state.items():
-        if torch.is_tensor(t) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
-            raise TrainingError(f"{path}: not written: weight {name} holds NaN or infinite values "
-                                "(training diverged; try a lower --lr or --clip)")
 
 
 def _to(batch: PairBatch, device: torch.device) -> PairBatch:

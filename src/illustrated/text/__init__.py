@@ -1,9 +1,10 @@
-"""Text → arrays: tokenize, count, map to ids, pad and batch, look up embeddings."""
+"""Text → arrays: tokenize (every kind of tokenizer lives here), count, map to ids, pad and
+batch, look up embeddings."""
 
 from .batching import Batch, embed, embedding_table, pad_batch
 from .corpus import Corpus
-from .tokenize import Tokenizer, tokenize, whitespace
+from .tokenize import Tokenizer, detokenize_words, tokenize, whitespace
 from .vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab
 
 __all__ = ["Batch", "embed", "embedding_table", "pad_batch", "Corpus", "Tokenizer", "tokenize",
-           "whitespace", "Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS"]
+           "whitespace", "detokenize_words", "Vocab", "PAD", "UNK", "BOS", "EOS", "SPECIALS"]

@@ -172,18 +172,20 @@ class EgesWord2Vec(Word2Vec):
         if ids:
             yield _packed(ids, lens, n)
 
-    def _chunk_kernel(self):
-        from .kernels.eges_chunk import train_eges_chunk
+    def kernel(self):
+        """The :class:`~.kernels.items.ItemKernel` with this model's weights, tables and
+        settings (it trains the model's arrays in place)."""
+        from .kernels.items import ItemKernel
 
-        return train_eges_chunk
-
-    def _kernel_arrays(self) -> tuple:
         c = self.config
         t = self._kernel_tables()
         market_of, ptr, items, noise, in_market = self._market_tables()
-        return (self.wv.vectors, self.syn1neg, self.attr_vectors, self.indptr, self.indices,
-                self.id_logit, self.val_logit, t["keep"], t["noise"], market_of, ptr, items, noise,
-                c.negative, in_market, c.window, c.shrink_windows, c.context_budget)
+        return ItemKernel(syn0=self.wv.vectors, syn1neg=self.syn1neg, attr=self.attr_vectors,
+                          indptr=self.indptr, indices=self.indices, id_logit=self.id_logit,
+                          val_logit=self.val_logit, keep=t["keep"], noise=t["noise"],
+                          market_of=market_of, market_ptr=ptr, market_items=items,
+                          market_noise=noise, negative=c.negative, in_market=in_market,
+                          window=c.window, shrink=c.shrink_windows, budget=c.context_budget)
 
     def _check_finite(self, epoch: int, where: str = "") -> None:
         super()._check_finite(epoch, where)

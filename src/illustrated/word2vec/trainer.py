@@ -2,9 +2,10 @@
 
 The corpus is streamed (one pass per epoch, never the whole file in memory) as chunks of ``int32``
 ids; the worker threads of :mod:`.workers` run the compiled kernel on them. Each chunk carries its
-own learning-rate range and random seed (derived from the config seed, the epoch and the chunk's
-position), so one thread with a seed reproduces exactly, and a run resumed from a checkpoint
-continues as if it had never stopped.
+own learning-rate range and random seed (:mod:`.schedule`: from the config seed, the epoch and the
+chunk's position), so one thread with a seed reproduces exactly, and a run resumed from a
+checkpoint continues as if it had never stopped. The model hands the run three things only: the
+kernel with its arguments (:class:`.kernels.WordKernel`), the schedule and its chunks.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from . import tables
 from .config import Word2VecConfig
 from .formats import format_of, read_npz, write_npz
 from .reader import count_words, fast_reader, plain_corpus
+from .schedule import Schedule, chunk_seed
 from .vectors import KeyedVectors
-from .workers import TrainingRun, chunk_seed
+from .workers import TrainingRun
 
 __all__ = ["Word2Vec"]
 
@@ -139,11 +141,14 @@ class Word2Vec:
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
-        run = TrainingRun(self, log_path, progress, (last - self.epochs_done) * self.corpus_words)
+        run = TrainingRun(self.kernel(), self.schedule(), lambda: self.chunks(sentences),
+                          threads=c.threads, settings=self.settings(),
+                          total_words=(last - self.epochs_done) * self.corpus_words,
+                          log_path=log_path, progress=progress)
         first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
-                words = run.epoch(epoch, sentences)
+                words = run.epoch(epoch, self.epochs_total)
                 self._check_finite(epoch)
                 if epoch == first and run.epoch_loss() is None and not self._has_pairs(sentences):
                     raise TrainingError(
@@ -152,6 +157,7 @@ class Word2Vec:
                         "words a line")
                 if words != self.corpus_words and epoch == self.epochs_done:
                     self.corpus_words = words  # the corpus changed since the vocabulary was built
+                    run.schedule = self.schedule()
                 self.epochs_done = epoch + 1
                 self.epochs_total += 1
                 if checkpoint is not None:
@@ -179,37 +185,39 @@ class Word2Vec:
         The running loss of training is measured while the weights move; this one is not, so it
         is the figure to compare between epochs or against held-out sentences.
         """
-        from . import kernels
-
         if self.wv is None:
             raise IllustratedError("the model has no vocabulary yet: train it first")
         total, count = 0.0, 0
-        fixed, kernel = self._kernel_arrays(), self._chunk_kernel()
+        kernel = self.kernel()
         for i, (ids, offsets, _) in enumerate(self.chunks(sentences)):
-            out = kernel(ids, offsets, *fixed, 0.0, 0.0, np.uint64(chunk_seed(seed, 0, i)),
-                         kernels.SIGMOID, kernels.LOG_SIGMOID)
-            total += out[2]
-            count += out[3]
+            stats = kernel.train(ids, offsets, 0.0, 0.0, chunk_seed(seed, 0, i))
+            total += stats.loss
+            count += stats.loss_count
         if not count:
             raise IllustratedError("no predictions to score: the sentences hold no known word pairs")
         return total / count
 
-    def _chunk_kernel(self):
-        """The compiled function that trains one chunk: :func:`kernels.train_chunk` (a model
-        with side information, :mod:`.eges`, has its own)."""
-        from . import kernels
+    def kernel(self):
+        """The training kernel with this model's weights, tables and settings
+        (a :class:`.kernels.WordKernel`; it trains the model's arrays in place)."""
+        from .kernels import WordKernel
 
-        return kernels.train_chunk
-
-    def _kernel_arrays(self) -> tuple:
-        """The arguments of :func:`kernels.train_chunk` that stay fixed over a run."""
         c = self.config
         t = self._kernel_tables()
         empty = np.zeros((0, c.dim), np.float32)
-        return (self.wv.vectors, self.syn1neg if self.syn1neg is not None else empty,
-                self.syn1 if self.syn1 is not None else empty, t["keep"], t["noise"], t["codes"],
-                t["points"], t["code_lens"], c.sg, c.hs, c.negative, c.window, c.shrink_windows,
-                c.cbow_noise_share, c.context_budget)
+        return WordKernel(syn0=self.wv.vectors,
+                          syn1neg=self.syn1neg if self.syn1neg is not None else empty,
+                          syn1=self.syn1 if self.syn1 is not None else empty,
+                          keep=t["keep"], noise=t["noise"], codes=t["codes"], points=t["points"],
+                          code_lens=t["code_lens"], sg=c.sg, hs=c.hs, negative=c.negative,
+                          window=c.window, shrink=c.shrink_windows, share=c.cbow_noise_share,
+                          budget=c.context_budget)
+
+    def schedule(self) -> Schedule:
+        """The learning rates and chunk seeds of training on this model's corpus."""
+        c = self.config
+        return Schedule(alpha=c.alpha, min_alpha=c.min_alpha, epochs=c.epochs,
+                        corpus_words=self.corpus_words, seed=c.seed)
 
     def _check_finite(self, epoch: int, where: str = "") -> None:
         """Raise :class:`TrainingError` if any weight is NaN or infinite (one pass over them)."""
@@ -226,11 +234,6 @@ class Word2Vec:
         return (f"{'skip-gram' if c.sg else 'CBOW'}, dim {c.dim}, window {c.window}, negative "
                 f"{c.negative}, hs {c.hs}, alpha {c.alpha}, ns_exponent {c.ns_exponent}, "
                 f"epochs {c.epochs}")
-
-    def _alpha(self, epoch: int, words: int) -> float:
-        c = self.config
-        done = (epoch * self.corpus_words + words) / max(c.epochs * self.corpus_words, 1)
-        return c.alpha - (c.alpha - c.min_alpha) * min(done, 1.0)
 
     def chunks(self, sentences: Iterable[Sequence[str]],
                chunk_words: int = CHUNK_WORDS) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:

@@ -1,10 +1,11 @@
 """The threads that drive the compiled kernel through one training run.
 
 The main thread streams the corpus into a bounded queue of chunks (``int32`` ids, each with its
-own learning-rate range and random seed from :func:`chunk_seed`); ``threads`` workers run the
-GIL-free :func:`kernels.train_chunk` on them and update the shared weights Hogwild-style. The main
-thread gathers each chunk's counts and loss as it goes: the progress bar, the running loss, the
-JSON log lines, and a stop with a one-line error as soon as a chunk's scores are no longer finite.
+own learning-rate range and random seed from the :class:`~.schedule.Schedule`); ``threads``
+workers run the GIL-free kernel (:meth:`.kernels.ChunkKernel.train`) on them and update the
+shared weights Hogwild-style. The main thread gathers each chunk's counts and loss as it goes:
+the progress bar, the running loss, the JSON log lines, and a stop with a one-line error as soon
+as a chunk's scores are no longer finite.
 """
 
 from __future__ import annotations
@@ -15,48 +16,49 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 from ..errors import IllustratedError, TrainingError
+from .schedule import Schedule
 
-__all__ = ["TrainingRun", "chunk_seed"]
+__all__ = ["ChunkSource", "TrainingRun"]
 
 LOG_EVERY_S = 1.0
 
-
-def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
-    """A 64-bit random-generator state for one chunk (splitmix64 of the three numbers)."""
-    x = (seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + chunk * 0x94D049BB133111EB) \
-        & 0xFFFFFFFFFFFFFFFF
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
+#: Called once an epoch: yields ``(ids int32 [n], offsets int64 [s + 1], n_tokens)`` chunks.
+ChunkSource = Callable[[], Iterator[tuple[np.ndarray, np.ndarray, int]]]
 
 
 class TrainingRun:
     """One call of :meth:`~.trainer.Word2Vec.train`: worker threads, progress bar, loss and log.
 
-    ``model`` is the :class:`~.trainer.Word2Vec` being trained; the run calls its ``chunks``,
-    ``_alpha``, ``_kernel_arrays``, ``_chunk_kernel`` and ``settings``. ``total_words`` sizes the progress bar.
+    Args:
+        kernel: the :class:`~.kernels.ChunkKernel` whose weights the workers train.
+        schedule: learning rates and chunk seeds (``run.schedule`` may be replaced between
+            epochs, when the corpus turned out another size than counted).
+        source: the chunks of one epoch, called once an epoch.
+        threads: worker threads.
+        settings: the settings that shape an update, named in a divergence error.
+        total_words: sizes the progress bar.
     """
 
-    def __init__(self, model, log_path, progress: bool, total_words: int) -> None:
-        self.model = model
+    def __init__(self, kernel, schedule: Schedule, source: ChunkSource, *, threads: int,
+                 settings: str, total_words: int, log_path=None, progress: bool = True) -> None:
+        self.kernel = kernel
+        self.schedule = schedule
+        self.source = source
+        self.settings = settings
         self.total = total_words
-        c = model.config
-        self.jobs: queue.Queue = queue.Queue(maxsize=2 * c.threads)
+        self.jobs: queue.Queue = queue.Queue(maxsize=2 * threads)
         self.results: deque = deque()
         self.error: list[BaseException] = []
-        self.fixed = model._kernel_arrays()
-        self.kernel = model._chunk_kernel()
         self.old_switch = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)  # hand the GIL back to finished workers quickly
-        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(c.threads)]
+        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
         for w in self.workers:
             w.start()
         self.bar = None
@@ -70,12 +72,11 @@ class TrainingRun:
         self.words = 0
         self.loss = [0.0, 0]  # this epoch: summed loss, predictions
         self.interval = [0.0, 0, time.perf_counter(), 0]  # since the last log line
-        self.alpha = c.alpha
+        self.alpha = schedule.alpha
         self.current_epoch = 0
 
     def _work(self) -> None:
-        from . import kernels
-
+        train = self.kernel.train
         while True:
             job = self.jobs.get()
             try:
@@ -83,24 +84,25 @@ class TrainingRun:
                     return
                 ids, offsets, raw, a0, a1, seed = job
                 if not self.error:
-                    out = self.kernel(ids, offsets, *self.fixed, a0, a1, np.uint64(seed),
-                                      kernels.SIGMOID, kernels.LOG_SIGMOID)
-                    self.results.append((raw, a1, out))
+                    self.results.append((raw, a1, train(ids, offsets, a0, a1, seed)))
             except BaseException as e:  # surfaced by the main thread
                 self.error.append(e)
             finally:
                 self.jobs.task_done()
 
-    def epoch(self, epoch: int, sentences) -> int:
-        """Stream one epoch into the workers; returns the corpus tokens read."""
-        m = self.model
+    def epoch(self, epoch: int, seed_epoch: int) -> int:
+        """Stream one epoch into the workers; returns the corpus tokens read.
+
+        ``epoch`` places the chunks on the learning-rate schedule; ``seed_epoch`` (every epoch
+        ever trained) picks their random seeds."""
+        s = self.schedule
         self.current_epoch = epoch
         self.loss = [0.0, 0]
         seen = 0
-        for i, (ids, offsets, n) in enumerate(m.chunks(sentences)):
-            a0, a1 = m._alpha(epoch, seen), m._alpha(epoch, seen + n)
+        for i, (ids, offsets, n) in enumerate(self.source()):
+            a0, a1 = s.rate(epoch, seen), s.rate(epoch, seen + n)
             seen += n
-            self.jobs.put((ids, offsets, n, a0, a1, chunk_seed(m.config.seed, m.epochs_total, i)))
+            self.jobs.put((ids, offsets, n, a0, a1, s.chunk_seed(seed_epoch, i)))
             self._drain()
         self.jobs.join()
         self._drain(end_of_epoch=True)
@@ -113,19 +115,19 @@ class TrainingRun:
             raise self.error[0]
         done = 0
         while self.results:
-            raw, alpha, (words, pairs, loss, n_loss, check) = self.results.popleft()
-            if not (np.isfinite(check) and np.isfinite(loss)):
+            raw, alpha, stats = self.results.popleft()
+            if not stats.finite:
                 self.error.append(TrainingError("stopped"))  # workers skip the queued chunks
                 raise TrainingError(
                     f"training diverged in epoch {self.current_epoch + 1}: scores are no longer "
-                    f"finite after {self.words + done:,} words ({self.model.settings()}); "
+                    f"finite after {self.words + done:,} words ({self.settings}); "
                     "nothing was saved — lower alpha or the window")
             done += raw
             self.alpha = alpha
-            self.loss[0] += loss
-            self.loss[1] += n_loss
-            self.interval[0] += loss
-            self.interval[1] += n_loss
+            self.loss[0] += stats.loss
+            self.loss[1] += stats.loss_count
+            self.interval[0] += stats.loss
+            self.interval[1] += stats.loss_count
             self.interval[3] += raw
         self.words += done
         if self.bar is not None and done:
