@@ -147,3 +147,59 @@ def test_items_alone_in_their_sessions_become_cold_with_their_reason():
     rec = train_item2vec(sessions, CONFIG.replace(min_count=1, epochs=3), attributes=attrs)
     assert rec.side.cold[rec.vectors.key_to_index["lonely"]] == ALONE and rec.left_out == []
     assert "never in a session with another item" in rec.cold_reason("lonely")
+
+
+def test_the_service_says_an_item_is_cold(planted):
+    from fastapi.testclient import TestClient
+
+    from illustrated.recommend.service import create_app
+
+    _, held, rec, _ = planted
+    client = TestClient(create_app(rec))
+    cold = client.get(f"/items/{sorted(held)[0]}/similar", params={"k": 5}).json()
+    assert cold["cold"] is True and "cold item: no events in training" in cold["reason"]
+    warm = client.get(f"/items/{rec.vectors.keys[0]}/similar", params={"k": 5}).json()
+    assert warm["cold"] is False
+    session = client.post("/recommend", json={"items": [sorted(held)[0]], "k": 5}).json()
+    assert session["cold"] is True and len(session["items"]) == 5
+
+
+def test_a_long_bursty_log_with_side_information_trains_finite_vectors():
+    """Histories of up to 1,000 ratings in bursts, every item with attributes and a market,
+    each history converting to its last item, at the largest learning rate accepted."""
+    from illustrated.recommend.synthetic import rating_log
+
+    with pytest.raises(ConfigError, match=r"longest \(1000\) must be at most n_items \(300\)"):
+        rating_log(n_items=300, longest=1000, n_genres=8)   # distinct items: it would never end
+    log = rating_log(n_users=20, n_items=1200, events=4000, longest=1000, n_genres=8, seed=4)
+    histories: dict[str, list[str]] = {}
+    for user, item, _, _ in log.rows:
+        histories.setdefault(user, []).append(item)
+    sessions = list(histories.values())
+    attrs = ItemAttributes(AttributeSchema(["genre", "shelf"]),
+                           {i: [f"genre={g}", f"shelf={int(i) % 5}"] for i, g in log.genre_of.items()})
+    for alpha in (0.025, 1.0):
+        rec = train_item2vec(sessions, CONFIG.replace(alpha=alpha, min_alpha=alpha / 4, epochs=2,
+                                                      window=60, min_count=1, market_share=1.0),
+                             attributes=attrs, goals=[s[-1:] for s in sessions], market_col="genre")
+        assert np.isfinite(rec.vectors.vectors).all() and np.isfinite(rec.side.logits).all()
+        assert np.isfinite(rec.side.value_vectors).all()
+
+
+def test_tuning_with_attributes_trains_every_setting_with_them(planted):
+    from illustrated.recommend.sessions import History, leave_last_out
+    from illustrated.recommend.tune import tune
+
+    data, _, _, attrs = planted
+    split = leave_last_out([History(str(n), s) for n, s in enumerate(data.sessions[:300])])
+    result = tune(split, CONFIG.replace(epochs=2, min_count=1), space={"window": [5, 10]},
+                  trials=2, method="random", side={"attributes": attrs})
+    assert len(result.trials) == 2 and 0 < result.score <= 1
+
+
+@pytest.mark.parametrize("field, value", [("market_share", 1.5), ("market_share", -0.1),
+                                          ("cold_neighbours", -1), ("cold_popularity", float("nan")),
+                                          ("cold_neighbours", True)])
+def test_side_settings_are_checked(field, value):
+    with pytest.raises(ConfigError, match=field):
+        Item2VecConfig().replace(**{field: value})

@@ -118,6 +118,9 @@ class Answer(BaseModel):
     unknown: list[str] = Field(description="Query items the model has never seen.")
     used: int = Field(description="How many query items the answer was computed from: the "
                                   "latest `max_context` known items of a session at most.")
+    cold: bool = Field(description="True when a query item is cold: in the catalogue without "
+                                   "events to learn from, its vector made from its attributes "
+                                   "(`reason` says why).")
 
 
 def create_app(recommender: Recommender, max_k: int = 1000,
