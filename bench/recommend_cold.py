@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +55,12 @@ def cold_part(report: Report, histories, attributes, seeds, config) -> dict:
     ratios = []
     for seed in seeds:
         test = hold_out_items(histories, SHARE, seed)
-        start = time.perf_counter()
         rec = train_item2vec(without(histories, test), config.replace(seed=seed),
                              attributes=attributes)
-        seconds = time.perf_counter() - start
         result = evaluate_cold(rec, histories, attributes.items)
         for system, value in result["precision"].items():
             report.add(part="cold", seed=seed, system=system, cases=result["cases"],
-                       **{"precision@10": round(value, 4)}, train_s=round(seconds, 1))
+                       **{"precision@10": round(value, 4)})
         ratios.append(result["ours / best baseline"])
     return {"cold: ours / best baseline, by seed": ratios,
             "cold target (>= 1.3x on every seed) met": bool(min(ratios) >= 1.3)}
@@ -113,15 +110,12 @@ def warm_part(report: Report, histories, attributes, seeds, config) -> dict:
     hr = {"without": [], "with": []}
     for seed in seeds:
         for name, attrs in (("without", None), ("with", attributes)):
-            start = time.perf_counter()
             rec = train_item2vec(split.train_full, config.replace(seed=seed), index="exact",
                                  attributes=attrs)
-            seconds = time.perf_counter() - start
             metrics = evaluate(VectorScorer(rec, cat), split.test, cat)
             hr[name].append(metrics["HR@10"])
             report.add(part="warm", seed=seed, system=f"ours, defaults, {name} attributes",
-                       cases=metrics["cases"], **{"HR@10": round(metrics["HR@10"], 4)},
-                       train_s=round(seconds, 1))
+                       cases=metrics["cases"], **{"HR@10": round(metrics["HR@10"], 4)})
     noise = float(np.std(hr["without"], ddof=1)) if len(seeds) > 1 else None
     gap = float(np.mean(hr["without"]) - np.mean(hr["with"]))
     return {"warm HR@10 without / with attributes (mean)": [round(float(np.mean(hr["without"])), 4),

@@ -85,8 +85,7 @@ def main() -> None:
     def run(name: str, split: str, picked: range, rec: Recommender, seconds: float, **extra) -> dict:
         got = hit_rates(rec, log, picked)
         return report.add(split=split, system=name, **extra, **{k: round(v, 4) if isinstance(v, float) else v
-                                                                for k, v in got.items()},
-                          train_s=round(seconds, 1))
+                                                                for k, v in got.items()})
 
     def trained(**side) -> tuple[Recommender, float]:
         start = time.perf_counter()

@@ -160,7 +160,8 @@ def read_attributes(path: str | os.PathLike, columns: Sequence[str] | None = Non
         raise CorpusError(f"{p}: empty attributes file (expected an item id column and attribute "
                           "columns)")
     delimiter = col.sniff_delimiter(lines[0])
-    rows = [(n, r) for n, r in col.split_rows(lines, delimiter) if r and any(c.strip() for c in r)]
+    rows = [(n, r) for n, r in col.split_rows(lines, delimiter, str(p))
+            if r and any(c.strip() for c in r)]
     header, data, id_at, name_at = _layout(p, rows, delimiter)
     if header is None:   # MovieLens 100K u.item
         raw, lines_of = _movielens_100k(p, data)

@@ -58,7 +58,7 @@ def _from_log(log: Path, columns: EventColumns, column: str, wanted: set[str]) -
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         try:
             first = text.readline()
-            rows = col.split_rows(itertools.chain([first], text), col.sniff_delimiter(first))
+            rows = col.split_rows(itertools.chain([first], text), col.sniff_delimiter(first), str(log))
             _, header = next(rows)
             u, i, _, _ = columns.positions(header, f"{log}:1")
             e = col.find_column(header, (), column, "event type", f"{log}:1", "--conversions")

@@ -97,7 +97,23 @@ class Recommender(ColdItems):
         return len(self.vectors.keys)
 
     def __contains__(self, item: str) -> bool:
-        return item in self.vectors.key_to_index
+        return self._index(item, strict=False) is not None
+
+    def _index(self, item: str, strict: bool = True) -> int | None:
+        """The row of ``item``: as given, or without the whitespace around it (no reader keeps any
+        in an id). With ``strict``, an unknown id that is known ids joined by whitespace (a
+        session sent as one string) is a :class:`ConfigError` rather than an unknown item
+        answered by popularity."""
+        k2i = self.vectors.key_to_index
+        idx = k2i.get(item)
+        if idx is not None or not isinstance(item, str):
+            return idx
+        idx = k2i.get(item.strip())
+        parts = item.split()
+        if strict and idx is None and len(parts) > 1 and all(p in k2i for p in parts):
+            raise ConfigError(f"item id {item[:200]!r} is not an item but ids joined by whitespace; send "
+                              "each id as its own string")
+        return idx
 
     # ---- names ---------------------------------------------------------------------------------
     def set_names(self, names) -> int:
@@ -165,10 +181,11 @@ class Recommender(ColdItems):
         """The ``k`` items nearest to ``item`` (cosine), or the most popular ones if it is unknown
         or its vector is zero."""
         _check_k(k)
-        idx = self.vectors.key_to_index.get(item)
+        idx = self._index(item)
         if idx is None:
             return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
                                         [item])
+        item = self.vectors.keys[idx]
         cold = self.cold_reason(item)
         if not self._has_vector[idx]:
             answer = self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
@@ -191,9 +208,9 @@ class Recommender(ColdItems):
         their directions cancel out), the indices of all known items, and the unknown items (each
         once, in the order first seen).
         """
-        k2i = self.vectors.key_to_index
-        known = [k2i[i] for i in items if i in k2i]
-        unknown = list(dict.fromkeys(i for i in items if i not in k2i))  # each once, in order
+        rows = [self._index(i) for i in items]
+        known = [r for r in rows if r is not None]
+        unknown = list(dict.fromkeys(i for i, r in zip(items, rows) if r is None))  # each once, in order
         recent = [i for i in known if self._has_vector[i]][-self.max_context:]
         if not recent:
             return None, known, unknown
@@ -333,20 +350,23 @@ def _check_k(k: int) -> None:
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
-                   index: str = "auto", progress: bool = False, log_path=None, attributes=None,
-                   goals: Sequence[Sequence[str]] | None = None,
+                   index: str = "auto", progress: bool = False, log_path=None,
+                   checkpoint: str | os.PathLike | None = None, resume: bool = False,
+                   attributes=None, goals: Sequence[Sequence[str]] | None = None,
                    market_col: str | None = None) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
-    :class:`CorpusError` (nothing to learn). With ``attributes``
+    :class:`CorpusError` (nothing to learn). With ``checkpoint`` (a ``.npz`` path) the training
+    state is rewritten there after every epoch, and with ``resume`` training continues from it
+    (see :mod:`.checkpoint`); the caller removes it once the model is saved. With ``attributes``
     (:class:`~.attributes.ItemAttributes`), ``goals`` (the items each session converted to,
     parallel to ``sessions``) or ``market_col`` (the attribute naming each item's market), the
-    EGES engine trains them (:mod:`.eges`), and every item of the attributes without events to
-    learn from joins the catalogue as a cold item.
+    EGES engine trains them (:mod:`.eges`; no checkpoints), and every item of the attributes
+    without events to learn from joins the catalogue as a cold item.
     """
-    from ..word2vec import Word2Vec
+    from .checkpoint import training_model
 
     config = config or Item2VecConfig()
     if goals is not None and len(goals) != len(sessions):
@@ -364,11 +384,15 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     if attributes is not None or goals is not None or market_col is not None:
         from .eges import train_with_side
 
+        if resume:
+            raise ConfigError("resuming is not available with side information (attributes, "
+                              "conversions, markets): train afresh")
         wv, popularity, side, alone = train_with_side(sessions, config, attributes, goals,
                                                       market_col, progress, log_path)
     else:
-        model = Word2Vec(config.word2vec_config(max(len(s) for s in sessions)))
-        model.train(sessions, progress=progress, log_path=log_path)
+        model = training_model(sessions, config, max(len(s) for s in sessions), checkpoint, resume)
+        if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
+            model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint)
         wv, alone = without_lone_items(model.wv, sessions)
         counts = Counter(i for s in sessions for i in s)
         popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
