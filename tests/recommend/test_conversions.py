@@ -162,3 +162,21 @@ def test_evaluate_scores_items_held_out_of_training(tmp_path):
              for line in out.output.splitlines() if "precision@10" in line}
     assert set(lines) >= {"most popular", "Jaccard, then popularity", "attribute kNN", "ours"}
     assert lines["ours"] > lines["most popular"]
+
+
+def test_tune_with_attributes_and_conversions_from_the_command_line(tmp_path):
+    log = tmp_path / "log.csv"
+    rng = np.random.default_rng(1)
+    rows = ["session_id,item_id,timestamp,event"]
+    for s in range(80):
+        items = rng.choice(15, 9, replace=False)
+        rows += [f"s{s},i{i},{t},view" for t, i in enumerate(items)]
+        rows.append(f"s{s},i{items[0] % 3},20,purchase")
+    log.write_text("\n".join(rows) + "\n")
+    attrs = tmp_path / "items.csv"
+    attrs.write_text("item_id,colour\n" + "".join(f"i{i},c{i % 3}\n" for i in range(15)))
+    out = CliRunner().invoke(app, ["recommend", "tune", str(log), "-o", str(tmp_path / "best.json"),
+                                   "--trials", "2", "--method", "random", "--threads", "1",
+                                   "--attributes", str(attrs), "--conversions", "event=purchase"])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "best.json").exists() and "best HR@10" in out.output

@@ -14,7 +14,7 @@ from ..files import atomic_write, check_writable, remove_stale_temporaries
 from .common import check_listen, echo, group
 from .recommend_side import (AttributeCols, Attributes, AttributesIdCol, Conversions, HoldOutItems,
                              MarketCol, MarketShare, print_cold, read_side, side_summary,
-                             training_sessions)
+                             training_sessions, tune_side)
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -131,8 +131,6 @@ def train(
     from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
-    from ..recommend.sessions import EventColumns
-
     check_writable(output, "model file", suffix=".npz")
     remove_stale_temporaries(output.parent)   # of a run killed while saving
     _check_gap(gap_minutes, held_out=held_out)
@@ -145,10 +143,9 @@ def train(
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
-    columns = EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
-                           min_rating=min_rating)
-    side = read_side(attributes, attribute_cols, attributes_id_col, conversions, market_col,
-                     sessions, columns, histories)
+    side = read_side(sessions, histories, attributes, attribute_cols, attributes_id_col, conversions,
+                     market_col, user=user_col, item=item_col, time=time_col, rating=rating_col,
+                     min_rating=min_rating)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
     echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
          f"users or sessions from {sessions}")
@@ -201,20 +198,17 @@ def tune(
     before it, the settings trained on the events before them all: several cases a user make the
     comparison between settings far less noisy than one.
     """
-    from ..recommend.conversions import split_goals
-    from ..recommend.sessions import EventColumns, leave_last_out
+    from ..recommend.sessions import leave_last_out
     from ..recommend.tune import tune as run_tune
 
     check_writable(output, "settings file", suffix=".json")
     _check_gap(gap_minutes, validation=validation)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
-    side = read_side(attributes, attribute_cols, attributes_id_col, conversions, market_col, sessions,
-                     EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
-                                  min_rating=min_rating), histories)
+    side = read_side(sessions, histories, attributes, attribute_cols, attributes_id_col, conversions,
+                     market_col, user=user_col, item=item_col, time=time_col, rating=rating_col,
+                     min_rating=min_rating)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
-    goals = None if side.conversions is None else \
-        split_goals(histories, split, side.conversions, gap_minutes, 1, validation)[0]
 
     def report(t) -> None:
         asked = ", ".join(f"{k} {v}" for k, v in t.query.items())
@@ -222,8 +216,7 @@ def tune(
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
     result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report,
-                      side=dict(attributes=side.attributes, goals=goals,
-                                market_col=side.market_col) if side else None)
+                      side=tune_side(side, histories, split, gap_minutes, validation))
     with atomic_write(output, "w") as f:
         f.write(json.dumps(result.to_dict(), indent=2) + "\n")
     echo(f"best {result.metric} {result.score:.4f}; settings written to {output} "
@@ -256,14 +249,12 @@ def evaluate(
     from ..recommend import baselines as bl
     from ..recommend import evaluate_module as ev
     from ..recommend.item2vec import Recommender
-    from ..recommend.sessions import EventColumns, leave_last_out
+    from ..recommend.sessions import leave_last_out
 
     _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
-    side = read_side(attributes, attribute_cols, attributes_id_col, None, None, test,
-                     EventColumns(user=user_col, item=item_col, time=time_col, rating=rating_col,
-                                  min_rating=min_rating), histories)
+    side = read_side(test, histories, attributes, attribute_cols, attributes_id_col)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
     unknown = _unknown_targets(rec, model, test, split.test)

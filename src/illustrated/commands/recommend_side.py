@@ -13,7 +13,8 @@ from ..errors import ConfigError
 from .common import echo
 
 __all__ = ["Attributes", "AttributeCols", "AttributesIdCol", "Conversions", "MarketCol",
-           "MarketShare", "HoldOutItems", "Side", "read_side", "training_sessions", "side_summary",
+           "MarketShare", "HoldOutItems", "Side", "read_side", "tune_side", "training_sessions",
+           "side_summary",
            "print_cold"]
 
 Attributes = Annotated[Path | None, typer.Option(
@@ -52,13 +53,14 @@ class Side:
         return any(x is not None for x in (self.attributes, self.conversions, self.market_col))
 
 
-def read_side(attributes: Path | None, attribute_cols: str | None, id_col: str | None,
-              conversions: str | None, market_col: str | None, log: Path, columns,
-              histories) -> Side:
-    """Read the attributes file and the conversions, checking them against the log."""
+def read_side(log: Path, histories, attributes: Path | None, attribute_cols: str | None,
+              id_col: str | None, conversions: str | None = None, market_col: str | None = None,
+              **columns) -> Side:
+    """Read the attributes file and the conversions, checking them against the log (whose
+    event columns ``columns`` names: ``user``, ``item``, ``time``, ``rating``, ``min_rating``)."""
     from ..recommend.attributes import read_attributes
     from ..recommend.conversions import read_conversions
-    from ..recommend.sessions import is_event_log
+    from ..recommend.sessions import EventColumns, is_event_log
 
     if market_col is not None and attributes is None:
         raise ConfigError("--market-col names an attribute column: give --attributes too")
@@ -77,13 +79,26 @@ def read_side(attributes: Path | None, attribute_cols: str | None, id_col: str |
                               f"{log}; is --attributes-id-col the right column?")
     conv = None
     if conversions is not None:
-        conv = read_conversions(conversions, log, columns, line_numbers=not is_event_log(log)
+        conv = read_conversions(conversions, log, EventColumns(**columns),
+                                line_numbers=not is_event_log(log)
                                 and (not histories or histories[0].times is None))
         if not any(h.user in conv for h in histories):
             raise ConfigError(f"--conversions: none of its {len(conv):,} sessions "
                               f"({', '.join(map(repr, list(conv)[:3]))}, …) is a session or user "
                               f"of {log}")
     return Side(attrs, conv, market_col)
+
+
+def tune_side(side: Side, histories, split, gap_minutes: float | None,
+              validation: int) -> dict | None:
+    """The side information of ``tune``'s trainings (goals parallel to ``split.train``)."""
+    from ..recommend.conversions import split_goals
+
+    if not side:
+        return None
+    goals = None if side.conversions is None else \
+        split_goals(histories, split, side.conversions, gap_minutes, 1, validation)[0]
+    return dict(attributes=side.attributes, goals=goals, market_col=side.market_col)
 
 
 def training_sessions(histories, gap_minutes: float | None, held_out: int, side: Side,

@@ -137,6 +137,19 @@ class ColdItems:
         c = self.config if self.config is not None else Item2VecConfig()
         return c.cold_neighbours, c.cold_popularity
 
+    def _cold_similar(self, idx: int, k: int):
+        """:meth:`similar` for cold item ``idx``: its neighbours with the popularity prior, or
+        the most popular items when it has no vector; the reason says it is cold and why."""
+        item, cold = self.vectors.keys[idx], self.side.cold_reason(idx)
+        if not self._has_vector[idx]:
+            answer = self._popular_answer(k, {idx}, f"item {item!r} has a zero vector: most "
+                                          f"popular items instead; {cold}", [])
+            answer.cold = True
+            return answer
+        ids, scores = self._cold_ranking(idx, k)
+        return self._result(ids, scores, False, f"nearest items to {item!r} by cosine, plus a "
+                            f"popularity prior; {cold}", [], 1, True)
+
     def _cold_ranking(self, idx: int, k: int) -> tuple[list[int], list[float]]:
         """The ``k`` best items for cold item ``idx``: cosine plus the popularity prior, exact over
         the cosine index's candidates and the most popular items."""

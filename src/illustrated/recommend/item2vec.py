@@ -186,17 +186,11 @@ class Recommender(ColdItems):
             return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
                                         [item])
         item = self.vectors.keys[idx]
-        cold = self.cold_reason(item)
+        if self.side is not None and self.side.cold[idx]:
+            return self._cold_similar(idx, k)
         if not self._has_vector[idx]:
-            answer = self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
-                                          "learned about it): most popular items instead", [])
-            if cold:
-                answer.cold, answer.reason = True, f"{answer.reason}; {cold}"
-            return answer
-        if cold:
-            ids, scores = self._cold_ranking(idx, k)
-            return self._result(ids, scores, False, f"nearest items to {item!r} by cosine, plus "
-                                "a popularity prior; " + cold, [], 1, True)
+            return self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
+                                        "learned about it): most popular items instead", [])
         ids, scores, note = self._answer(self.unit[idx], k, {idx})
         return self._result(ids, scores, False, f"nearest items to {item!r} by cosine{note}", [], 1)
 
@@ -360,11 +354,9 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
     :class:`CorpusError` (nothing to learn). With ``checkpoint`` (a ``.npz`` path) the training
     state is rewritten there after every epoch, and with ``resume`` training continues from it
-    (see :mod:`.checkpoint`); the caller removes it once the model is saved. With ``attributes``
-    (:class:`~.attributes.ItemAttributes`), ``goals`` (the items each session converted to,
-    parallel to ``sessions``) or ``market_col`` (the attribute naming each item's market), the
-    EGES engine trains them (:mod:`.eges`; no checkpoints), and every item of the attributes
-    without events to learn from joins the catalogue as a cold item.
+    (see :mod:`.checkpoint`); the caller removes it once the model is saved. ``attributes``,
+    ``goals`` (what each session converted to) and ``market_col`` train with side information
+    (:func:`.eges.train_with_side`; no checkpoints), cold items joining the catalogue.
     """
     from .checkpoint import training_model
 
