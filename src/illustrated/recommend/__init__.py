@@ -18,13 +18,13 @@ from .cold import AddedItem, ItemParts
 from .evaluate import VectorScorer, evaluate
 from .index import ExactIndex, HnswIndex, ShardedIndex, build_index, recall_at_k
 from .events import EventColumns, read_events
-from .config import Item2VecConfig
+from .config import Item2VecConfig, QuerySettings
 from .item2vec import Recommendation, Recommender, train_item2vec
 from .names import read_names
 from .sessions import Case, History, Split, leave_last_out, load_histories, read_sessions, time_split
 from .synthetic import genre_sessions
 
-__all__ = ["Recommender", "Recommendation", "Item2VecConfig", "train_item2vec", "ExactIndex",
+__all__ = ["Recommender", "Recommendation", "Item2VecConfig", "QuerySettings", "train_item2vec", "ExactIndex",
            "HnswIndex", "ShardedIndex", "build_index", "recall_at_k", "evaluate",
            "PopularityScorer", "CooccurrenceScorer", "SequentialRulesScorer", "SessionKNNScorer",
            "VectorScorer", "Case", "History", "Split", "leave_last_out", "time_split",

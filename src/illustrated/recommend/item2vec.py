@@ -27,7 +27,7 @@ from ..errors import ConfigError, CorpusError
 from ..files import check_finite
 from .answer import Recommendation
 from .cold import ColdItems
-from .config import Item2VecConfig
+from .config import Item2VecConfig, QueryField, QuerySettings
 from .index import ExactIndex, build_index
 from .lone import without_lone_items
 from .rules import keep_top, rule_scores, session_rules
@@ -44,12 +44,12 @@ class Recommender(ColdItems):
         popularity: int64 ``[n]`` interaction counts aligned with ``vectors.keys`` (defaults to
             ``vectors.counts``); used for the fallback.
         index: 'exact', 'hnsw', 'auto' (exact below 50,000 items), or a built index.
-        decay, max_context: recency weighting of a session (see :class:`Item2VecConfig`).
+        query: how a session asks (:class:`~.config.QuerySettings`: ``decay``, ``max_context``,
+            ``rules_weight``, ``rules_last``); ``decay=…`` and the others given alone override it.
         names: item names, a dict id → name or a list aligned with ``vectors.keys`` ("" or None
             for none); shown beside the ids in every answer.
         rules: float32 CSR ``[n, n]`` sequential rules over the item indices (:mod:`.rules`), or
             None; with ``rules_weight > 0`` they add "what followed" to the session scores.
-        rules_weight, rules_last: how they count (see :class:`Item2VecConfig`).
         side: the items' attributes and which items are cold (:class:`~.side.ItemSide`), or None.
 
     Vectors with NaN or infinity are refused (a model that went wrong is never served). Answers
@@ -58,10 +58,12 @@ class Recommender(ColdItems):
     items whose vectors are zero fall back to popularity; the ``reason`` says which.
     """
 
-    def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto",
-                 decay: float = 0.8, max_context: int = 50, config: Item2VecConfig | None = None,
-                 names=None, rules: sparse.csr_matrix | None = None, rules_weight: float = 0.0,
-                 rules_last: int = 5, side=None, **index_options) -> None:
+    decay, max_context, rules_weight, rules_last = (QueryField() for _ in range(4))
+
+    def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto", decay=None,
+                 max_context=None, config: Item2VecConfig | None = None, names=None,
+                 rules: sparse.csr_matrix | None = None, rules_weight=None, rules_last=None,
+                 side=None, query: QuerySettings | None = None, **index_options) -> None:
         self.vectors = vectors
         self.side = side
         n = len(vectors.keys)
@@ -72,7 +74,8 @@ class Recommender(ColdItems):
         self.popularity = np.asarray(pop, dtype=np.int64)
         if self.popularity.shape != (n,):
             raise ConfigError(f"popularity must have shape [{n}], got {list(self.popularity.shape)}")
-        self.decay, self.max_context = float(decay), int(max_context)
+        self.query = QuerySettings.given(query, decay=decay, max_context=max_context,
+                                         rules_weight=rules_weight, rules_last=rules_last)
         self.config = config
         self.unit = np.ascontiguousarray(vectors.unit, dtype=np.float32)
         # rows whose vector is zero (or vanishing) carry no direction to search with
@@ -87,7 +90,6 @@ class Recommender(ColdItems):
             if self.rules.shape != (n, n):
                 raise ConfigError(f"rules must have shape [{n}, {n}], got {list(self.rules.shape)}")
             check_finite(self.rules.data, "recommender", "rule weights", "serve")
-        self.rules_weight, self.rules_last = float(rules_weight), int(rules_last)
         self.names: list[str] | None = None
         self.left_out: list[str] = []  # items training left out (see train_item2vec)
         if names is not None:
@@ -322,8 +324,7 @@ class Recommender(ColdItems):
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model to one ``.npz`` (:mod:`.storage`) atomically; the same model always gives
         the same bytes. Vectors with NaN or infinity are refused with a :class:`FormatError`."""
-        settings = {"decay": self.decay, "max_context": self.max_context,
-                    "rules_weight": self.rules_weight, "rules_last": self.rules_last,
+        settings = {**self.query.query_dict(),
                     "config": self.config.stored(self.side is not None) if self.config else None}
         return write_model(path, self.vectors, self.popularity, self.index, self.names, self.rules,
                            settings, self.side)
@@ -333,9 +334,9 @@ class Recommender(ColdItems):
         """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
         damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
         stored = read_model(path)
-        values, config = read_settings(stored.settings, path)
+        query, config = read_settings(stored.settings, path)
         return cls(stored.vectors, stored.popularity, index=stored.index, config=config,
-                   names=stored.names, rules=stored.rules, side=stored.side, **values)
+                   names=stored.names, rules=stored.rules, side=stored.side, query=query)
 
 
 def _check_k(k: int) -> None:
@@ -393,8 +394,7 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
         from .conversions import conversion_rules
 
         rules = keep_top(rules + conversion_rules(sessions, goals, wv.key_to_index), config.rules_top)
-    rec = Recommender(wv, popularity, index=index, decay=config.decay,
-                      max_context=config.max_context, config=config, rules=rules,
-                      rules_weight=config.rules_weight, rules_last=config.rules_last, side=side)
+    rec = Recommender(wv, popularity, index=index, query=config.query(), config=config,
+                      rules=rules, side=side)
     rec.left_out = alone
     return rec

@@ -12,7 +12,7 @@ never a crash or a model that answers garbage.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +20,12 @@ from scipy import sparse
 
 from ..errors import ConfigError, FormatError
 from ..files import check_finite, read_npz, write_npz
-from .config import Item2VecConfig
+from .config import Item2VecConfig, QuerySettings
 from .index import index_from_arrays
 from .names import pack_names, unpack_names
 from .side import ItemSide
 
-__all__ = ["FORMAT", "StoredModel", "write_model", "read_model", "read_settings"]
+__all__ = ["FORMAT", "STORED_BEFORE", "StoredModel", "write_model", "read_model", "read_settings"]
 
 FORMAT = "illustrated.recommender/1"
 _RULES = ("rules_indptr", "rules_indices", "rules_data")
@@ -164,20 +164,21 @@ def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matri
                              shape=(n, n))
 
 
-# settings of models saved before they were stored (the values those releases used)
-_QUERY_DEFAULTS = {"decay": 0.8, "max_context": 50, "rules_weight": 0.0, "rules_last": 5}
+#: The query settings of models saved before they were stored: the values those releases used
+#: (a file keeps answering as it did; today's defaults are :class:`QuerySettings`').
+STORED_BEFORE = QuerySettings(decay=0.8, max_context=50, rules_weight=0.0, rules_last=5)
 
 
-def read_settings(settings: dict, path) -> tuple[dict, Item2VecConfig | None]:
-    """The stored query settings (``decay``, ``max_context``, ``rules_weight``, ``rules_last``)
-    and training config, checked as training checks them: a damaged value is a
-    :class:`FormatError` naming the file, never a traceback or answers with infinite scores."""
+def read_settings(settings: dict, path) -> tuple[QuerySettings, Item2VecConfig | None]:
+    """The stored query settings (those a file lacks: :data:`STORED_BEFORE`) and training
+    config, checked as training checks them: a damaged value is a :class:`FormatError` naming
+    the file, never a traceback or answers with infinite scores."""
     try:
         config = settings.get("config")
         if config is not None and not isinstance(config, dict):
             raise ConfigError(f"config must be a JSON object, got {type(config).__name__}")
-        values = {k: settings.get(k, v) for k, v in _QUERY_DEFAULTS.items()}
-        Item2VecConfig().replace(**values)  # raises a ConfigError naming a bad value
-        return values, Item2VecConfig().replace(**config) if config else None
+        stored = {k: settings[k] for k in STORED_BEFORE.query_dict() if k in settings}
+        query = replace(STORED_BEFORE, **stored)   # raises a ConfigError naming a bad value
+        return query, Item2VecConfig().replace(**config) if config else None
     except (ConfigError, TypeError, ValueError) as e:
         raise FormatError(f"{path}: damaged settings ({e})") from None
