@@ -284,25 +284,8 @@ def _unknown_targets(rec, model: Path, test: Path, cases) -> int:
 
 
 def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:
-    """The item id for ``query``: an id, or a name (whole, any case) or the one name containing it.
-
-    Unknown queries are an error when ``strict``, else passed on (a session ignores them).
-    """
-    if query in rec:
-        return query
-    if rec.names is not None:
-        q = query.casefold()
-        exact = [k for k, n in zip(rec.vectors.keys, rec.names) if n and n.casefold() == q]
-        partial = exact or [k for k, n in zip(rec.vectors.keys, rec.names) if n and q in n.casefold()]
-        if len(partial) == 1:
-            return partial[0]
-        if partial:
-            shown = "; ".join(rec.label(k) for k in partial[:5])
-            raise ConfigError(f"{query!r} matches {len(partial)} item names in {model}: {shown}"
-                              f"{'; …' if len(partial) > 5 else ''} (give an id or a longer name)")
-    if not strict:
-        return query
-    raise ConfigError(f"unknown item {query!r} (no such id{' or name' if rec.names else ''} in {model})")
+    """The item id for ``query``: an id or a name (:meth:`~.lookup.ItemLookup.resolve`)."""
+    return rec.resolve(query, strict, where=str(model))
 
 
 def _print_answer(rec, answer) -> None:

@@ -30,13 +30,14 @@ from .cold import ColdItems
 from .config import Item2VecConfig, QueryField, QuerySettings
 from .index import ExactIndex, build_index
 from .lone import without_lone_items
+from .lookup import ItemLookup
 from .rules import keep_top, rule_scores, session_rules
 from .storage import read_model, read_settings, write_model
 
 __all__ = ["Recommendation", "Recommender", "train_item2vec"]
 
 
-class Recommender(ColdItems):
+class Recommender(ColdItems, ItemLookup):
     """Similar items and next items from item vectors, an index over them and item popularity.
 
     Args:
@@ -64,9 +65,7 @@ class Recommender(ColdItems):
                  max_context=None, config: Item2VecConfig | None = None, names=None,
                  rules: sparse.csr_matrix | None = None, rules_weight=None, rules_last=None,
                  side=None, query: QuerySettings | None = None, **index_options) -> None:
-        self.vectors = vectors
-        self.side = side
-        n = len(vectors.keys)
+        self.vectors, self.side, n = vectors, side, len(vectors.keys)
         if n == 0:
             raise ConfigError("a recommender needs at least one item vector")
         check_finite(vectors.vectors, "recommender", "item vectors", "serve", vectors.keys)
