@@ -335,15 +335,25 @@ def serve(
                                                     "line on stderr for every request (default: on).")] = None,
     shutdown_timeout: Annotated[float | None, typer.Option(help="Seconds the requests in flight get "
                                                                 "to finish after SIGTERM (default 30).")] = None,
+    admin_token: Annotated[str | None, typer.Option(
+        envvar="ILLUSTRATED_ADMIN_TOKEN", show_envvar=True,
+        help="Open POST /items to requests with 'Authorization: Bearer TOKEN' (16+ characters; "
+             "prefer the environment variable, which other users cannot see).")] = None,
+    items_file: Annotated[Path | None, typer.Option(
+        help="Journal of added items (JSON lines): written by POST /items, read back at start, "
+             "on SIGHUP and by every worker. Without it added items live in memory, survive a "
+             "SIGHUP but not a restart, and need --workers 1.")] = None,
 ) -> None:
-    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics.
+    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics, and
+    POST /items with an admin token.
 
-    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving);
-    SIGTERM finishes the requests in flight, then stops.
+    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving;
+    added items are carried over); SIGTERM finishes the requests in flight, then stops.
     """
     from ..recommend.serving import ServeSettings, serve_one
 
-    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout)
+    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout,
+                 admin_token=admin_token, items_file=items_file)
     settings = ServeSettings(host=host, port=port, **{k: v for k, v in given.items() if v is not None})
     check_listen(host, port)
     if settings.workers > 1:
