@@ -198,3 +198,31 @@ def test_an_added_item_keeps_the_models_vectors_finite(client):
         assert r.status_code == 201
     rec = client.app.state.live.current
     assert np.isfinite(rec.unit).all() and len(rec) == 22
+
+
+def test_a_line_left_unfinished_by_a_dead_writer_is_cut_before_the_next_one(tmp_path, caplog):
+    path = attributed_recommender().save(tmp_path / "m.npz")
+    journal = tmp_path / "items.jsonl"
+    live = LiveModel.load(path)
+    client = TestClient(create_app(live, admin_token=TOKEN, additions=Additions(live, journal)))
+    assert client.post("/items", json=LEAF, headers=AUTH).status_code == 201
+    with open(journal, "ab") as f:                       # another worker died mid-line
+        f.write(b'{"id": "half", "na')
+    assert client.post("/items", json={**LEAF, "id": "chive"}, headers=AUTH).status_code == 201
+    assert [json.loads(x)["id"] for x in journal.read_text().splitlines()] == ["sorrel", "chive"]
+    assert "unfinished last line (18 bytes)" in caplog.text
+    again = LiveModel.load(path)
+    Additions(again, journal)
+    assert "sorrel" in again.current and "chive" in again.current
+
+
+def test_a_reload_refused_after_the_journal_grew_loses_no_item(tmp_path):
+    path = attributed_recommender().save(tmp_path / "m.npz")
+    journal = tmp_path / "items.jsonl"
+    other, live = LiveModel.load(path), LiveModel.load(path)
+    writer = TestClient(create_app(other, admin_token=TOKEN, additions=Additions(other, journal)))
+    reader = TestClient(create_app(live, additions=Additions(live, journal)))
+    assert writer.post("/items", json=LEAF, headers=AUTH).status_code == 201
+    live.after_load(lambda rec: (_ for _ in ()).throw(RuntimeError("refused after the hooks")))
+    assert not live.reload().ok
+    assert reader.get("/items/sorrel/similar").status_code == 200   # read when asked

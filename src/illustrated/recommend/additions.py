@@ -149,8 +149,10 @@ class Additions:
                 self._read(journal, rec)
                 check_addable(rec, item.id)
                 if journal is not None:
+                    self._cut_unfinished(journal)   # no writer holds the lock: a dead one's
                     _append(journal, item.record())
                     self.offset = self.size = journal.tell()
+                    self.lines += 1
                 self.items[item.id] = item
                 self.results[item.id] = _apply(rec, item)
         self.live.edit(change)
@@ -173,12 +175,16 @@ class Additions:
 
     def replay(self, rec):
         """The reload hook: add to a freshly read model every added item it does not hold (an
-        item the new file holds — trained since, say — keeps the file's vector)."""
+        item the new file holds — trained since, say — keeps the file's vector). Lines the
+        journal gained meanwhile are added too, but left for :meth:`sync` to read, so a reload
+        refused after this hook loses nothing."""
         with self._locked(fcntl.LOCK_SH) as journal:
-            self._read(journal, None)
-        for item in self.items.values():
+            pending = [item for _, item in self._parse(journal, False)[0]] if journal else []
+        for item in [*self.items.values(), *pending]:
             if item.id in rec.vectors.key_to_index:
-                log.info(f"added item {item.id!r} is in the reloaded model; its vector is the model's")
+                if item.id in self.items:
+                    log.info(f"added item {item.id!r} is in the reloaded model: the model's "
+                             "vector stands")
                 continue
             self.results[item.id] = _apply(rec, item)
         return rec
@@ -189,12 +195,7 @@ class Additions:
         crash, never answered) is removed; a bad line is a :class:`FormatError` naming it."""
         try:
             with self._locked(fcntl.LOCK_EX) as journal:
-                data = journal.read()
-                if data and not data.endswith(b"\n"):
-                    cut = data.rfind(b"\n") + 1
-                    log.warning(f"{self.path}: removing an unfinished last line ({len(data) - cut} "
-                                "bytes) left by an interrupted write")
-                    journal.truncate(cut)
+                self._cut_unfinished(journal)
                 self.live.edit(lambda rec: self._read(journal, rec, strict=True))
         except OSError as e:
             raise ConfigError(f"{self.path}: cannot use as the items file ({e.strerror or e})") from None
@@ -202,35 +203,55 @@ class Additions:
     def _locked(self, mode: int):
         return _Locked(self.path, mode)
 
-    def _read(self, journal, rec, strict: bool = False) -> None:
-        """Read the journal's complete lines past :attr:`offset`, remembering each item and
-        adding it to ``rec`` when given (and not there yet)."""
-        if journal is None:
-            return
+    def _cut_unfinished(self, journal) -> None:
+        """Remove a last line without its end (call with the exclusive lock held, after
+        :meth:`_read`: no writer is at work, so it was left by one that died)."""
+        journal.seek(0, os.SEEK_END)
+        size = journal.tell()
+        journal.seek(self.offset)
+        tail = journal.read()
+        cut = self.offset + tail.rfind(b"\n") + 1
+        if cut < size:
+            log.warning(f"{self.path}: removing an unfinished last line ({size - cut} bytes) left "
+                        "by an interrupted write")
+            journal.truncate(cut)
+
+    def _parse(self, journal, strict: bool) -> tuple[list[tuple[int, "JournalLine"]], int, int, int]:
+        """The items of the journal's complete lines past :attr:`offset` (with their line
+        numbers), how many bytes and lines those take, and the journal's size. A bad line is a
+        :class:`FormatError` when ``strict``, else logged and skipped."""
         journal.seek(self.offset)
         data = journal.read()
         end = data.rfind(b"\n") + 1          # a line still being written waits for its end
-        for raw in data[:end].splitlines():
-            self.lines += 1
-            line_no = self.lines
+        items = []
+        for line_no, raw in enumerate(data[:end].splitlines(), self.lines + 1):
             try:
-                item = JournalLine.model_validate_json(raw)
+                items.append((line_no, JournalLine.model_validate_json(raw)))
             except ValidationError as e:
                 where = f"{self.path}:{line_no}"
                 if strict:
                     raise FormatError(f"{where}: not an added item ({_first_error(e)})") from None
                 log.error(f"{where}: skipped, not an added item ({_first_error(e)})")
-                continue
+        return items, end, data[:end].count(b"\n"), self.offset + len(data)
+
+    def _read(self, journal, rec, strict: bool = False) -> None:
+        """Read the journal's complete lines past :attr:`offset`, remembering each item and
+        adding it to ``rec`` (when it is not there yet)."""
+        if journal is None:
+            return
+        items, end, lines, size = self._parse(journal, strict)
+        for line_no, item in items:
             self.items[item.id] = item
-            if rec is not None and item.id not in rec.vectors.key_to_index:
+            if item.id not in rec.vectors.key_to_index:
                 try:
                     self.results[item.id] = _apply(rec, item)
                 except ConfigError as e:
                     if strict:
                         raise ConfigError(f"{self.path}:{line_no}: {e}") from None
                     log.error(f"{self.path}:{line_no}: skipped ({e})")
+        self.lines += lines
         self.offset += end
-        self.size = self.offset + len(data) - end
+        self.size = size
 
 
 class _Locked:
