@@ -36,6 +36,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError, FormatError
+from ..files import fsync_folder
 from ..json_api import Text, check_unicode
 
 __all__ = ["NewItem", "JournalLine", "Additions", "check_addable", "MAX_ID_CHARS", "MAX_FIELDS", "MAX_VALUES"]
@@ -194,7 +195,10 @@ class Additions:
         """Read the journal at start (creating it); an unfinished last line (a write cut by a
         crash, never answered) is removed; a bad line is a :class:`FormatError` naming it."""
         try:
+            new = not self.path.exists()
             with self._locked(fcntl.LOCK_EX) as journal:
+                if new:                      # the journal's entry in its folder is on disk too
+                    fsync_folder(self.path.parent)
                 self._cut_unfinished(journal)
                 self.live.edit(lambda rec: self._read(journal, rec, strict=True))
         except OSError as e:
