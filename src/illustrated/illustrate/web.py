@@ -3,8 +3,11 @@
 The page (``static/``) draws everything itself with SVG; the API only returns numbers:
 neighbours and vectors of a word, an analogy, a translation with its attention matrices (for a
 Transformer every layer and head of its three kinds of attention, which the page picks from),
-recommendations for picked items. Any model may be absent; its part of the page then says how to
-start the server with it. Models are passed in already loaded (see ``illustrated serve``).
+recommendations for picked items, a 2-D map of the items and an item's vector beside its parts
+(:mod:`.web_items`). The answers are the library's own (``KeyedVectors.analogy`` through
+:func:`.analogy.analogy_from_vectors`, the recommender's lookups and ``to_dict()``). Any model may
+be absent; its part of the page then says how to start the server with it. Models are passed in
+already loaded (see ``illustrated serve``).
 """
 
 from __future__ import annotations
