@@ -356,7 +356,7 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     state is rewritten there after every epoch, and with ``resume`` training continues from it
     (see :mod:`.checkpoint`); the caller removes it once the model is saved. ``attributes``,
     ``goals`` (what each session converted to) and ``market_col`` train with side information
-    (:func:`.eges.train_with_side`; no checkpoints), cold items joining the catalogue.
+    (:func:`.eges.train_with_side`), cold items joining the catalogue.
     """
     from .checkpoint import training_model
 
@@ -376,11 +376,9 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     if attributes is not None or goals is not None or market_col is not None:
         from .eges import train_with_side
 
-        if resume:
-            raise ConfigError("resuming is not available with side information (attributes, "
-                              "conversions, markets): train afresh")
         wv, popularity, side, alone = train_with_side(sessions, config, attributes, goals,
-                                                      market_col, progress, log_path)
+                                                      market_col, progress, log_path, checkpoint,
+                                                      resume)
     else:
         model = training_model(sessions, config, max(len(s) for s in sessions), checkpoint, resume)
         if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
