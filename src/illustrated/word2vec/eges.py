@@ -81,13 +81,14 @@ class EgesWord2Vec(Word2Vec):
         self.indices = np.zeros(0, np.int32)
         self.id_logit = np.zeros(0, np.float32)
         self.val_logit = np.zeros(0, np.float32)
-        self._goals: Sequence[Sequence[str]] | None = None
+        self._goals: dict[int, Sequence[str]] | None = None
         self._markets: tuple | None = None
 
     # ---- side information --------------------------------------------------------------------
-    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
-        """The items, their weights, and the attribute rows of the values the items carry."""
-        super().build_vocab(sentences)
+    def build_vocab(self, sentences: Iterable[Sequence[str]], world=None) -> None:
+        """The items, their weights, and the attribute rows of the values the items carry (the
+        same on every process: the vocabulary is merged, the rows drawn from the seed)."""
+        super().build_vocab(sentences, world)
         keys, attrs = self.wv.keys, self.side.attributes
         own = [list(dict.fromkeys(attrs.get(k, ()))) for k in keys]   # each value once, in order
         counts = Counter(v for vs in own for v in vs)
@@ -134,16 +135,18 @@ class EgesWord2Vec(Word2Vec):
     def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
               log_path: str | os.PathLike | None = None, epochs: int | None = None,
               checkpoint: str | os.PathLike | None = None,
-              goals: Sequence[Sequence[str]] | None = None) -> "EgesWord2Vec":
+              goals: Sequence[Sequence[str]] | None = None, world=None) -> "EgesWord2Vec":
         """Train as :meth:`Word2Vec.train` does; ``goals`` (parallel to ``sentences``) names the
-        items each session converted to, trained as contexts of all its items."""
+        items each session converted to, trained as contexts of all its items. Under
+        ``torchrun`` each process's share of the sessions keeps its own goals."""
         if goals is not None and len(goals) != len(sentences):
             raise ConfigError(f"goals must be one list per session ({len(sentences)}), "
                               f"got {len(goals)}")
-        self._goals = goals
+        # by the session itself: a process's share is a slice of the same session lists
+        self._goals = None if goals is None else {id(s): g for s, g in zip(sentences, goals)}
         try:
             return super().train(sentences, progress=progress, log_path=log_path, epochs=epochs,
-                                 checkpoint=checkpoint)
+                                 checkpoint=checkpoint, world=world)
         finally:
             self._goals = None
 
@@ -159,8 +162,9 @@ class EgesWord2Vec(Word2Vec):
         ids: list[int] = []
         lens: list[int] = []
         n = 0
-        for sentence, goals in zip(sentences, self._goals):
-            marks = [goal_marker(get(g)) for g in goals if get(g) is not None]
+        for sentence in sentences:
+            marks = [goal_marker(get(g)) for g in self._goals.get(id(sentence), ())
+                     if get(g) is not None]
             for start in range(0, len(sentence), limit):
                 piece = sentence[start:start + limit]
                 ids.extend(get(t, -1) for t in piece)
