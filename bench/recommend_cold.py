@@ -44,7 +44,7 @@ from illustrated.recommend.sessions import leave_last_out  # noqa: E402
 
 SHARE = 0.15
 GRID_NEIGHBOURS = (0, 3, 8, 12)
-GRID_POPULARITY = (0.0, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6)
+GRID_POPULARITY = (0.0, 0.8, 1.2, 1.6, 2.0, 3.0)
 
 
 def without(histories, held: set[str]) -> list[list[str]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -82,22 +81,17 @@ def main() -> None:
     report = Report("recommend_context", anchor="ours without bookings as global context; "
                     "without in-market negatives", protocol=f"first {FIRST} clicks -> booked listing")
 
-    def run(name: str, split: str, picked: range, rec: Recommender, seconds: float, **extra) -> dict:
+    def run(name: str, split: str, picked: range, rec: Recommender, **extra) -> dict:
         got = hit_rates(rec, log, picked)
         return report.add(split=split, system=name, **extra, **{k: round(v, 4) if isinstance(v, float) else v
                                                                 for k, v in got.items()})
 
-    def trained(**side) -> tuple[Recommender, float]:
-        start = time.perf_counter()
-        rec = train_item2vec(sessions, config, index="exact", **side)
-        return rec, time.perf_counter() - start
-
-    plain, s_plain = trained()
-    booked, s_booked = trained(goals=goals)
+    plain = train_item2vec(sessions, config, index="exact")
+    booked = train_item2vec(sessions, config, index="exact", goals=goals)
     rows = {}
-    for name, rec, s in (("ours, defaults", plain, s_plain), ("ours + bookings as global context", booked, s_booked)):
-        rows[name] = run(name, "test", test, rec, s)
-        rows[name + ", vectors alone"] = run(name + ", vectors alone", "test", test, vectors_alone(rec), s)
+    for name, rec in (("ours, defaults", plain), ("ours + bookings as global context", booked)):
+        rows[name] = run(name, "test", test, rec)
+        rows[name + ", vectors alone"] = run(name + ", vectors alone", "test", test, vectors_alone(rec))
     summary = {"global context: with / without HR@10": ratio(rows["ours + bookings as global context"]["HR@10"],
                                                             rows["ours, defaults"]["HR@10"]),
                "global context: with / without HR@10, vectors alone": ratio(
@@ -107,17 +101,15 @@ def main() -> None:
     best = (-1.0, 0.0)
     models = {}
     for share in SHARES:
-        start = time.perf_counter()
-        rec = train_item2vec(sessions, config.replace(market_share=share), index="exact",
-                             goals=goals, attributes=attrs, market_col="city")
-        models[share] = (rec, time.perf_counter() - start)
-        got = run("ours + bookings + attributes, market city", "validation", valid, *models[share],
+        models[share] = train_item2vec(sessions, config.replace(market_share=share), index="exact",
+                                       goals=goals, attributes=attrs, market_col="city")
+        got = run("ours + bookings + attributes, market city", "validation", valid, models[share],
                   market_share=share)
         best = max(best, (got["HR@10 in market"], share))
     chosen = best[1]
     for share in sorted({0.0, chosen}):
         rows[f"market {share}"] = run("ours + bookings + attributes, market city", "test", test,
-                                      *models[share], market_share=share)
+                                      models[share], market_share=share)
     summary["market_share chosen on validation"] = chosen
     summary["in-market negatives: within-market HR@10, chosen / none"] = ratio(
         rows[f"market {chosen}"]["HR@10 in market"], rows["market 0.0"]["HR@10 in market"])

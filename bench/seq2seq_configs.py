@@ -196,6 +196,7 @@ EQUIVALENT: list[tuple[str, object, tuple[str, ...], tuple, str]] = [
     ("data.tokens", "words", ("data.src.level", "data.trg.level"), ("word", "word"),
      "word-level tokens (both read the same tokenized files)"),
     ("train.max_tokens", None, ("training.batch_type",), ("sentence",), "batches by sentence count"),
+    ("train.precision", "fp32", ("fp16",), (False,), "float32 arithmetic on both sides"),
     ("train.valid_beam", 1, (), (), "validation BLEU by greedy search (JoeyNMT always validates greedily)"),
     ("train.lr_patience", 1, ("training.scheduling", "training.decrease_factor"), ("exponential", 1.0),
      "a constant learning rate. JoeyNMT 2.3 cannot run its RNN examples' `plateau` scheduler with "
@@ -244,7 +245,7 @@ OURS_ONLY = {
     "data.source_eos": False, "data.joint_vocab": False,
 }
 JOEY_ONLY = {
-    "name": "multi30k-gru-bahdanau", "joeynmt_version": "2.3.0", "use_cuda": False, "fp16": False,
+    "name": "multi30k-gru-bahdanau", "joeynmt_version": "2.3.0", "use_cuda": False,
     "data.dataset_type": "plain", "data.src.normalize": False, "data.trg.normalize": False,
     "data.src.min_length": 1, "data.trg.min_length": 1, "testing.n_best": 1,
     "testing.sacrebleu_cfg.tokenize": "13a", "training.overwrite": True,

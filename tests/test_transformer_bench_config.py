@@ -96,6 +96,8 @@ def test_joeynmt_is_configured_with_the_same_settings(settings):
     assert train["label_smoothing"] == settings["label_smoothing"] and train["normalization"] == "tokens"
     assert settings["clip"] == 0 and "clip_grad_norm" not in train and "clip_grad_val" not in train
     assert j["random_seed"] == settings["seed"] and j["fp16"] is False and j["use_cuda"] is False
+    assert TransformerTrainConfig().precision == "fp32"        # both in float32 (JoeyNMT: fp16 False)
+    assert "--precision" not in bench.our_command(Path("d"), Path("o"), settings, 2)
     assert (test["beam_size"], test["beam_alpha"]) == (settings["beam"], settings["alpha"])
     assert (test["batch_size"], test["batch_type"]) == (settings["test_batch"], "sentence")   # as ours: 64 sentences
     assert test["sacrebleu_cfg"] == {"tokenize": "13a", "lowercase": True}

@@ -14,7 +14,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from illustrated.seq2seq import Transformer, TransformerConfig, TransformerTrainConfig, Trainer  # noqa: E402
-from illustrated.seq2seq.distributed import setup, teardown  # noqa: E402
+from illustrated.distributed import setup, teardown  # noqa: E402
 from tests.seq2seq.helpers import DIGIT_VOCAB, reverse_data  # noqa: E402
 
 

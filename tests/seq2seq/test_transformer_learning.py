@@ -116,3 +116,36 @@ def test_every_documented_setting_trains(tmp_path, heads, layers, norm, position
     batch = data.batches(batch_size=64)[0]
     logits, _ = model.eval()(batch.src, batch.src_lengths, batch.tgt_in)
     assert torch.isfinite(logits).all()
+
+
+def test_bf16_training_learns_the_copy_task_and_keeps_float32_weights(tmp_path, one_thread):
+    torch.manual_seed(0)
+    model = Transformer(config())
+    trainer = Trainer(model, TransformerTrainConfig(epochs=16, max_tokens=None, batch_size=32, lr=1e-3, warmup=100,
+                                                    clip=1.0, label_smoothing=0.0, average_last=0,
+                                                    precision="bf16"), tmp_path, progress=False)
+    trainer.fit(copy_data(5000))
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert sequence_accuracy(model, copy_data(500, seed=1)) >= 0.99
+
+
+def test_bf16_steps_differ_from_fp32_and_resume_exactly(tmp_path):
+    data = copy_data(300)
+    fp32 = _trainer(tmp_path / "fp32", max_steps=6)
+    fp32.fit(data)
+    full = _trainer(tmp_path / "full", precision="bf16")
+    full.fit(data)
+    assert full.losses[:6] != fp32.losses              # the setting reaches the forward pass
+    cut = _trainer(tmp_path / "cut", max_steps=len(full.losses) // 2, precision="bf16")
+    cut.fit(data)
+    second = _trainer(tmp_path / "cut", precision="bf16")
+    second.resume()
+    second.fit(data)
+    assert cut.losses + second.losses == full.losses
+
+
+def test_an_unknown_precision_is_a_config_error():
+    from illustrated.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="precision: expected one of fp32, bf16, got 'fp16'"):
+        TransformerTrainConfig(precision="fp16")

@@ -194,3 +194,24 @@ def test_eges_model_learns_and_gives_finite_mixed_vectors(tmp_path):
     assert w.shape == (2,) and w.sum() == pytest.approx(1, abs=1e-5)
     with pytest.raises(ConfigError, match="skip-gram"):
         EgesWord2Vec(Word2VecConfig(sg=False, min_count=1))
+
+
+def test_a_checkpoint_resumes_and_a_damaged_one_is_refused(tmp_path):
+    from illustrated.errors import FormatError
+    from illustrated.files import read_npz, write_npz
+
+    sessions = [["a", "b", "c", "d"], ["b", "c", "e"], ["a", "d", "e"]] * 20
+    side = SideInfo({"a": ["k=1"], "b": ["k=1", "j=2"], "e": ["j=2"]})
+    cfg = Word2VecConfig(dim=6, window=2, negative=2, min_count=1, sample=0, threads=1, epochs=4)
+    whole = EgesWord2Vec(cfg, side).train(sessions, progress=False)
+    half = EgesWord2Vec(cfg, side)
+    half.train(sessions, progress=False, epochs=2, checkpoint=tmp_path / "c.npz")
+    back = EgesWord2Vec.load(tmp_path / "c.npz", side).train(sessions, progress=False)
+    np.testing.assert_array_equal(back.mixed_vectors(), whole.mixed_vectors())
+    np.testing.assert_array_equal(back.val_logit, whole.val_logit)
+    arrays, meta = read_npz(tmp_path / "c.npz")
+    for name, damage in (("attr_indices", lambda a: a + 5), ("val_logit", lambda a: a[:-1]),
+                         ("attr_vectors", lambda a: np.full_like(a, np.inf))):
+        write_npz(tmp_path / "bad.npz", {**arrays, name: damage(arrays[name])}, meta)
+        with pytest.raises(FormatError, match=r"bad\.npz: corrupted"):
+            EgesWord2Vec.load(tmp_path / "bad.npz", side)

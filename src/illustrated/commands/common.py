@@ -1,12 +1,15 @@
-"""Small pieces shared by the command modules: output conventions and checks before serving."""
+"""Small pieces shared by the command modules: output conventions, checks before serving, and
+joining the processes ``torchrun`` started."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IllustratedError
 
-__all__ = ["echo", "group", "check_listen", "address"]
+__all__ = ["echo", "group", "check_listen", "address", "join_processes", "check_everywhere"]
 
 
 def echo(message: str = "") -> None:
@@ -49,3 +52,26 @@ def check_listen(host: str, port: int) -> None:
                     raise ConfigError(f"cannot listen on {address(host, port)}: port {port} is already in "
                                       "use (another server?); choose another with --port") from None
                 raise ConfigError(f"cannot listen on {address(host, port)}: {e.strerror or e}") from None
+
+
+def join_processes():
+    """Join the group of processes ``torchrun`` started (gloo: the trainers' arrays live in the
+    CPU's memory), left again when the process exits; one process without ``torchrun``."""
+    import atexit
+
+    from ..distributed import setup, teardown
+
+    world = setup("gloo")
+    if world.size > 1:
+        atexit.register(teardown)
+    return world
+
+
+def check_everywhere(output: Path, world) -> None:
+    """Every process resumes from the checkpoint, or none does: it must be where all can read it."""
+    seen = world.gather(output.exists())
+    if any(seen) and not all(seen):
+        missing = ", ".join(str(r) for r, s in enumerate(seen) if not s)
+        raise IllustratedError(f"{output}: --resume reads the checkpoint in every process, but "
+                               f"process(es) {missing} cannot see it: keep -o on storage the "
+                               "machines share, or copy it to the same path on each")

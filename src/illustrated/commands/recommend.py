@@ -11,7 +11,7 @@ import typer
 
 from ..errors import ConfigError
 from ..files import atomic_write, check_writable, remove_stale_temporaries
-from .common import check_listen, echo, group
+from .common import check_everywhere, check_listen, echo, group, join_processes
 from .recommend_side import (AttributeCols, Attributes, AttributesIdCol, Conversions, HoldOutItems,
                              MarketCol, MarketShare, print_cold, read_side, side_summary,
                              training_sessions, tune_side)
@@ -126,13 +126,19 @@ def train(
     """Train item vectors on SESSIONS and write a recommender model.
 
     The training state is kept after every epoch in STEM.checkpoint.npz beside the model (removed
-    once the model is written), so a run that was stopped or killed goes on with --resume.
+    once the model is written), so a run that was stopped or killed goes on with --resume. Under
+    torchrun every process reads SESSIONS, trains on its share of the sessions, and rank 0 writes
+    the model and the checkpoint.
     """
     from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
+
+    world = join_processes()
+    say = echo if world.main else (lambda _: None)
     check_writable(output, "model file", suffix=".npz")
-    remove_stale_temporaries(output.parent)   # of a run killed while saving
+    if world.main:
+        remove_stale_temporaries(output.parent)   # of a run killed while saving
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
@@ -147,19 +153,23 @@ def train(
                      market_col, user=user_col, item=item_col, time=time_col, rating=rating_col,
                      min_rating=min_rating)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
-    echo(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
-         f"users or sessions from {sessions}")
+    say(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
+        f"users or sessions from {sessions}")
     data, goals = training_sessions(histories, gap_minutes, held_out if hold_out else 0, side,
                                     hold_out_items, cfg.seed)
     checkpoint = checkpoint_path(output)
     if resume:
-        echo(f"resuming from {checkpoint}" if checkpoint.exists() else
-             f"{checkpoint} does not exist: training from the start (nothing to resume)")
+        check_everywhere(checkpoint, world)
+        say(f"resuming from {checkpoint}" if checkpoint.exists() else
+            f"{checkpoint} does not exist: training from the start (nothing to resume)")
     elif checkpoint.exists():
-        echo(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
+        say(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
     start = time.perf_counter()
     rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume,
-                         attributes=side.attributes, goals=goals, market_col=side.market_col)
+                         attributes=side.attributes, goals=goals, market_col=side.market_col,
+                         world=world)
+    if not world.main:
+        return
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
     checkpoint.unlink(missing_ok=True)

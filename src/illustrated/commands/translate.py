@@ -67,7 +67,7 @@ _DATA_OPTIONS = {"src": "src_lang", "tgt": "tgt_lang", "tokens": "tokens", "lowe
                  "min_count": "min_count", "bpe_vocab": "bpe_vocab", "joint_vocab": "joint_vocab"}
 _TRAIN_OPTIONS = ("epochs", "batch_size", "max_tokens", "accumulate", "lr", "schedule", "warmup", "clip",
                   "label_smoothing", "average_last", "patience", "lr_patience", "max_len", "valid_beam",
-                  "checkpoint_every", "seed", "max_minutes", "max_steps")
+                  "checkpoint_every", "seed", "max_minutes", "max_steps", "precision")
 
 
 def _model_config(arch_name: str, given: dict):
@@ -121,6 +121,7 @@ def train(
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
+    precision: Annotated[Optional[str], Opt(help="fp32, or bf16: training steps under bfloat16 autocast (about 2x faster on CPUs with AVX512-BF16/AMX).")] = None,
     tokens: Annotated[Optional[str], Opt(help="words (Unicode rules) or bpe (sentencepiece, trained here).")] = None,
     bpe_vocab: Annotated[Optional[int], Opt(help="Subword vocabulary size (per side, or joint).")] = None,
     joint_vocab: Annotated[Optional[bool], Opt("--joint-vocab/--no-joint-vocab",
@@ -207,7 +208,7 @@ def _run_training(train_prefix: str, valid_prefix: str | None, output: Path, dat
                   resume: bool, src_vectors: Path | None, tgt_vectors: Path | None) -> None:
     """Train on this process's share (one of ``torchrun``'s, or alone); the main process reports."""
     from ..seq2seq import train_translator
-    from ..seq2seq.distributed import setup, teardown
+    from ..distributed import setup, teardown
 
     world = setup()
     try:

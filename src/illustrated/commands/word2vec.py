@@ -19,20 +19,22 @@ from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
 from ..files import atomic_write, check_writable, remove_stale_temporaries
-from ..text import Corpus, Tokenizer
+from ..text import Corpora, Corpus, Tokenizer
 from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
 from ..word2vec.formats import check_output
-from .common import echo, group
+from .common import check_everywhere, echo, group, join_processes
 
 app = group("Train word2vec embeddings and query them.")
 
+_AT_RESUME = ("threads", "sync_words", "sync_rows", "sync_merge")   # may change when a run is resumed
 _MODEL_HELP = "Model file: .npz (native, resumable), .bin (word2vec binary), .txt/.vec (text)."
 
 
 @app.command("train")
 def train(
-    corpus: Annotated[Path, typer.Argument(help="Text file, one sentence a line (.gz/.bz2/.xz ok).")],
+    corpus: Annotated[list[Path], typer.Argument(help="Text file, one sentence a line (.gz/.bz2/.xz "
+                                                      "ok); or several, or a folder of them.")],
     output: Annotated[Path, typer.Option("-o", "--output", help=_MODEL_HELP)],
     sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
@@ -51,38 +53,68 @@ def train(
     tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
     lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = Tokenizer.lowercase,
     resume: Annotated[bool, typer.Option(help="Continue the interrupted training of the .npz model at --output (a finished one is left as it is).")] = False,
-    log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
+    log: Annotated[Path | None, typer.Option(
+        "--log", "--log-file", help="Append JSON lines of training progress here (under torchrun "
+                                    "write --log-file: torchrun reads --log as its --log-dir).")] = None,
+    sync_words: Annotated[int | None, typer.Option(help="Under torchrun: each process's words "
+                                                        "between two averagings of the weights.")] = None,
+    sync_rows: Annotated[int | None, typer.Option(help="Under torchrun: rows of the most frequent "
+                                                       "words averaged at every sync (more, less often).")] = None,
+    sync_merge: Annotated[str | None, typer.Option(help="Under torchrun: how the processes' "
+                                                        "changes combine at a sync: 'sum' or "
+                                                        "'average'.")] = None,
 ) -> None:
-    """Train word2vec on CORPUS and write the model (its extension picks the format)."""
-    kind = check_output(output, "model file")   # before the corpus is read, not after training
-    remove_stale_temporaries(output.parent)   # of a run killed while saving
-    for path, what in ((output, "-o/--output"), (log, "--log")):
-        if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
-            raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")
-    if resume and kind != "npz":
-        raise IllustratedError(f"{output}: --resume needs a .npz model")
-    stream = Corpus(corpus, tokenize=Tokenizer(tokenizer, lowercase))
-    overrides = {k: v for k, v in dict(
+    """Train word2vec on CORPUS and write the model (its extension picks the format).
+
+    Under torchrun every process trains its share of the corpus and rank 0 writes the model."""
+    _train(corpus, output, join_processes(), resume, log, Tokenizer(tokenizer, lowercase), dict(
         sg=sg, dim=dim, window=window, negative=negative, ns_exponent=ns_exponent, hs=hs,
         sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, threads=threads, seed=seed).items() if v is not None}
+        min_alpha=min_alpha, threads=threads, seed=seed, sync_words=sync_words,
+        sync_rows=sync_rows, sync_merge=sync_merge))
+
+
+def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | None,
+           tokenizer: Tokenizer, options: dict) -> None:
+    kind = check_output(output, "model file")   # before the corpus is read, not after training
+    if world.main:
+        remove_stale_temporaries(output.parent)   # of a run killed while saving
+    for path, what in ((output, "-o/--output"), (log, "--log")):
+        for corpus in paths:
+            if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
+                raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")
+    if resume and kind != "npz":
+        raise IllustratedError(f"{output}: --resume needs a .npz model")
+    stream = _corpus(paths, tokenizer)
+    say = echo if world.main else (lambda _: None)
+    overrides = {k: v for k, v in options.items() if v is not None}
+    if resume:
+        check_everywhere(output, world)
     if resume and output.exists():
         model = Word2Vec.load(output)
         _check_resume(output, model, overrides, stream)
-        if threads is not None:
-            model.config.threads = threads
+        for name in _AT_RESUME:
+            if name in overrides:
+                setattr(model.config, name, overrides[name])
+        model.config.validate()
         if model.epochs_done >= model.config.epochs:
-            echo(f"{output} has finished all its {model.config.epochs} epochs: nothing to resume")
+            say(f"{output} has finished all its {model.config.epochs} epochs: nothing to resume")
             return
-        echo(f"resuming {output}: {model!r}")
+        say(f"resuming {output}: {model!r}")
     else:
         if resume:
-            echo(f"{output} does not exist yet: training a new model (nothing to resume)")
+            say(f"{output} does not exist yet: training a new model (nothing to resume)")
         model = Word2Vec(Word2VecConfig(**overrides))
+    if world.size > 1:
+        from ..word2vec.shards import describe
+
+        say(describe(stream, world))
     start = time.perf_counter()
     model.train(stream, progress=True, log_path=log,
-                checkpoint=output if kind == "npz" else None)
+                checkpoint=output if kind == "npz" else None, world=world)
     seconds = time.perf_counter() - start
+    if not world.main:
+        return
     if kind == "npz":
         model.save(output)
     else:
@@ -92,11 +124,23 @@ def train(
          f"{model.corpus_words:,} corpus tokens, loss {loss}, {seconds:.1f} s")
 
 
-def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus) -> None:
+def _corpus(paths: list[Path], tokenizer: Tokenizer) -> Corpus | Corpora:
+    """One file, or several files (given, or every file of one folder) read one after another."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return Corpora.folder(paths[0], tokenize=tokenizer)
+    for p in paths:
+        if p.is_dir():
+            raise IllustratedError(f"{p}: is a folder; give one folder, or files")
+    if len(paths) == 1:
+        return Corpus(paths[0], tokenize=tokenizer)
+    return Corpora(paths, tokenize=tokenizer)
+
+
+def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus | Corpora) -> None:
     """Refuse to resume with options or a corpus other than the checkpoint's: training would
     silently go on with the saved settings and the saved vocabulary."""
     differ = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(model.config, k)!r})"
-              for k, v in overrides.items() if k != "threads" and getattr(model.config, k) != v]
+              for k, v in overrides.items() if k not in _AT_RESUME and getattr(model.config, k) != v]
     if differ:
         raise IllustratedError(f"{output}: --resume continues with the saved settings, but "
                                f"{', '.join(differ)} differ; drop them, or train a new model")

@@ -131,7 +131,8 @@ class Item2VecConfig(QuerySettings):
             popularity-weighted mean of this many learned items sharing the most attributes with
             it (0: its attribute rows alone); see :mod:`.cold`.
         cold_popularity: a cold item's neighbours are ranked by cosine plus this times their
-            log-popularity scaled into [0, 1] (0: cosine alone).
+            log-popularity scaled into [0, 1] times the spread of its cosines (the best one's
+            lead over the median item's; 0: cosine alone).
         threads, seed: engine threads and random seed.
     """
 
@@ -150,7 +151,7 @@ class Item2VecConfig(QuerySettings):
     rules_top: int = 500
     market_share: float = 0.75
     cold_neighbours: int = 3
-    cold_popularity: float = 0.8
+    cold_popularity: float = 1.2
     threads: int = 2
     seed: int = 1
 

@@ -29,24 +29,31 @@ __all__ = ["train_with_side", "train_eges", "with_cold_items"]
 
 def train_with_side(sessions: Sequence[list[str]], config: Item2VecConfig,
                     attributes: ItemAttributes | None, goals: Sequence[Sequence[str]] | None,
-                    market_col: str | None, progress: bool = False, log_path=None):
+                    market_col: str | None, progress: bool = False, log_path=None,
+                    checkpoint=None, resume: bool = False, world=None):
     """``(vectors, popularity, side, left_out)`` of a catalogue trained with side information:
     :func:`train_eges`, the items that never shared a session set aside, then
     :func:`with_cold_items`."""
     from .lone import without_lone_items
 
-    model, mixed = train_eges(sessions, config, attributes, goals, market_col, progress, log_path)
+    model, mixed = train_eges(sessions, config, attributes, goals, market_col, progress, log_path,
+                              checkpoint, resume, world)
     wv, alone = without_lone_items(mixed, sessions)
     return with_cold_items(model, wv, alone, attributes, sessions, config, market_col)
 
 
 def train_eges(sessions: Sequence[list[str]], config: Item2VecConfig,
                attributes: ItemAttributes | None, goals: Sequence[Sequence[str]] | None,
-               market_col: str | None, progress: bool = False, log_path=None):
+               market_col: str | None, progress: bool = False, log_path=None, checkpoint=None,
+               resume: bool = False, world=None):
     """The trained :class:`~illustrated.word2vec.eges.EgesWord2Vec` and its mixed vectors (a
-    :class:`~illustrated.word2vec.KeyedVectors`); ``goals`` is parallel to ``sessions``."""
+    :class:`~illustrated.word2vec.KeyedVectors`); ``goals`` is parallel to ``sessions``. With
+    ``checkpoint`` the training state is rewritten there after every epoch, and ``resume``
+    continues from it (:mod:`.checkpoint`); under ``torchrun`` (``world``) each process trains
+    its share of the sessions, the weights averaged (:mod:`illustrated.word2vec.averaging`)."""
     from ..word2vec import KeyedVectors
-    from ..word2vec.eges import EgesWord2Vec, SideInfo
+    from ..word2vec.eges import SideInfo
+    from .checkpoint import training_model
 
     if market_col is not None and attributes is None:
         raise ConfigError("--market-col names an attribute column: give the attributes file "
@@ -54,9 +61,11 @@ def train_eges(sessions: Sequence[list[str]], config: Item2VecConfig,
     markets = attributes.field_of(market_col) if market_col is not None else {}
     side = SideInfo(attributes.items if attributes is not None else {}, markets,
                     config.market_share)
-    longest = max(len(s) for s in sessions)
-    model = EgesWord2Vec(config.word2vec_config(longest), side)
-    model.train(sessions, progress=progress, log_path=log_path, goals=goals)
+    model = training_model(sessions, config, max(len(s) for s in sessions), checkpoint, resume,
+                           side, goals)
+    if model.wv is None or model.epochs_done < model.config.epochs:
+        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint,
+                    goals=goals, world=world)
     return model, KeyedVectors(model.wv.keys, model.mixed_vectors(), model.wv.counts)
 
 

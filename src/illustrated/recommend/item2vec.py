@@ -347,8 +347,12 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
                    index: str = "auto", progress: bool = False, log_path=None,
                    checkpoint: str | os.PathLike | None = None, resume: bool = False,
                    attributes=None, goals: Sequence[Sequence[str]] | None = None,
-                   market_col: str | None = None) -> Recommender:
+                   market_col: str | None = None, world=None) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
+
+    Under ``torchrun`` (``world``: the joined process group by default) every process holds all
+    the sessions and trains on its share of them (:meth:`Word2Vec.train`); all end with the
+    same recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
@@ -356,7 +360,7 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     state is rewritten there after every epoch, and with ``resume`` training continues from it
     (see :mod:`.checkpoint`); the caller removes it once the model is saved. ``attributes``,
     ``goals`` (what each session converted to) and ``market_col`` train with side information
-    (:func:`.eges.train_with_side`; no checkpoints), cold items joining the catalogue.
+    (:func:`.eges.train_with_side`), cold items joining the catalogue.
     """
     from .checkpoint import training_model
 
@@ -376,15 +380,14 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     if attributes is not None or goals is not None or market_col is not None:
         from .eges import train_with_side
 
-        if resume:
-            raise ConfigError("resuming is not available with side information (attributes, "
-                              "conversions, markets): train afresh")
         wv, popularity, side, alone = train_with_side(sessions, config, attributes, goals,
-                                                      market_col, progress, log_path)
+                                                      market_col, progress, log_path, checkpoint,
+                                                      resume, world)
     else:
         model = training_model(sessions, config, max(len(s) for s in sessions), checkpoint, resume)
         if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
-            model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint)
+            model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint,
+                        world=world)
         wv, alone = without_lone_items(model.wv, sessions)
         counts = Counter(i for s in sessions for i in s)
         popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)

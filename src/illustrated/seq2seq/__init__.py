@@ -11,8 +11,8 @@ Modules, one idea each: :mod:`.data` (parallel files, tokens, batches), :mod:`.e
 :mod:`.attention`, :mod:`.decoder`, :mod:`.model` (:class:`Seq2SeqConfig`); for the Transformer
 :mod:`.positions`, :mod:`.multihead`, :mod:`.layers`, :mod:`.transformer`
 (:class:`TransformerConfig`); :mod:`.archs` (which is which), :mod:`.search` (greedy, beam),
-:mod:`.schedule` (learning rates), :mod:`.averaging` (checkpoint averaging), :mod:`.distributed`
-(``torchrun``), :mod:`.trainer`, :mod:`.metrics` (BLEU, chrF), :mod:`.folder` (a model folder,
+:mod:`.schedule` (learning rates), :mod:`.averaging` (checkpoint averaging), :mod:`.trainer`
+(under ``torchrun`` too, with :mod:`illustrated.distributed`), :mod:`.metrics` (BLEU, chrF), :mod:`.folder` (a model folder,
 read and written), :mod:`.translator` (:class:`Translator`, :class:`Translation`),
 :mod:`.pipeline` (files → a trained model folder), :mod:`.toy` (data the project writes itself).
 

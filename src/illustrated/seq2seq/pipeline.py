@@ -17,7 +17,7 @@ from ..errors import ConfigError, FormatError
 from ..text import Tokenizer, Vocab
 from .archs import build_model
 from .data import DataConfig, ParallelData, build_vocab
-from .distributed import World, current
+from ..distributed import World, current
 from .folder import CHECKPOINT, read_train_config, vocab_fingerprint, write_folder
 from .parallel import read_pairs
 from .trainer import Trainer, TrainConfig
@@ -58,7 +58,7 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
     ``model_cfg`` is a :class:`Seq2SeqConfig` or a :class:`TransformerConfig`. With ``resume``
     the folder's configuration (all but ``epochs``), vocabularies and ``checkpoint.pt`` are used
     and training continues exactly where it stopped. In a process group (``torchrun``, see
-    :mod:`.distributed`) every rank calls this; rank 0 writes the folder.
+    :mod:`illustrated.distributed`) every rank calls this; rank 0 writes the folder.
     """
     out = Path(out_dir)
     world = world or current()

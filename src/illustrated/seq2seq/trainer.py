@@ -29,7 +29,7 @@ from torch import nn
 from ..errors import FormatError, TrainingError
 from .averaging import average_snapshots, save_snapshot
 from .data import PairBatch, ParallelData
-from .distributed import World, current
+from ..distributed import World, current
 from .folder import CHECKPOINT, load_torch, save_torch, stored_facts, write_weights
 from .metrics import bleu_and_chrf
 from .schedule import make_scheduler, steps_with_validation
@@ -136,7 +136,10 @@ class Trainer:
             sync = self.model.no_sync() if hasattr(self.model, "no_sync") and not last else contextlib.nullcontext()
             with sync:
                 b = _to(b, self.device)
-                loss, n = self.model(b.src, b.src_lengths, b.tgt_in, b.tgt_out, self.cfg.label_smoothing)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                    enabled=self.cfg.precision == "bf16"):
+                    loss, n = self.model(b.src, b.src_lengths, b.tgt_in, b.tgt_out,
+                                         self.cfg.label_smoothing)
                 scale = n * self.world.size / total
                 (loss * scale if scale != 1.0 else loss).backward()
             loss_sum += float(loss.detach()) * n

@@ -3,7 +3,9 @@
 A :class:`Corpus` reads a plain, ``.gz``, ``.bz2`` or ``.xz`` file in fixed-size chunks each time
 it is iterated, and yields sentences as lists of tokens. One sentence a line is the default; a
 line longer than ``max_sentence_length`` tokens (such as text8's single line) is cut into
-sentences of at most that many tokens, so a 100 MB line is never held in memory either.
+sentences of at most that many tokens, so a 100 MB line is never held in memory either. A
+``Corpus`` may read only a span of bytes of an uncompressed file (one process's share of it, see
+:func:`line_start`), and :class:`Corpora` reads several files one after another as one corpus.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..errors import CorpusError
-from ..files import check_readable, open_binary
+from ..files import COMPRESSED, check_readable, open_binary
 from .tokenize import whitespace
 
-__all__ = ["Corpus", "CHUNK_BYTES"]
+__all__ = ["Corpus", "Corpora", "CHUNK_BYTES", "line_start"]
 
 CHUNK_BYTES = 1 << 20
 FINGERPRINT_BLOCKS, FINGERPRINT_BLOCK = 64, 1 << 16   # 4 MiB of any file, read whole below that
@@ -33,10 +35,13 @@ class Corpus:
             It is applied to text cut at whitespace, so it must not join tokens across spaces.
         max_sentence_length: longer lines are cut into sentences of at most this many tokens.
         encoding: text encoding of the file (UTF-8 by default).
+        span: ``(start, end)``: read only these bytes of an uncompressed file (``start`` at the
+            beginning of a line, or of a token in a line too long to wait for its end).
     """
 
     def __init__(self, path: str | os.PathLike, tokenize: Callable[[str], list[str]] = whitespace,
-                 max_sentence_length: int = 10_000, encoding: str = "utf-8") -> None:
+                 max_sentence_length: int = 10_000, encoding: str = "utf-8",
+                 span: tuple[int, int] | None = None) -> None:
         self.path = check_readable(path, "corpus file")
         if max_sentence_length <= 0:
             raise CorpusError(f"max_sentence_length must be positive, got {max_sentence_length}")
@@ -49,9 +54,35 @@ class Corpus:
         self.encoding = encoding
         self.bytes_read = 0  # compressed bytes consumed by the running iteration
         self.size_on_disk = Path(self.path).stat().st_size
+        if span is not None:
+            if compressed(self.path):
+                raise CorpusError(f"{self.path}: a compressed file cannot be read from the middle "
+                                  "(it has no byte offsets); decompress it to read a span of it")
+            start, end = span
+            if not 0 <= start <= end <= self.size_on_disk:
+                raise CorpusError(f"{self.path}: bytes {start}-{end} are not inside its "
+                                  f"{self.size_on_disk:,} bytes")
+            span = (int(start), int(end))
+        self.span = span
 
     def __repr__(self) -> str:
-        return f"Corpus({str(self.path)!r})"
+        where = "" if self.span is None else f", span={self.span}"
+        return f"Corpus({str(self.path)!r}{where})"
+
+    @property
+    def name(self) -> str:
+        """The file's name, and its span of bytes if it reads only part of it."""
+        if self.span is None:
+            return str(self.path)
+        return f"{self.path} (bytes {self.span[0]:,}-{self.span[1]:,})"
+
+    def first_line(self) -> int:
+        """The number (from 1) of the file's line at which this corpus starts."""
+        if self.span is None or self.span[0] == 0:
+            return 1
+        with open(self.path, "rb") as f:
+            return 1 + sum(f.read(min(CHUNK_BYTES, self.span[0] - at)).count(b"\n")
+                           for at in range(0, self.span[0], CHUNK_BYTES))
 
     def fingerprint(self) -> str:
         """A short hash of the file's bytes as stored: all of them up to 4 MiB, else its size and
@@ -91,12 +122,14 @@ class Corpus:
             if bar is not None:
                 bar.close()
         if n_tokens == 0:
-            raise CorpusError(f"{self.path}: empty corpus (no tokens found)")
+            raise CorpusError(f"{self.name}: empty corpus (no tokens found)")
 
     def _read(self, bar) -> Iterator[list[str]]:
         # a UTF-8 byte-order mark at the start of the file is not part of the first token
         utf8 = self.encoding.lower().replace("-", "").replace("_", "") == "utf8"
-        decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else self.encoding)()
+        start, end = self.span or (0, None)
+        bom = utf8 and start == 0
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if bom else self.encoding)()
         limit = self.max_sentence_length
         line_no = 1
         carry = ""  # text after the last whitespace of the previous chunk
@@ -104,13 +137,19 @@ class Corpus:
         self.bytes_read = 0
         with open_binary(self.path) as f:
             raw = getattr(f, "fileobj", None) or getattr(f, "_fp", None)
+            if start:
+                f.seek(start)
+            left = None if end is None else end - start
             while True:
-                block = f.read(CHUNK_BYTES)
+                block = f.read(CHUNK_BYTES if left is None else min(CHUNK_BYTES, left))
+                if left is not None:
+                    left -= len(block)
                 final = not block
                 try:
                     text = decoder.decode(block, final=final)
                 except UnicodeDecodeError as e:
-                    bad_line = line_no + block[: max(e.start, 0)].count(b"\n")
+                    bad_line = (self.first_line() + line_no - 1
+                                + block[: max(e.start, 0)].count(b"\n"))
                     raise CorpusError(
                         f"{self.path}: line {bad_line}: bytes are not valid {self.encoding}"
                     ) from None
@@ -141,6 +180,82 @@ class Corpus:
                     break
         if current:
             yield current
+
+
+class Corpora:
+    """Several corpus files read one after another as one re-iterable stream of sentences.
+
+    Each file is a :class:`Corpus` with the same settings, made (and checked) only when it is
+    read or handed out by :meth:`parts`, so a process given a list of shards opens only those it
+    reads. ``paths`` keeps the order given.
+    """
+
+    def __init__(self, paths: Sequence[str | os.PathLike],
+                 tokenize: Callable[[str], list[str]] = whitespace,
+                 max_sentence_length: int = 10_000, encoding: str = "utf-8") -> None:
+        if not paths:
+            raise CorpusError("no corpus files given")
+        self.paths = [Path(p) for p in paths]
+        self.tokenize = tokenize
+        self.max_sentence_length = max_sentence_length
+        self.encoding = encoding
+
+    @classmethod
+    def folder(cls, folder: str | os.PathLike, **settings) -> "Corpora":
+        """Every file in ``folder`` (not in its subfolders, not hidden), sorted by name."""
+        root = Path(folder)
+        paths = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+        if not paths:
+            raise CorpusError(f"{root}: the folder holds no corpus files")
+        return cls(paths, **settings)
+
+    def __repr__(self) -> str:
+        return f"Corpora({len(self.paths)} files, first {str(self.paths[0])!r})"
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def part(self, i: int) -> Corpus:
+        """The ``i``-th file as a :class:`Corpus` (checked to be readable)."""
+        return Corpus(self.paths[i], self.tokenize, self.max_sentence_length, self.encoding)
+
+    def parts(self) -> list[Corpus]:
+        return [self.part(i) for i in range(len(self.paths))]
+
+    def subset(self, indices: Sequence[int]) -> "Corpora":
+        """The files at ``indices``, with the same settings."""
+        return Corpora([self.paths[i] for i in indices], self.tokenize, self.max_sentence_length,
+                       self.encoding)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for part in self.parts():
+            yield from part
+
+
+def line_start(path: str | os.PathLike, at: int, size: int) -> int:
+    """The first byte at or after ``at`` that begins a line of the uncompressed file ``path``
+    (``size`` bytes): where a process's share of the file begins.
+
+    A line that goes on for more than :data:`CHUNK_BYTES` past ``at`` (text8 is one line) is cut
+    at its next whitespace instead, as the readers cut such lines into sentences anyway.
+    """
+    if at <= 0:
+        return 0
+    with open(path, "rb") as f:
+        f.seek(at - 1)
+        window = f.read(CHUNK_BYTES + 1)
+        cut = window.find(b"\n")
+        if cut < 0:
+            cut = min((i for i in (window.find(c) for c in (b" ", b"\t", b"\r")) if i >= 0),
+                      default=-1)
+            if cut < 0:
+                return min(at - 1 + len(window), size)
+    return min(at + cut, size)
+
+
+def compressed(path: str | os.PathLike) -> bool:
+    """Whether the file is read through a decompressor (by its extension, as :func:`open_binary`)."""
+    return Path(path).suffix.lower() in COMPRESSED
 
 
 def _cut(current: list[str], limit: int) -> Iterator[list[str]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..configs import DictConfig
+from ..distributed import local_processes
 from ..errors import ConfigError
 
 __all__ = ["Word2VecConfig"]
@@ -23,6 +24,15 @@ MAX_NEGATIVE = 100
 
 MAX_ALPHA = 1.0
 """Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
+
+
+MERGES = ("sum", "average")
+"""How the processes' weights combine at a sync (see :mod:`.averaging`)."""
+
+
+def default_threads() -> int:
+    """The machine's cores, shared between the processes ``torchrun`` started on it."""
+    return max(1, min((os.cpu_count() or 1) // local_processes(), MAX_THREADS))
 
 
 @dataclass
@@ -61,7 +71,19 @@ class Word2VecConfig(DictConfig):
             average over three seeds on each of two Wikipedia files, similarity no lower).
             ``alpha`` is at most 1.
         threads: worker threads running the compiled kernel in parallel (Hogwild updates),
-            at most 1024.
+            at most 1024; by default the machine's cores, shared between the processes
+            ``torchrun`` starts on it.
+        sync_words: under ``torchrun``, each process's words between two averagings of the
+            weights (and one more at each epoch's end). 30,000 was the closest to one process
+            of the intervals measured with two processes on wiki-AA (CBOW, 10k to 1M: analogy
+            −0.17 points against −0.6 at 10k, −1.0 at 100k, −3.0 at 1M; the README's curve).
+        sync_rows: the rows of the most frequent words averaged at every sync; twice as many
+            at every second sync, four times as many at every fourth, and so on, and every row
+            at each epoch's end (pWord2Vec's schedule: each word's row travels after about as
+            many of its own updates, and a sync sends a few thousand rows, not the vocabulary).
+        sync_merge: how the processes' changes since the last sync combine: ``"sum"`` (each
+            process's updates count in full, as in one process) or ``"average"`` (the models'
+            mean, as pWord2Vec does: every update counts 1/processes).
         seed: seed (0 or more) of the initial vectors and of the kernels' random numbers; with threads=1
             two runs give identical vectors.
         max_sentence_length: longer sentences are cut into pieces of at most this many tokens.
@@ -82,9 +104,12 @@ class Word2VecConfig(DictConfig):
     epochs: int = 5
     alpha: float | None = None
     min_alpha: float | None = None
-    threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, MAX_THREADS))
+    threads: int = field(default_factory=lambda: default_threads())
     seed: int = 1
     max_sentence_length: int = 10_000
+    sync_words: int = 30_000
+    sync_rows: int = 1024
+    sync_merge: str = "sum"
 
     def __post_init__(self) -> None:
         for name in ("sg", "hs", "shrink_windows"):   # gensim's sg=1 becomes True
@@ -109,7 +134,7 @@ class Word2VecConfig(DictConfig):
 
         for name in ("dim", "window", "negative", "cbow_noise_share", "context_budget", "min_count",
                      "epochs",
-                     "threads", "max_sentence_length", "seed"):
+                     "threads", "max_sentence_length", "seed", "sync_words", "sync_rows"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -144,4 +169,7 @@ class Word2VecConfig(DictConfig):
         need(math.isfinite(self.ns_exponent), "ns_exponent", "finite")
         need(math.isfinite(self.sample), "sample", "finite")
         need(self.seed >= 0, "seed", "0 or more")
+        need(self.sync_words >= 1, "sync_words", "at least 1")
+        need(self.sync_rows >= 1, "sync_rows", "at least 1")
+        need(self.sync_merge in MERGES, "sync_merge", " or ".join(map(repr, MERGES)))
 

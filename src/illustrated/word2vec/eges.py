@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ConfigError, IllustratedError, TrainingError
+from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from . import tables
 from .config import Word2VecConfig
+from .. import files
+from .formats import MAGIC, write_npz
 from .trainer import Word2Vec
+from .vectors import KeyedVectors
 
 __all__ = ["SideInfo", "EgesWord2Vec"]
 
@@ -78,13 +81,14 @@ class EgesWord2Vec(Word2Vec):
         self.indices = np.zeros(0, np.int32)
         self.id_logit = np.zeros(0, np.float32)
         self.val_logit = np.zeros(0, np.float32)
-        self._goals: Sequence[Sequence[str]] | None = None
+        self._goals: dict[int, Sequence[str]] | None = None
         self._markets: tuple | None = None
 
     # ---- side information --------------------------------------------------------------------
-    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
-        """The items, their weights, and the attribute rows of the values the items carry."""
-        super().build_vocab(sentences)
+    def build_vocab(self, sentences: Iterable[Sequence[str]], world=None) -> None:
+        """The items, their weights, and the attribute rows of the values the items carry (the
+        same on every process: the vocabulary is merged, the rows drawn from the seed)."""
+        super().build_vocab(sentences, world)
         keys, attrs = self.wv.keys, self.side.attributes
         own = [list(dict.fromkeys(attrs.get(k, ()))) for k in keys]   # each value once, in order
         counts = Counter(v for vs in own for v in vs)
@@ -131,18 +135,18 @@ class EgesWord2Vec(Word2Vec):
     def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
               log_path: str | os.PathLike | None = None, epochs: int | None = None,
               checkpoint: str | os.PathLike | None = None,
-              goals: Sequence[Sequence[str]] | None = None) -> "EgesWord2Vec":
+              goals: Sequence[Sequence[str]] | None = None, world=None) -> "EgesWord2Vec":
         """Train as :meth:`Word2Vec.train` does; ``goals`` (parallel to ``sentences``) names the
-        items each session converted to, trained as contexts of all its items."""
-        if checkpoint is not None:
-            raise IllustratedError("a model with side information is saved by its recommender; "
-                                   "checkpoints are not supported")
+        items each session converted to, trained as contexts of all its items. Under
+        ``torchrun`` each process's share of the sessions keeps its own goals."""
         if goals is not None and len(goals) != len(sentences):
             raise ConfigError(f"goals must be one list per session ({len(sentences)}), "
                               f"got {len(goals)}")
-        self._goals = goals
+        # by the session itself: a process's share is a slice of the same session lists
+        self._goals = None if goals is None else {id(s): g for s, g in zip(sentences, goals)}
         try:
-            return super().train(sentences, progress=progress, log_path=log_path, epochs=epochs)
+            return super().train(sentences, progress=progress, log_path=log_path, epochs=epochs,
+                                 checkpoint=checkpoint, world=world)
         finally:
             self._goals = None
 
@@ -158,8 +162,9 @@ class EgesWord2Vec(Word2Vec):
         ids: list[int] = []
         lens: list[int] = []
         n = 0
-        for sentence, goals in zip(sentences, self._goals):
-            marks = [goal_marker(get(g)) for g in goals if get(g) is not None]
+        for sentence in sentences:
+            marks = [goal_marker(get(g)) for g in self._goals.get(id(sentence), ())
+                     if get(g) is not None]
             for start in range(0, len(sentence), limit):
                 piece = sentence[start:start + limit]
                 ids.extend(get(t, -1) for t in piece)
@@ -196,9 +201,50 @@ class EgesWord2Vec(Word2Vec):
                                     f"finite ({self.settings()}); nothing was saved — lower alpha "
                                     "or the window")
 
-    def save(self, path) -> None:
-        raise IllustratedError("a model with side information is saved by its recommender "
-                               "(illustrated.recommend), which stores the attribute rows too")
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the resumable ``.npz`` (a checkpoint): what :meth:`Word2Vec.save` writes, plus
+        the attribute rows, each item's attribute rows and the logits of its weights. The side
+        information itself (which values an item has, its market) is the caller's, given again
+        to :meth:`load`."""
+        if self.wv is None:
+            raise IllustratedError("cannot save a model that has no vocabulary yet")
+        arrays = {"vectors": self.wv.vectors, "counts": self.wv.counts, "syn1neg": self.syn1neg,
+                  "attr_vectors": self.attr_vectors, "attr_indptr": self.indptr,
+                  "attr_indices": self.indices, "id_logit": self.id_logit,
+                  "val_logit": self.val_logit}
+        state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
+                 "epochs_total": self.epochs_total, "last_loss": self.last_loss,
+                 "corpus": self.corpus_source}
+        write_npz(path, arrays, {"kind": "side-model", "keys": self.wv.keys, "values": self.values,
+                                 "config": self.config.to_dict(), "state": state})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, side: SideInfo | None = None) -> "EgesWord2Vec":
+        """Read a file of :meth:`save` to continue training it with ``side`` (the same side
+        information it was trained with); every array is checked against the others first."""
+        arrays, meta = files.read_npz(path, fmt=MAGIC)   # 1-D arrays too: checked below
+        if meta.get("kind") != "side-model":
+            raise FormatError(f"{path}: not a checkpoint of training with side information")
+        need = ("vectors", "counts", "syn1neg", "attr_vectors", "attr_indptr", "attr_indices",
+                "id_logit", "val_logit")
+        if any(k not in arrays for k in need) or not isinstance(meta.get("config"), dict):
+            raise FormatError(f"{path}: corrupted: a checkpoint needs {', '.join(need)} and its config")
+        try:
+            model = cls(Word2VecConfig.from_dict(meta["config"]), side)
+        except (ConfigError, TypeError) as e:
+            raise FormatError(f"{path}: corrupted config: {e}") from None
+        keys, values = meta.get("keys"), meta.get("values")
+        _check_checkpoint(path, arrays, keys, values, model.config.dim)
+        model.wv = KeyedVectors(keys, arrays["vectors"], arrays["counts"])
+        model.syn1neg = np.ascontiguousarray(arrays["syn1neg"], np.float32)
+        model.values = [str(v) for v in values]
+        model.attr_vectors = np.ascontiguousarray(arrays["attr_vectors"], np.float32)
+        model.indptr = arrays["attr_indptr"].astype(np.int64)
+        model.indices = arrays["attr_indices"].astype(np.int32)
+        model.id_logit = np.ascontiguousarray(arrays["id_logit"], np.float32)
+        model.val_logit = np.ascontiguousarray(arrays["val_logit"], np.float32)
+        model._load_state(path, meta.get("state", {}))
+        return model
 
     # ---- results -----------------------------------------------------------------------------
     def weights(self, row: int) -> np.ndarray:
@@ -237,3 +283,26 @@ def _packed(ids: list[int], lens: list[int], n: int) -> tuple[np.ndarray, np.nda
     offsets = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
     return np.asarray(ids, dtype=np.int32), offsets, n
+
+
+def _check_checkpoint(path, arrays: dict, keys, values, dim: int) -> None:
+    """Every size of a checkpoint against the others, every index in range, every float finite
+    (a :class:`FormatError` naming the file)."""
+    def names(x) -> bool:
+        return isinstance(x, list) and all(isinstance(k, str) and k for k in x) \
+            and len(set(x)) == len(x)
+
+    n = len(keys) if names(keys) else -1
+    v = len(values) if names(values) else -1
+    indptr, indices = arrays["attr_indptr"], arrays["attr_indices"]
+    shapes = {"vectors": (n, dim), "counts": (n,), "syn1neg": (n, dim), "attr_vectors": (v, dim),
+              "attr_indptr": (n + 1,), "id_logit": (n,), "val_logit": indices.shape}
+    bad = [k for k, shape in shapes.items() if arrays[k].shape != shape]
+    if n < 0 or v < 0 or bad or indices.ndim != 1 or indptr.dtype.kind not in "iu" \
+            or indices.dtype.kind not in "iu" or indptr[0] != 0 or indptr[-1] != len(indices) \
+            or np.any(np.diff(indptr) < 0) or (len(indices) and (indices.min() < 0 or indices.max() >= v)):
+        raise FormatError(f"{path}: corrupted: the checkpoint's arrays do not fit together"
+                          + (f" ({', '.join(bad)})" if bad else ""))
+    for k in ("vectors", "syn1neg", "attr_vectors", "id_logit", "val_logit"):
+        if arrays[k].dtype.kind != "f" or not np.isfinite(arrays[k]).all():
+            raise FormatError(f"{path}: corrupted: {k} are not finite floats")

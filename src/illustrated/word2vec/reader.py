@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import CorpusError
 from ..files import open_binary
-from ..text import Corpus, Tokenizer
+from ..text import Corpora, Corpus, Tokenizer
 from ..text.tokenize import whitespace
 
 __all__ = ["FastReader", "blocks", "count_words", "fast_reader", "plain_corpus"]
@@ -28,8 +28,10 @@ FIRST_KEYS = 1 << 17
 
 
 def plain_corpus(sentences) -> bool:
-    """Whether ``sentences`` is a whitespace-split UTF-8 ``Corpus`` file (the fast paths' input)."""
-    if not isinstance(sentences, Corpus) or sentences.encoding.lower().replace("-", "") != "utf8":
+    """Whether ``sentences`` is a whitespace-split UTF-8 ``Corpus`` file, or ``Corpora`` of such
+    files (the fast paths' input)."""
+    if not isinstance(sentences, (Corpus, Corpora)) or \
+            sentences.encoding.lower().replace("-", "") != "utf8":
         return False
     tok = sentences.tokenize
     return tok is whitespace or (isinstance(tok, Tokenizer) and tok.kind == "whitespace"
@@ -41,13 +43,34 @@ def fast_reader(sentences, keys: list[str], sentence_limit: int) -> "FastReader 
     return FastReader(sentences, keys, sentence_limit) if plain_corpus(sentences) else None
 
 
-def blocks(path) -> Iterator[bytes]:
-    """The file at ``path`` in blocks of about ``BLOCK_BYTES`` that end at a line end (or, in a
-    line longer than that, at a space or tab), each checked to be UTF-8; a leading BOM is dropped."""
+def _parts(corpus) -> list[Corpus]:
+    return corpus.parts() if isinstance(corpus, Corpora) else [corpus]
+
+
+def blocks(corpus: Corpus) -> Iterator[bytes]:
+    """The corpus's file (or its span of bytes) in blocks of about ``BLOCK_BYTES`` that end at a
+    line end (or, in a line longer than that, at a space or tab), each checked to be UTF-8; a
+    leading BOM is dropped."""
     carry = b""
     line_no = 1
+    path = corpus.path
+    start, end = corpus.span or (0, None)
+    left = None if end is None else end - start
+
+    def read() -> bytes:
+        nonlocal left
+        if left is None:
+            return f.read(BLOCK_BYTES)
+        data = f.read(min(BLOCK_BYTES, left))
+        left -= len(data)
+        return data
+
     with open_binary(path) as f:
-        block = f.read(BLOCK_BYTES).removeprefix(b"\xef\xbb\xbf")   # a UTF-8 BOM is no token
+        if start:
+            f.seek(start)
+        block = read()
+        if start == 0:
+            block = block.removeprefix(b"\xef\xbb\xbf")   # a UTF-8 BOM is no token
         while True:
             final = not block
             data = carry + block
@@ -62,17 +85,17 @@ def blocks(path) -> Iterator[bytes]:
                     if not body.isascii():
                         body.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    bad = line_no + body[: e.start].count(b"\n")
+                    bad = corpus.first_line() + line_no - 1 + body[: e.start].count(b"\n")
                     raise CorpusError(f"{path}: line {bad}: bytes are not valid utf-8") from None
                 line_no += body.count(b"\n")
                 yield body
             if final:
                 return
-            block = f.read(BLOCK_BYTES)
+            block = read()
 
 
-def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:
-    """``(counts, total)`` of a whitespace-split UTF-8 corpus file: the tokens seen at least
+def count_words(corpus: Corpus | Corpora, min_count: int = 1) -> tuple[dict[str, int], int]:
+    """``(counts, total)`` of a whitespace-split UTF-8 corpus file (or files): the tokens seen at least
     ``min_count`` times with their counts, in order of first appearance (every token when none
     is), and the number of tokens. The same as counting the ``Corpus``'s sentences in Python,
     but split and counted by the compiled :func:`reader_kernels.count_block` over whole blocks of
@@ -83,7 +106,7 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
     arena = np.empty(16 * FIRST_KEYS, dtype=np.uint8)
     starts, lengths, counts = (np.empty(FIRST_KEYS, dtype=np.int64) for _ in range(3))
     n_keys = used = total = 0
-    for body in blocks(corpus.path):
+    for body in (b for part in _parts(corpus) for b in blocks(part)):
         data = np.frombuffer(body, dtype=np.uint8)
         at = 0
         while at < len(data):
@@ -100,7 +123,8 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
                     table = np.full(2 * len(table), -1, dtype=np.int32)
                     reader_kernels.fill_hash_table(table, arena, starts, lengths, n_keys)
     if total == 0:
-        raise CorpusError(f"{corpus.path}: empty corpus (no tokens found)")
+        name = corpus.name if isinstance(corpus, Corpus) else f"{len(corpus)} corpus files"
+        raise CorpusError(f"{name}: empty corpus (no tokens found)")
     counts = counts[:n_keys]
     chosen = np.flatnonzero(counts >= min_count)
     if len(chosen) == 0:  # let the vocabulary say why nothing is left
@@ -111,9 +135,10 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
 
 
 class FastReader:
-    """Turns a corpus file into ``(ids, offsets, n_tokens)`` chunks with a compiled hash lookup."""
+    """Turns a corpus file (or files) into ``(ids, offsets, n_tokens)`` chunks with a compiled
+    hash lookup."""
 
-    def __init__(self, corpus: Corpus, keys: list[str], sentence_limit: int) -> None:
+    def __init__(self, corpus: Corpus | Corpora, keys: list[str], sentence_limit: int) -> None:
         self.corpus = corpus
         self.sentence_limit = sentence_limit
         encoded = [k.encode("utf-8") for k in keys]
@@ -128,10 +153,11 @@ class FastReader:
         self.get = {k: i for i, k in enumerate(keys)}.get
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-        line_tokens = 0
-        for body in blocks(self.corpus.path):
-            ids, offsets, line_tokens = self.encode_block(
-                np.frombuffer(body, dtype=np.uint8), self.table, self.blob, self.starts,
-                self.lengths, self.corpus.max_sentence_length, self.sentence_limit, line_tokens)
-            if len(ids):
-                yield ids, offsets, len(ids)
+        for part in _parts(self.corpus):
+            line_tokens = 0   # a file's last line ends with the file
+            for body in blocks(part):
+                ids, offsets, line_tokens = self.encode_block(
+                    np.frombuffer(body, dtype=np.uint8), self.table, self.blob, self.starts,
+                    self.lengths, part.max_sentence_length, self.sentence_limit, line_tokens)
+                if len(ids):
+                    yield ids, offsets, len(ids)

@@ -16,15 +16,19 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..distributed import World, current
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import check_writable
-from ..text import Corpus, Tokenizer, Vocab
+from ..text import Vocab
 from ..text.vocab import check_tokens
 from . import tables
 from .config import Word2VecConfig
+from .averaging import ModelAveraging
 from .formats import format_of, read_npz, write_npz
 from .reader import count_words, fast_reader, plain_corpus
 from .schedule import Schedule, chunk_seed
+from .shards import merged_counts, share
+from .sources import check_same_corpus, source_of
 from .vectors import KeyedVectors
 from .workers import TrainingRun
 
@@ -63,10 +67,18 @@ class Word2Vec:
                 f"{self.epochs_done}/{c.epochs} epochs)")
 
     # ---- vocabulary and weights -------------------------------------------------------------
-    def build_vocab(self, sentences: Iterable[Sequence[str]]) -> None:
-        """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights."""
+    def build_vocab(self, sentences: Iterable[Sequence[str]], world: World | None = None) -> None:
+        """Count the corpus once, keep words by ``min_count``/``max_vocab``, initialise weights.
+
+        With a ``world`` of several processes ``sentences`` is this process's share: the counts
+        of every share are merged, so every process holds the same vocabulary and weights."""
         c = self.config
-        if plain_corpus(sentences):
+        if world is not None and world.size > 1:
+            counts, n_tokens = merged_counts(sentences, world)
+            vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab,
+                                      specials=())
+            total = [n_tokens]
+        elif plain_corpus(sentences):
             counts, n_tokens = count_words(sentences, c.min_count)
             vocab = Vocab.from_counts(counts, min_count=c.min_count, max_size=c.max_vocab,
                                       specials=())
@@ -115,7 +127,7 @@ class Word2Vec:
     # ---- training ---------------------------------------------------------------------------
     def train(self, sentences: Iterable[Sequence[str]], progress: bool = True,
               log_path: str | os.PathLike | None = None, epochs: int | None = None,
-              checkpoint: str | os.PathLike | None = None) -> "Word2Vec":
+              checkpoint: str | os.PathLike | None = None, world: World | None = None) -> "Word2Vec":
         """Train on ``sentences`` (a re-iterable of token lists), building the vocabulary first.
 
         Runs the rest of the ``config.epochs`` schedule (a fresh schedule when it is complete, so
@@ -124,35 +136,45 @@ class Word2Vec:
         interrupted run can be loaded and resumed. ``log_path`` gets JSON lines
         ``{"epoch", "words", "progress", "alpha", "loss", "words_per_s", "train_s"}`` about once a
         second (``train_s``: seconds since this call started training, after the vocabulary).
+
+        Under ``torchrun`` (``world``: the joined process group by default) every process trains
+        its share of ``sentences`` (:func:`.shards.share`) and the weights are averaged every
+        ``config.sync_words`` of each process's words and at each epoch's end
+        (:mod:`.averaging`); the progress, loss and log count the whole job, and rank 0 alone
+        shows progress and writes the log and the checkpoint.
         """
         if iter(sentences) is sentences:
             raise IllustratedError("sentences must be re-iterable (a list or a Corpus), not a "
                                    "one-shot iterator: training reads them once per epoch")
+        world = world if world is not None else current()
+        if not world.main:
+            checkpoint = log_path = None
+            progress = False
         if checkpoint is not None:
             if format_of(checkpoint) != "npz":
                 raise IllustratedError(f"{checkpoint}: a checkpoint must be a .npz file")
             check_writable(checkpoint, "checkpoint")
         if log_path is not None:
             check_writable(log_path, "training log")
+        local = share(sentences, world)
         if self.wv is None:
-            self.build_vocab(sentences)
-            self.corpus_source = _source_of(sentences) or {}   # {}: sentences in memory
+            self.build_vocab(local, world)
+            self.corpus_source = source_of(sentences) or {}   # {}: sentences in memory
         else:
             self.check_corpus(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
         last = c.epochs if epochs is None else min(c.epochs, self.epochs_done + epochs)
-        run = TrainingRun(self.kernel(), self.schedule(), lambda: self.chunks(sentences),
-                          threads=c.threads, settings=self.settings(),
-                          total_words=(last - self.epochs_done) * self.corpus_words,
-                          log_path=log_path, progress=progress)
+        run = self._run(local, world, (last - self.epochs_done) * self.corpus_words, log_path,
+                        progress)
         first = self.epochs_done
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, self.epochs_total)
                 self._check_finite(epoch)
-                if epoch == first and run.epoch_loss() is None and not self._has_pairs(sentences):
+                if epoch == first and run.epoch_loss() is None and \
+                        not world.all_sum(float(self._has_pairs(local)))[0]:
                     raise TrainingError(
                         f"epoch {epoch + 1} trained no word pairs: no sentence holds two known "
                         "words (after min_count); nothing was saved — a corpus needs several "
@@ -171,10 +193,22 @@ class Word2Vec:
         self.wv.invalidate()
         return self
 
+    def _run(self, local, world: World, total_words: int, log_path, progress: bool) -> TrainingRun:
+        """The run that trains this model's kernel on ``local`` (this process's share), its
+        weights averaged with the other processes' when there are several."""
+        c = self.config
+        kernel = self.kernel()
+        averaging = (ModelAveraging(kernel.weights(), world, c.sync_merge, c.sync_rows,
+                                    kernel.row_order()) if world.size > 1 else None)
+        return TrainingRun(kernel, self.schedule(), lambda: self.chunks(local),
+                           threads=c.threads, settings=self.settings(), total_words=total_words,
+                           log_path=log_path, progress=progress, averaging=averaging,
+                           sync_words=c.sync_words)
+
     def check_corpus(self, sentences: Iterable[Sequence[str]]) -> None:
         """Raise a :class:`ConfigError` when continued training on ``sentences`` would use a
-        vocabulary built from other ones (see :func:`_check_same_corpus`); ``train`` calls it."""
-        _check_same_corpus(self, sentences)
+        vocabulary built from other ones (see :func:`.sources.check_same_corpus`); ``train`` calls it."""
+        check_same_corpus(self, sentences)
 
     def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
         """Whether some sentence holds two known words (one more pass, made only when an epoch
@@ -335,50 +369,6 @@ class Word2Vec:
             raise FormatError(f"{path}: corrupted: negative counters in the training state")
         source = state.get("corpus")
         self.corpus_source = source if isinstance(source, dict) else None
-
-
-def _source_of(sentences) -> dict | None:
-    """The name, size and fingerprint of the file a :class:`Corpus` reads, and its tokenizer's
-    settings, kept so a resumed run can tell that it is given another corpus; None for sentences
-    in memory."""
-    if isinstance(sentences, Corpus):
-        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk,
-                  "fingerprint": sentences.fingerprint()}
-        if isinstance(sentences.tokenize, Tokenizer):
-            source["tokenizer"] = sentences.tokenize.kind
-            source["lowercase"] = sentences.tokenize.lowercase
-        return source
-    return None
-
-
-def _check_same_corpus(model: Word2Vec, sentences) -> None:
-    """Continued training keeps the model's vocabulary, so refuse sentences other than those
-    ``train`` built it from (they would train silently with the wrong words): a corpus file by
-    its size and fingerprint, anything else by counting it again (the same words with the same
-    counts). A vocabulary made by calling ``build_vocab`` is trusted with any sentences."""
-    saved, now = model.corpus_source, _source_of(sentences)
-    if saved is None:     # a vocabulary from build_vocab itself: its caller chose the sentences
-        return
-    if saved and now and "fingerprint" in saved:
-        if saved.get("bytes") != now["bytes"]:
-            differs = f"{saved.get('bytes'):,} bytes; this one has {now['bytes']:,}"
-        elif saved["fingerprint"] != now["fingerprint"]:
-            differs = "as large, but other bytes"
-        elif any(saved.get(k, now.get(k)) != now.get(k) for k in ("tokenizer", "lowercase")):
-            differs = f"tokenized with {saved.get('tokenizer')!r}, lowercase {saved.get('lowercase')}"
-        else:
-            return
-        raise ConfigError(f"{sentences.path}: not the corpus this model was trained on ({saved.get('file')}, "
-                          f"{differs}); continuing keeps its vocabulary, so train a new model on a new corpus")
-    c = model.config
-    vocab = Vocab.build(sentences, min_count=c.min_count, max_size=c.max_vocab, specials=())
-    if vocab.itos != model.wv.keys or not np.array_equal(vocab.counts, model.wv.counts):
-        known = model.wv.key_to_index
-        odd = next((w for w in vocab.itos if w not in known), None)
-        what = f"{odd!r} is not in it" if odd is not None else "the words' counts differ"
-        raise ConfigError(f"these sentences are not the ones this model's vocabulary was built from "
-                          f"({len(vocab):,} words against {len(known):,}; {what}); continuing keeps the "
-                          "vocabulary, so build a new Word2Vec to train on other sentences")
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:

@@ -40,19 +40,26 @@ class TrainingRun:
         kernel: the :class:`~.kernels.ChunkKernel` whose weights the workers train.
         schedule: learning rates and chunk seeds (``run.schedule`` may be replaced between
             epochs, when the corpus turned out another size than counted).
-        source: the chunks of one epoch, called once an epoch.
+        source: the chunks of one epoch (this process's share of the corpus), called once an
+            epoch.
         threads: worker threads.
         settings: the settings that shape an update, named in a divergence error.
-        total_words: sizes the progress bar.
+        total_words: sizes the progress bar (the whole job's words).
+        averaging: with several processes, the :class:`~.averaging.ModelAveraging` that keeps
+            their weights in step every ``sync_words`` of this process's words and at the end of
+            each epoch; the bar, the loss and the log then count the whole job.
     """
 
     def __init__(self, kernel, schedule: Schedule, source: ChunkSource, *, threads: int,
-                 settings: str, total_words: int, log_path=None, progress: bool = True) -> None:
+                 settings: str, total_words: int, log_path=None, progress: bool = True,
+                 averaging=None, sync_words: int = 0) -> None:
         self.kernel = kernel
         self.schedule = schedule
         self.source = source
         self.settings = settings
         self.total = total_words
+        self.averaging = averaging
+        self.sync_words = sync_words
         self.jobs: queue.Queue = queue.Queue(maxsize=2 * threads)
         self.results: deque = deque()
         self.error: list[BaseException] = []
@@ -72,6 +79,7 @@ class TrainingRun:
         self.words = 0
         self.loss = [0.0, 0]  # this epoch: summed loss, predictions
         self.interval = [0.0, 0, time.perf_counter(), 0]  # since the last log line
+        self.pending = [0.0, 0, 0]  # this process, since the last sync: loss, predictions, words
         self.alpha = schedule.alpha
         self.current_epoch = 0
 
@@ -91,13 +99,15 @@ class TrainingRun:
                 self.jobs.task_done()
 
     def epoch(self, epoch: int, seed_epoch: int) -> int:
-        """Stream one epoch into the workers; returns the corpus tokens read.
+        """Stream one epoch into the workers; returns the corpus tokens read (by every process).
 
         ``epoch`` places the chunks on the learning-rate schedule; ``seed_epoch`` (every epoch
         ever trained) picks their random seeds."""
-        s = self.schedule
         self.current_epoch = epoch
         self.loss = [0.0, 0]
+        if self.averaging is not None:
+            return self._shared_epoch(epoch, seed_epoch)
+        s = self.schedule
         seen = 0
         for i, (ids, offsets, n) in enumerate(self.source()):
             a0, a1 = s.rate(epoch, seen), s.rate(epoch, seen + n)
@@ -109,6 +119,53 @@ class TrainingRun:
         if seen == 0:
             raise IllustratedError("the corpus yielded no tokens in this epoch")
         return seen
+
+    def _shared_epoch(self, epoch: int, seed_epoch: int) -> int:
+        """One epoch of this process's share, its weights averaged with the other processes'
+        every ``sync_words`` of its words and once more when every process is through.
+
+        The learning rate follows the whole job's words: those of every process at the last
+        sync, plus this process's since then as many times as there are processes. Chunk ``i``
+        of rank ``r`` of ``n`` takes the seed of chunk ``i·n + r``."""
+        s, world = self.schedule, self.averaging.world
+        self.epoch_words = 0  # every process's words this epoch, as of the last sync
+        since = i = 0
+        for ids, offsets, n in self.source():
+            for p_ids, p_offsets, p_n in pieces(ids, offsets, self.sync_words - since,
+                                                self.sync_words):
+                at = self.epoch_words + since * world.size
+                a0, a1 = s.rate(epoch, at), s.rate(epoch, at + p_n * world.size)
+                self.jobs.put((p_ids, p_offsets, p_n, a0, a1,
+                               s.chunk_seed(seed_epoch, i * world.size + world.rank)))
+                i += 1
+                since += p_n
+                self._drain()
+                if since >= self.sync_words:
+                    self._sync(active=True)
+                    since = 0
+        while self._sync(active=False):   # the others are still at it: stay in step with them
+            pass
+        if self.epoch_words == 0:
+            raise IllustratedError("the corpus yielded no tokens in this epoch")
+        return self.epoch_words
+
+    def _sync(self, active: bool) -> bool:
+        """Average the weights with the other processes and count the whole job's words and loss
+        since the last sync; returns whether some process has words of this epoch left."""
+        self.jobs.join()
+        self._drain()
+        (loss, n, words), busy = self.averaging.sync(active, *self.pending)
+        self.pending = [0.0, 0, 0]
+        words = int(words)
+        self.epoch_words += words
+        self.words += words
+        self.loss[0] += loss
+        self.loss[1] += int(n)
+        self.interval[0] += loss
+        self.interval[1] += int(n)
+        self.interval[3] += words
+        self._show(words, end_of_epoch=not busy)
+        return busy
 
     def _drain(self, end_of_epoch: bool = False) -> None:
         if self.error:
@@ -124,12 +181,22 @@ class TrainingRun:
                     "nothing was saved — lower alpha or the window")
             done += raw
             self.alpha = alpha
+            if self.averaging is not None:   # counted for the whole job at the next sync
+                self.pending[0] += stats.loss
+                self.pending[1] += stats.loss_count
+                self.pending[2] += raw
+                continue
             self.loss[0] += stats.loss
             self.loss[1] += stats.loss_count
             self.interval[0] += stats.loss
             self.interval[1] += stats.loss_count
             self.interval[3] += raw
-        self.words += done
+        if self.averaging is None:
+            self.words += done
+            self._show(done, end_of_epoch)
+
+    def _show(self, done: int, end_of_epoch: bool) -> None:
+        """Move the progress bar by ``done`` words and write a log line when one is due."""
         if self.bar is not None and done:
             self.bar.update(done)
             loss = self.epoch_loss()   # None until a prediction is scored (all words subsampled)
@@ -146,6 +213,11 @@ class TrainingRun:
                   "alpha": round(self.alpha, 7), "loss": loss / n if n else None,
                   "words_per_s": round(raw / max(now - since, 1e-9), 1),
                   "train_s": round(now - self.start, 3)}
+        if self.averaging is not None:
+            a = self.averaging
+            record.update(processes=a.world.size, syncs=a.syncs, sync_bytes=a.bytes,
+                          sync_s=round(a.seconds, 4), sync_wait_s=round(a.waited, 4),
+                          sync_cpu_s=round(a.cpu_seconds, 4))
         self.log.write(json.dumps(record) + "\n")
         self.log.flush()
         self.interval = [0.0, 0, now, 0]
@@ -164,6 +236,24 @@ class TrainingRun:
             self.bar.close()
         if self.log is not None:
             self.log.close()
+
+
+def pieces(ids: np.ndarray, offsets: np.ndarray, first: int,
+           every: int) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """A chunk cut at sentence ends into pieces of at least ``first`` tokens, then ``every``
+    (the last piece may be shorter): ``(ids, offsets, n_tokens)`` each, the chunk itself when
+    it needs no cut."""
+    last = len(offsets) - 1
+    s, need = 0, max(first, 1)
+    while s < last:
+        e = int(np.searchsorted(offsets, offsets[s] + need, side="left"))
+        e = min(max(e, s + 1), last)
+        if s == 0 and e == last:
+            yield ids, offsets, int(offsets[last])
+            return
+        lo, hi = offsets[s], offsets[e]
+        yield ids[lo:hi], offsets[s:e + 1] - lo, int(hi - lo)
+        s, need = e, every
 
 
 def _open_log(path) -> TextIO:

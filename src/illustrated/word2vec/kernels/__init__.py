@@ -17,10 +17,10 @@ Speed comes from three choices:
 
 Batching stays bounded, however wide the window, by the tiles of :mod:`.tiles`; :mod:`.chunk`
 drives the windows of a chunk of sentences, and :mod:`.cbow` trains CBOW's. :mod:`.engine` names
-the arguments of a kernel (:class:`WordKernel`) and is the one place that calls it. Items with
-side information (attributes, global contexts, market negatives) have their own kernel and
-driver, :mod:`.eges` and :mod:`.eges_chunk`, named by :class:`.items.ItemKernel` and imported
-only when used.
+the arguments of a kernel (:class:`WordKernel`) and is the one place that calls it;
+:mod:`.rows` finds the rows that model averaging sends. Items with side information
+(attributes, global contexts, market negatives) have their own kernel and driver, :mod:`.eges`
+and :mod:`.eges_chunk`, named by :class:`.items.ItemKernel` and imported only when used.
 
 Array conventions: ``syn0`` (input vectors) and ``syn1`` (output vectors: ``syn1neg`` for negative
 sampling, the inner nodes of the Huffman tree for hierarchical softmax) are ``float32 [n, dim]``
@@ -35,11 +35,12 @@ from .cbow import cbow_window
 from .chunk import train_chunk
 from .compiled import JIT
 from .engine import ChunkKernel, ChunkStats, WordKernel
+from .rows import changed_rows
 from .sampling import alias_draw, lcg
 from .scores import DAMP, LOG_SIGMOID, MAX_EXP, SIGMOID, TABLE_SIZE
 from .skipgram import sg_tile, sg_window
 from .tiles import BLOCK_RATE, MAX_TILE, block_size, distinct_run
 
-__all__ = ["ChunkKernel", "ChunkStats", "WordKernel", "MAX_EXP", "TABLE_SIZE", "SIGMOID", "LOG_SIGMOID", "DAMP", "BLOCK_RATE", "MAX_TILE",
+__all__ = ["ChunkKernel", "ChunkStats", "WordKernel", "changed_rows", "MAX_EXP", "TABLE_SIZE", "SIGMOID", "LOG_SIGMOID", "DAMP", "BLOCK_RATE", "MAX_TILE",
            "JIT", "block_size", "train_chunk", "sg_tile", "sg_window", "cbow_window",
            "distinct_run", "alias_draw", "lcg"]

@@ -61,6 +61,12 @@ class ChunkKernel(ABC):
         """The matrices training updates in place, by name (float32 ``[rows, dim]``; those in
         use only). Model averaging between processes keeps exactly these in step."""
 
+    def row_order(self) -> dict[str, str]:
+        """For the matrices of :meth:`weights` whose rows are ordered by how often training uses
+        them: ``"first"`` (the most used rows first) or ``"last"``. Model averaging combines such
+        a matrix's busiest rows more often than the rest; the others whole, every time."""
+        return {}
+
 
 @dataclass(frozen=True, eq=False)
 class WordKernel(ChunkKernel):
@@ -109,3 +115,8 @@ class WordKernel(ChunkKernel):
     def weights(self) -> dict[str, np.ndarray]:
         named = {"vectors": self.syn0, "syn1neg": self.syn1neg, "syn1": self.syn1}
         return {k: w for k, w in named.items() if w.shape[0]}
+
+    def row_order(self) -> dict[str, str]:
+        # words are sorted by falling count; the Huffman tree's inner nodes nearest the root,
+        # on every word's path, come last
+        return {"vectors": "first", "syn1neg": "first", "syn1": "last"}

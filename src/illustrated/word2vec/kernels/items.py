@@ -64,6 +64,12 @@ class ItemKernel(ChunkKernel):
             LOG_SIGMOID))
 
     def weights(self) -> dict[str, np.ndarray]:
+        # the logits as [rows, 1] views, so model averaging combines them as it does rows
         named = {"vectors": self.syn0, "syn1neg": self.syn1neg, "attributes": self.attr,
-                 "id_logits": self.id_logit, "value_logits": self.val_logit}
+                 "id_logits": self.id_logit.reshape(-1, 1),
+                 "value_logits": self.val_logit.reshape(-1, 1)}
         return {k: w for k, w in named.items() if w.shape[0]}
+
+    def row_order(self) -> dict[str, str]:
+        # items are sorted by falling count, attribute values by how many items carry them
+        return {"vectors": "first", "syn1neg": "first", "id_logits": "first", "attributes": "first"}
