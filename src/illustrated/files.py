@@ -35,7 +35,7 @@ except ImportError:  # not on Windows: stale temporary files are then not swept
     fcntl = None
 
 __all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
-           "remove_stale_temporaries", "scratch_path",
+           "remove_stale_temporaries", "scratch_path", "fsync_folder",
            "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -255,6 +255,9 @@ def _fsync_folder(folder: Path) -> None:
             raise
     finally:
         os.close(fd)
+
+
+fsync_folder = _fsync_folder
 
 
 def _locked_temporary(p: Path) -> tuple[IO[bytes], str]:

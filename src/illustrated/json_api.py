@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import AfterValidator
 
-__all__ = ["Text", "json_safe", "invalid_request"]
+__all__ = ["Text", "check_unicode", "json_safe", "invalid_request"]
 
 
 def _unicode(value: str) -> str:
@@ -31,6 +31,9 @@ def _unicode(value: str) -> str:
                          "text must be valid Unicode") from None
     return value
 
+
+check_unicode = _unicode
+"""``value`` when it is valid Unicode, else a :class:`ValueError` saying where it is not."""
 
 Text = Annotated[str, AfterValidator(_unicode)]
 """A request string that is valid Unicode (a lone surrogate is a 422 naming the field)."""

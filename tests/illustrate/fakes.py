@@ -105,3 +105,42 @@ class ManyHeadsTranslator(ReversingTranslator):
             t.attention = t.cross_attention[-1].mean(axis=0)
             out.append(t)
         return out
+
+
+# item → (kind, colour): three of each pair, and "cherry", a cold item made of its attributes
+SHELF = {**{f"{kind}-{colour}-{j}": (kind, colour) for kind in ("fruit", "leaf", "root")
+            for colour in ("green", "red") for j in (1, 2, 3)}, "cherry": ("fruit", "red")}
+SHELF_NAMES = {"fruit-green-1": "Golden Delicious", "cherry": "Morello Cherry"}
+
+
+def attributed_recommender():
+    """A real Recommender over planted vectors with planted EGES side information (no training):
+    each item's vector is its learned mix — softmax weights over its own row and its two
+    attribute rows (``kind=…``, ``colour=…``) — and ``cherry`` is cold, its vector the mean of
+    its attribute rows."""
+    from illustrated.recommend import Recommender
+    from illustrated.recommend.attributes import AttributeSchema
+    from illustrated.recommend.side import NO_EVENTS, ItemSide
+
+    values = ["kind=fruit", "kind=leaf", "kind=root", "colour=green", "colour=red"]
+    value_vectors = np.eye(5, 6, dtype=np.float32) + np.float32(0.05)
+    keys = list(SHELF)
+    rng = np.random.default_rng(5)
+    id_vectors = rng.normal(scale=0.2, size=(len(keys), 6)).astype(np.float32)
+    indices = np.array([values.index(f"{f}={v}") for k in keys
+                        for f, v in zip(("kind", "colour"), SHELF[k])], np.int32)
+    logits = np.tile(np.array([0.8, 0.4], np.float32), len(keys))
+    id_logits = np.linspace(-0.5, 0.5, len(keys)).astype(np.float32)
+    cold = np.zeros(len(keys), np.uint8)
+    cold[keys.index("cherry")] = NO_EVENTS
+    id_vectors[keys.index("cherry")] = 0.0
+    side = ItemSide(AttributeSchema(["kind", "colour"]), values, value_vectors,
+                    np.arange(0, 2 * len(keys) + 1, 2, dtype=np.int64), indices, logits, id_logits,
+                    id_vectors, cold)
+    vectors = np.stack([side.weights(i)[0] * id_vectors[i]
+                        + side.weights(i)[1:] @ value_vectors[indices[2 * i:2 * i + 2]]
+                        for i in range(len(keys))])
+    counts = np.arange(len(keys), 0, -1)
+    counts[-1] = 0
+    return Recommender(KeyedVectors(keys, vectors, counts), counts, names=SHELF_NAMES, side=side,
+                       index="exact")

@@ -6,7 +6,8 @@ import pytest
 from illustrated.illustrate.web import create_app
 
 from .browser import chromium, live_server, screenshot
-from .fakes import ManyHeadsTranslator, ReversingTranslator, named_recommender, planted_maps, royal_vectors
+from .fakes import (ManyHeadsTranslator, ReversingTranslator, attributed_recommender, named_recommender,
+                    planted_maps, royal_vectors)
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,45 @@ def test_page_without_models_says_how_to_start(browser):
         assert "--translator DIR" in page.inner_text("#translate-card")
         assert page.locator("#words-card.disabled").count() == 1
         context.close()
+
+
+def test_clicking_an_item_on_the_map_highlights_its_neighbours_and_draws_its_parts(browser):
+    rec = attributed_recommender()
+    with live_server(create_app(recommender=rec)) as base:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/")
+        page.wait_for_selector("#item-map circle.point")
+        points = page.locator("#item-map circle.point")
+        assert points.count() == len(rec)
+        cold = page.locator("#item-map circle.point.cold")
+        assert [c.get_attribute("data-item") for c in cold.all()] == ["cherry"]
+        cold.first.click()
+        page.wait_for_selector("#item-map circle.neighbour")
+        near = rec.similar("cherry", 10).items
+        lit = [c.get_attribute("data-item") for c in page.locator("#item-map circle.neighbour").all()]
+        assert sorted(lit) == sorted(near) and len(lit) < len(rec) - 1   # some stay dark
+        assert page.locator("#item-map circle.selected").get_attribute("data-item") == "cherry"
+        assert page.locator("#item-map line.link").count() == len(near)
+        assert "Morello Cherry" in page.inner_text("#item-title") and "cold" in page.inner_text("#item-title")
+        assert "cold item" in page.inner_text("#item-reason")
+        assert page.locator("#item-neighbours li").count() == len(near)
+        labels = [g.get_attribute("data-label") for g in page.locator("#item-parts g.strip").all()]
+        assert labels == ["Morello Cherry: vector", "kind=fruit", "colour=red"]   # no own row: cold
+        weights = {g.get_attribute("data-label"): float(g.get_attribute("data-weight"))
+                   for g in page.locator("#item-weights g.weight").all()}
+        assert weights == {"own row (none: cold)": 0.0, "kind=fruit": 0.5, "colour=red": 0.5}
+        screenshot(page, "web-item-map-cold")
+        page.fill("#map-item", "golden delicious")          # a warm item, picked by its name
+        page.press("#map-item", "Enter")
+        page.wait_for_selector('#item-map circle.selected[data-item="fruit-green-1"]')
+        labels = [g.get_attribute("data-label") for g in page.locator("#item-parts g.strip").all()]
+        assert labels == ["Golden Delicious: vector", "own row", "kind=fruit", "colour=green"]
+        parts = rec.item_parts("fruit-green-1")
+        shown = [float(g.get_attribute("data-weight")) for g in page.locator("#item-weights g.weight").all()]
+        np.testing.assert_allclose(shown, parts.weights, atol=1e-3)
+        screenshot(page, "web-item-map-warm")
+        context.close()
+        assert errors == []

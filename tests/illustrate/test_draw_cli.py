@@ -150,3 +150,22 @@ def test_positional_encodings_are_bounded(tmp_path):
     assert not out.exists()
     r = run("draw", "positions", "-o", str(out), "--length", str(MAX_DRAWN_POSITIONS), "--dim", "64")
     assert r.returncode == 0, r.stderr
+
+
+def test_draw_item_shows_its_parts_and_weights(tmp_path):
+    from .fakes import attributed_recommender
+
+    rec = attributed_recommender()
+    path = rec.save(tmp_path / "shelf.npz")
+    r = run("draw", "item", str(path), "golden delicious", "-o", str(tmp_path / "item.svg"))
+    assert r.returncode == 0, r.stderr
+    w = rec.item_parts("fruit-green-1").weights
+    assert f"Golden Delicious (fruit-green-1): own row {w[0]:.2f}, kind=fruit {w[1]:.2f}, colour=green {w[2]:.2f}" \
+        in r.stdout
+    svg = (tmp_path / "item.svg").read_text()
+    assert "<svg" in svg and "kind=fruit" in svg and "weighs most" in svg
+    r = run("draw", "item", str(path), "cherry", "-o", str(tmp_path / "cold.png"))
+    assert r.returncode == 0 and "own row 0.00" in r.stdout and "cold item: no events" in r.stdout
+    one_line_error(run("draw", "item", str(path), "durian", "-o", str(tmp_path / "x.png")),
+                   "unknown item 'durian'", "shelf.npz")
+    assert not (tmp_path / "x.png").exists()

@@ -236,3 +236,32 @@ def test_revealing_steps_in_place_draws_what_a_fresh_figure_draws():
                 assert mine.title.get_alpha() == theirs.title.get_alpha()
                 assert [(s.get_edgecolor(), s.get_linewidth()) for s in mine.spines.values()] == \
                        [(s.get_edgecolor(), s.get_linewidth()) for s in theirs.spines.values()], (label, upto)
+
+
+def test_item_parts_stack_the_vector_over_its_parts_with_a_weight_each():
+    from illustrated.illustrate import item_parts_figure
+
+    from .fakes import attributed_recommender
+
+    rec = attributed_recommender()
+    p = rec.item_parts("root-red-2")
+    fig = item_parts_figure(p.vector, p.id_vector, p.attributes, p.attribute_vectors, p.weights, "root-red-2")
+    strips = axes(fig, "parts")
+    assert yticklabels(strips) == ["root-red-2: vector", "own row", "kind=root", "colour=red"]
+    rows = np.asarray(image_of(strips).get_array())
+    np.testing.assert_allclose(rows[0], p.vector)
+    np.testing.assert_allclose(rows[0], p.weights[0] * rows[1] + p.weights[1:] @ rows[2:], atol=1e-5)
+    bars = axes(fig, "weights").patches
+    np.testing.assert_allclose([b.get_width() for b in bars], p.weights, atol=1e-6)
+    assert [b.get_y() + b.get_height() / 2 for b in bars] == [1, 2, 3]   # beside their strips
+    speaks = ["own row", "kind=root", "colour=red"][int(np.argmax(p.weights))]
+    assert strips.get_title().endswith(f"{speaks} weighs most")
+    cold = rec.item_parts("cherry")
+    fig = item_parts_figure(cold.vector, None, cold.attributes, cold.attribute_vectors, cold.weights,
+                            "cherry", cold=True)
+    assert yticklabels(axes(fig, "parts"))[1] == "own row (none: cold)"
+    assert not image_of(axes(fig, "parts")).get_array()[1].any() and "(cold)" in axes(fig, "parts").get_title()
+    with pytest.raises(IllustratedError, match="expected 3 finite weights"):
+        item_parts_figure(p.vector, p.id_vector, p.attributes, p.attribute_vectors, [0.5, 0.5], "x")
+    with pytest.raises(IllustratedError, match=r"need attribute vectors \[2, 6\]"):
+        item_parts_figure(p.vector, p.id_vector, p.attributes, p.attribute_vectors[:1], p.weights, "x")

@@ -125,3 +125,91 @@ def test_hostile_numbers_and_lone_surrogates_are_422_in_valid_json(client, url, 
     assert r.status_code == 422, r.text
     assert field in r.json()["detail"][0]["loc"]
     r.content.decode("utf-8")    # the answer itself is valid UTF-8 JSON
+
+
+# ---- the page answers with the library's own functions and shapes ----
+
+def test_recommend_answers_with_the_library_answer(client):
+    body = client.post("/api/recommend", json={"items": ["apple", "king"], "k": 3}).json()
+    assert body == named_recommender().recommend(["apple", "king"], 3).to_dict()
+    assert body["used"] == 2 and body["cold"] is False
+
+
+def test_analogy_is_the_library_analogy(client):
+    from illustrated.illustrate import analogy_from_vectors
+
+    body = client.get("/api/analogy", params={"a": "king", "b": "man", "c": "woman", "topn": 3}).json()
+    found = analogy_from_vectors(royal_vectors(), "king", "man", "woman", topn=3)
+    assert body["words"] == list(found.words)
+    np.testing.assert_allclose(body["result"], found.result, atol=1e-4)
+    assert [c["word"] for c in body["candidates"]] == [w for w, _ in found.candidates]
+    assert [c["word"] for c in body["candidates"]] == [w for w, _ in royal_vectors().analogy(
+        "king", "man", "woman", topn=3)]
+
+
+def test_items_are_found_and_resolved_as_the_command_line_does(client, tmp_path):
+    from illustrated.commands.recommend import _resolve
+    from illustrated.errors import ConfigError
+
+    rec = named_recommender()
+    for q in ("PRIN", "conference", "", "e"):
+        assert client.get("/api/items", params={"q": q}).json()["items"] == rec.find_items(q, 20)
+    assert client.get("/api/resolve", params={"q": "golden delicious"}).json() == {
+        "item": "apple", "name": "Golden Delicious"}
+    assert client.get("/api/resolve", params={"q": "pear"}).json()["item"] == \
+        _resolve(rec, tmp_path / "m.npz", "pear") == "pear"
+    assert client.get("/api/resolve", params={"q": "durian"}).json() == {"item": None, "name": None}
+    both = named_recommender()
+    both.set_names({"apple": "Red Apple", "pear": "Apple Pear"})
+    r = TestClient(create_app(recommender=both)).get("/api/resolve", params={"q": "appl"})
+    assert r.status_code == 400 and "matches 2 item names" in r.json()["detail"]
+    with pytest.raises(ConfigError, match="matches 2 item names"):
+        _resolve(both, tmp_path / "m.npz", "appl")
+
+
+def test_similar_answers_for_an_id_or_a_name():
+    from .fakes import attributed_recommender
+
+    rec = attributed_recommender()
+    client = TestClient(create_app(recommender=rec))
+    body = client.get("/api/similar", params={"item": "morello cherry", "k": 4}).json()
+    assert body == {"item": "cherry", "name": "Morello Cherry", **rec.similar("cherry", 4).to_dict()}
+    assert body["cold"] is True and "cold item" in body["reason"]
+    r = client.get("/api/similar", params={"item": "durian"})
+    assert r.status_code == 404 and "unknown item 'durian'" in r.json()["detail"]
+
+
+def test_an_items_parts_are_its_own_row_its_attribute_rows_and_their_weights():
+    from .fakes import attributed_recommender
+
+    client = TestClient(create_app(recommender=attributed_recommender()))
+    warm = client.get("/api/item", params={"item": "root-red-2"}).json()
+    assert warm["attributes"] == ["kind=root", "colour=red"] and warm["cold"] is False
+    w = np.asarray(warm["weights"])
+    assert w.shape == (3,) and w.sum() == pytest.approx(1, abs=1e-3) and (w > 0).all()
+    mixed = w[0] * np.asarray(warm["id_vector"]) + w[1:] @ np.asarray(warm["attribute_vectors"])
+    np.testing.assert_allclose(mixed, warm["vector"], atol=1e-3)
+    cold = client.get("/api/item", params={"item": "cherry"}).json()
+    assert cold["cold"] is True and cold["id_vector"] is None and cold["weights"] == [0.0, 0.5, 0.5]
+    assert "its vector comes from its attributes" in cold["reason"]
+    plain = TestClient(create_app(recommender=named_recommender())).get("/api/item", params={"item": "king"})
+    assert plain.json()["weights"] == [1.0] and plain.json()["attributes"] == []
+
+
+def test_the_map_places_cold_items_beside_their_neighbours():
+    from .fakes import attributed_recommender
+
+    rec = attributed_recommender()
+    client = TestClient(create_app(recommender=rec))
+    points = client.get("/api/map").json()["points"]
+    assert sorted(p["item"] for p in points) == sorted(rec.vectors.keys)
+    assert [p["item"] for p in points if p["cold"]] == ["cherry"]
+    xy = {p["item"]: np.array([p["x"], p["y"]]) for p in points}
+    nearest = sorted((k for k in xy if k != "cherry"), key=lambda k: np.linalg.norm(xy[k] - xy["cherry"]))
+    assert set(nearest[:3]) <= set(rec.similar("cherry", 5).items)
+    small = client.get("/api/map", params={"limit": 4}).json()["points"]
+    assert len(small) == 4 and small[0]["item"] == "cherry"       # a cold item with its neighbours
+    assert {p["item"] for p in small[1:]} <= set(rec.similar("cherry", 5).items)
+    assert client.get("/api/map", params={"limit": 10**6}).status_code == 422
+    plain = TestClient(create_app(recommender=named_recommender())).get("/api/map").json()["points"]
+    assert len(plain) == 8 and not any(p["cold"] for p in plain)

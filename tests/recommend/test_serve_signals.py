@@ -32,13 +32,15 @@ def free_port() -> int:
 class Server:
     """``illustrated recommend serve MODEL`` in a process of its own, its stderr in a file."""
 
-    def __init__(self, model: Path, workers: int, log: Path) -> None:
+    def __init__(self, model: Path, workers: int, log: Path, extra: tuple[str, ...] = (),
+                 env: dict | None = None) -> None:
         self.port, self.log = free_port(), log
         self.err = open(log, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "illustrated.cli", "recommend", "serve", str(model), "--port",
-             str(self.port), "--workers", str(workers), "--shutdown-timeout", "20"],
-            stdout=subprocess.DEVNULL, stderr=self.err)
+             str(self.port), "--workers", str(workers), "--shutdown-timeout", "20", *extra],
+            stdout=subprocess.DEVNULL, stderr=self.err,
+            env=None if env is None else {**os.environ, **env})
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -217,3 +219,36 @@ def test_workers_share_one_copy_of_the_model(tmp_path):
     for total in (totals[3], totals["reloaded"]):
         assert (total - totals[1]) / 3 < 0.3 * model_mib, (totals, model_mib)
     assert max(worker_uss) < 0.4 * model_mib, (worker_uss, model_mib)
+
+
+def test_an_item_added_through_one_worker_is_answered_by_every_worker_and_after_a_reload(tmp_path):
+    """Two workers, one journal, the token from the environment: an item POSTed to whichever
+    worker takes it is answered by both (many requests, spread over them), survives SIGHUP, and
+    a restart reads it back."""
+    from ..illustrate.fakes import attributed_recommender
+
+    path = attributed_recommender().save(tmp_path / "m.npz")
+    journal, token = tmp_path / "items.jsonl", "a-token-of-16-chars-at-least"
+    args = ("--items-file", str(journal))
+    server = Server(path, 2, tmp_path / "serve.log", args, {"ILLUSTRATED_ADMIN_TOKEN": token})
+    try:
+        item = {"id": "sorrel", "attributes": {"kind": "leaf", "colour": "green"}}
+        assert httpx.post(server.url + "/items", json=item).status_code == 401
+        r = httpx.post(server.url + "/items", json=item, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201, r.text
+        for _ in range(40):                       # new connections: both workers take some
+            answer = httpx.get(server.url + "/items/sorrel/similar", params={"k": 3})
+            assert answer.status_code == 200 and answer.json()["cold"] is True
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for("generation 2")
+        assert httpx.get(server.url + "/items/sorrel/similar").json()["cold"] is True
+    finally:
+        assert server.stop() == 0, server.log.read_text()[-3000:]
+    answered = {x["pid"] for x in server.lines() if x.get("path", "").startswith("/items/sorrel")}
+    assert len(answered) >= 2                      # answered by more than one worker process
+    again = Server(path, 1, tmp_path / "again.log", args)   # a restart, no token: reads only
+    try:
+        assert httpx.get(again.url + "/items/sorrel/similar").status_code == 200
+        assert httpx.post(again.url + "/items", json={"id": "x"}).status_code == 403
+    finally:
+        assert again.stop() == 0

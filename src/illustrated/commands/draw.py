@@ -93,6 +93,24 @@ def map_(model: Annotated[Path, typer.Argument(help="Vectors (.npz, .bin, .txt) 
     _save(_figures().map_figure(np.stack([kv.vector(k) for k in keys]), keys, colours, method=method), output)
 
 
+@app.command("item")
+def item(model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
+         item: Annotated[str, typer.Argument(help="An item id, or a name if the model carries names.")],
+         output: Output) -> None:
+    """An item's vector beside its parts: its own learned row and one row per attribute value,
+    with the learned weight of each (which attribute speaks for it). Without attributes (a model
+    trained without --attributes) the vector is its own row alone."""
+    rec = load_recommender(model)
+    key = rec.resolve(item, where=str(model))
+    parts = rec.item_parts(key)
+    names = ["own row", *parts.attributes]
+    echo(f"{rec.label(key)}: " + ", ".join(f"{n} {w:.2f}" for n, w in zip(names, parts.weights))
+         + (f" ({parts.reason})" if parts.cold else ""))
+    _save(_figures().item_parts_figure(parts.vector, parts.id_vector, parts.attributes,
+                                       parts.attribute_vectors, parts.weights, rec.label(key),
+                                       parts.cold), output)
+
+
 def _translate(translator_dir: Path, sentence: str, beam: int | None):
     (t,) = load_translator(translator_dir).translate([sentence], beam=beam)
     echo(f"{' '.join(t.source)} → {t.text}")

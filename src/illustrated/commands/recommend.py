@@ -12,6 +12,9 @@ import typer
 from ..errors import ConfigError
 from ..files import atomic_write, check_writable, remove_stale_temporaries
 from .common import check_everywhere, check_listen, echo, group, join_processes
+from .recommend_side import (AttributeCols, Attributes, AttributesIdCol, Conversions, HoldOutItems,
+                             MarketCol, MarketShare, print_cold, read_side, side_summary,
+                             training_sessions, tune_side)
 
 app = group("Recommend items from sessions with item2vec.")
 
@@ -112,6 +115,10 @@ def train(
     names_col: Annotated[str | None, typer.Option(help="--names file: its name column.")] = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None, conversions: Conversions = None,
+    market_col: MarketCol = None, market_share: MarketShare = None,
+    hold_out_items: HoldOutItems = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its checkpoint "
                                               "(OUTPUT's STEM.checkpoint.npz), given the same "
                                               "sessions and settings.")] = False,
@@ -126,7 +133,6 @@ def train(
     from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
-    from ..recommend.sessions import leave_last_out, sessions_of
 
     world = join_processes()
     say = echo if world.main else (lambda _: None)
@@ -137,18 +143,20 @@ def train(
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
     cfg = _config(config, dict(dim=dim, window=window, epochs=epochs, ns_exponent=ns_exponent,
-                               sample=sample, negative=negative, min_count=min_count, threads=threads))
+                               sample=sample, negative=negative, min_count=min_count, threads=threads,
+                               market_share=market_share))
     id_to_name = read_names(names, names_id_col, names_col) if names is not None else None
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
     if id_to_name is not None:
         _check_names_match(names, id_to_name, sessions, histories)
+    side = read_side(sessions, histories, attributes, attribute_cols, attributes_id_col, conversions,
+                     market_col, user=user_col, item=item_col, time=time_col, rating=rating_col,
+                     min_rating=min_rating)
     rated = f" rated at least {min_rating:g}" if min_rating is not None else ""
     say(f"read {sum(len(h.items) for h in histories):,} events{rated} of {len(histories):,} "
         f"users or sessions from {sessions}")
-    if hold_out:
-        data = leave_last_out(histories, gap_minutes, n=held_out).train_full
-    else:
-        data = [s for h in histories for s in sessions_of(h, gap_minutes)]
+    data, goals = training_sessions(histories, gap_minutes, held_out if hold_out else 0, side,
+                                    hold_out_items, cfg.seed)
     checkpoint = checkpoint_path(output)
     if resume:
         check_everywhere(checkpoint, world)
@@ -158,6 +166,7 @@ def train(
         say(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
     start = time.perf_counter()
     rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume,
+                         attributes=side.attributes, goals=goals, market_col=side.market_col,
                          world=world)
     if not world.main:
         return
@@ -166,6 +175,7 @@ def train(
     checkpoint.unlink(missing_ok=True)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
+    side_summary(rec, side, goals)
     if rec.left_out:
         shown = ", ".join(rec.left_out[:5]) + (", …" if len(rec.left_out) > 5 else "")
         echo(f"left out {len(rec.left_out):,} item(s) that never share a session with another "
@@ -188,6 +198,9 @@ def tune(
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None, conversions: Conversions = None,
+    market_col: MarketCol = None,
 ) -> None:
     """Search item2vec settings by HR@10 on the items before each user's last one.
 
@@ -201,6 +214,9 @@ def tune(
     check_writable(output, "settings file", suffix=".json")
     _check_gap(gap_minutes, validation=validation)
     histories = _histories(sessions, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
+    side = read_side(sessions, histories, attributes, attribute_cols, attributes_id_col, conversions,
+                     market_col, user=user_col, item=item_col, time=time_col, rating=rating_col,
+                     min_rating=min_rating)
     split = leave_last_out(histories, gap_minutes, validation=validation)
     base = _config(None, dict(threads=threads))
 
@@ -209,7 +225,8 @@ def tune(
         echo(f"  {t.score:.4f}  epochs {t.epochs:>3}  {t.settings}  {asked}  ({t.seconds:.1f} s)")
 
     echo(f"tuning on {len(split.validation)} validation cases, {len(split.catalogue)} items")
-    result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report)
+    result = run_tune(split, base, trials=trials, method=method, seed=seed, report=report,
+                      side=tune_side(side, histories, split, gap_minutes, validation))
     with atomic_write(output, "w") as f:
         f.write(json.dumps(result.to_dict(), indent=2) + "\n")
     echo(f"best {result.metric} {result.score:.4f}; settings written to {output} "
@@ -226,8 +243,15 @@ def evaluate(
     gap_minutes: Gap = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    attributes: Attributes = None, attribute_cols: AttributeCols = None,
+    attributes_id_col: AttributesIdCol = None,
 ) -> None:
     """HR, NDCG and MRR at 10 and 20 on each user's last items, ranking the whole catalogue.
+
+    A model with cold items that have events in TEST (held out with ``train --hold-out-items``)
+    is also scored on them: precision@10 of each one's nearest items against its true
+    neighbours, beside popularity, Jaccard-then-popularity and attribute kNN (their attributes
+    from ``--attributes``, else the model's).
 
     The baselines are those session-based studies find hard to beat (Ludewig et al., UMUAI 2021),
     at their usual settings, trained on the same events as the model (all but the held-out items).
@@ -240,6 +264,7 @@ def evaluate(
     _check_gap(gap_minutes, held_out=held_out)
     rec = Recommender.load(model)
     histories = _histories(test, user_col, item_col, time_col, rating_col, min_rating, gap_minutes)
+    side = read_side(test, histories, attributes, attribute_cols, attributes_id_col)
     split = leave_last_out(histories, gap_minutes, n=held_out)
     cat, train = split.catalogue, split.train_full
     unknown = _unknown_targets(rec, model, test, split.test)
@@ -255,6 +280,7 @@ def evaluate(
     if unknown:
         echo(f"({unknown:,} of the {len(split.test):,} held-out items are unknown to the model, "
              "never trained on or left out: item2vec counts them as misses)")
+    print_cold(rec, histories, side)
 
 
 def _unknown_targets(rec, model: Path, test: Path, cases) -> int:
@@ -268,25 +294,8 @@ def _unknown_targets(rec, model: Path, test: Path, cases) -> int:
 
 
 def _resolve(rec, model: Path, query: str, strict: bool = True) -> str:
-    """The item id for ``query``: an id, or a name (whole, any case) or the one name containing it.
-
-    Unknown queries are an error when ``strict``, else passed on (a session ignores them).
-    """
-    if query in rec:
-        return query
-    if rec.names is not None:
-        q = query.casefold()
-        exact = [k for k, n in zip(rec.vectors.keys, rec.names) if n and n.casefold() == q]
-        partial = exact or [k for k, n in zip(rec.vectors.keys, rec.names) if n and q in n.casefold()]
-        if len(partial) == 1:
-            return partial[0]
-        if partial:
-            shown = "; ".join(rec.label(k) for k in partial[:5])
-            raise ConfigError(f"{query!r} matches {len(partial)} item names in {model}: {shown}"
-                              f"{'; …' if len(partial) > 5 else ''} (give an id or a longer name)")
-    if not strict:
-        return query
-    raise ConfigError(f"unknown item {query!r} (no such id{' or name' if rec.names else ''} in {model})")
+    """The item id for ``query``: an id or a name (:meth:`~.lookup.ItemLookup.resolve`)."""
+    return rec.resolve(query, strict, where=str(model))
 
 
 def _print_answer(rec, answer) -> None:
@@ -336,15 +345,25 @@ def serve(
                                                     "line on stderr for every request (default: on).")] = None,
     shutdown_timeout: Annotated[float | None, typer.Option(help="Seconds the requests in flight get "
                                                                 "to finish after SIGTERM (default 30).")] = None,
+    admin_token: Annotated[str | None, typer.Option(
+        envvar="ILLUSTRATED_ADMIN_TOKEN", show_envvar=True,
+        help="Open POST /items to requests with 'Authorization: Bearer TOKEN' (16+ characters; "
+             "prefer the environment variable, which other users cannot see).")] = None,
+    items_file: Annotated[Path | None, typer.Option(
+        help="Journal of added items (JSON lines): written by POST /items, read back at start, "
+             "on SIGHUP and by every worker. Without it added items live in memory, survive a "
+             "SIGHUP but not a restart, and need --workers 1.")] = None,
 ) -> None:
-    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics.
+    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics, and
+    POST /items with an admin token.
 
-    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving);
-    SIGTERM finishes the requests in flight, then stops.
+    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving;
+    added items are carried over); SIGTERM finishes the requests in flight, then stops.
     """
     from ..recommend.serving import ServeSettings, serve_one
 
-    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout)
+    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout,
+                 admin_token=admin_token, items_file=items_file)
     settings = ServeSettings(host=host, port=port, **{k: v for k, v in given.items() if v is not None})
     check_listen(host, port)
     if settings.workers > 1:

@@ -15,10 +15,11 @@ from .curves import read_metrics, training_curves
 from .heads import (attention_grid, attention_heads, attention_lines, positional_encoding,
                     translation_maps)
 from .maps import map_figure, project_2d
+from .parts import item_parts_figure
 from .strips import draw_strips, vector_strips
 from .unrolled import unrolled_figure, unrolled_gif
 
 __all__ = ["Analogy", "analogy_from_vectors", "analogy_strips", "attention_grid", "attention_heads",
            "attention_heatmap", "attention_lines", "draw_strips", "positional_encoding", "translation_maps",
-           "figure_to_rgba", "map_figure", "project_2d", "read_metrics", "save_figure",
+           "figure_to_rgba", "item_parts_figure", "map_figure", "project_2d", "read_metrics", "save_figure",
            "training_curves", "unrolled_figure", "unrolled_gif", "vector_strips"]

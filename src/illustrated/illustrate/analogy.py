@@ -6,7 +6,7 @@ close the arithmetic lands to the word found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,12 +21,14 @@ __all__ = ["Analogy", "analogy_from_vectors", "analogy_strips"]
 @dataclass
 class Analogy:
     """The pieces of one analogy: the words, their vectors float32 ``[4, dim]`` (a, b, c, found),
-    the computed ``a − b + c`` float32 ``[dim]`` and its cosine with the found word's vector."""
+    the computed ``a − b + c`` float32 ``[dim]``, its cosine with the found word's vector, and the
+    best ``(word, score)`` answers of the query, the found word first."""
 
     words: tuple[str, str, str, str]
     vectors: np.ndarray
     result: np.ndarray
     cosine: float
+    candidates: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -34,24 +36,28 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / n if n > 0 else v
 
 
-def analogy_from_vectors(kv, a: str, b: str, c: str, method: str = "add") -> Analogy:
-    """Look ``a − b + c`` up in a KeyedVectors-like ``kv`` (``vector``, ``analogy``).
+def analogy_from_vectors(kv, a: str, b: str, c: str, method: str = "add", topn: int = 1) -> Analogy:
+    """Look ``a − b + c`` up in a KeyedVectors-like ``kv`` (``vector``, ``analogy``), keeping its
+    best ``topn`` answers.
 
     Every vector is unit-normalised first, as the analogy query itself does.
     """
     for word in (a, b, c):
         if word not in kv:
             raise IllustratedError(f"analogy: {word!r} is not in the vocabulary")
-    found = kv.analogy(a, b, c, topn=1, method=method)
+    found = kv.analogy(a, b, c, topn=topn, method=method)
     if isinstance(found, (list, tuple)) and found and isinstance(found[0], (list, tuple)):
+        candidates = [(str(w), float(s)) for w, s in found]
         found = found[0]
-    word = found[0] if isinstance(found, (list, tuple)) else found
+    else:
+        candidates = []
+    word = found[0] if isinstance(found, (list, tuple)) and found else found
     if not word:
         raise IllustratedError(f"analogy: no answer for {a} − {b} + {c}")
     vectors = np.stack([_unit(np.asarray(kv.vector(w), dtype=np.float32)) for w in (a, b, c, word)])
     result = vectors[0] - vectors[1] + vectors[2]
     cosine = float(_unit(result) @ vectors[3])
-    return Analogy((a, b, c, str(word)), vectors, result, cosine)
+    return Analogy((a, b, c, str(word)), vectors, result, cosine, candidates)
 
 
 def analogy_strips(analogy: Analogy, title: str | None = None) -> Figure:

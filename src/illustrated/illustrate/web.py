@@ -3,8 +3,11 @@
 The page (``static/``) draws everything itself with SVG; the API only returns numbers:
 neighbours and vectors of a word, an analogy, a translation with its attention matrices (for a
 Transformer every layer and head of its three kinds of attention, which the page picks from),
-recommendations for picked items. Any model may be absent; its part of the page then says how to
-start the server with it. Models are passed in already loaded (see ``illustrated serve``).
+recommendations for picked items, a 2-D map of the items and an item's vector beside its parts
+(:mod:`.web_items`). The answers are the library's own (``KeyedVectors.analogy`` through
+:func:`.analogy.analogy_from_vectors`, the recommender's lookups and ``to_dict()``). Any model may
+be absent; its part of the page then says how to start the server with it. Models are passed in
+already loaded (see ``illustrated serve``).
 """
 
 from __future__ import annotations
@@ -21,34 +24,21 @@ from pydantic import BaseModel, Field
 
 from ..errors import IllustratedError
 from ..json_api import Text, invalid_request
+from .analogy import analogy_from_vectors
+from .web_common import MAX_TOPN as _MAX_TOPN
+from .web_common import require as _require
+from .web_common import rounded as _round
+from .web_items import item_routes
 
 __all__ = ["STATIC", "create_app"]
 
 STATIC = Path(__file__).with_name("static")
-_MAX_TOPN = 50
 
 
 class TranslateRequest(BaseModel):
     sentence: Text = Field(min_length=1, max_length=2000)
     beam: int | None = Field(default=None, ge=1, le=20)
 
-
-class PickedItemsRequest(BaseModel):
-    """The items picked on the page (the recommendation service has its own, richer request)."""
-
-    items: list[Text] = Field(min_length=1, max_length=200)
-    k: int = Field(default=10, ge=1, le=_MAX_TOPN)
-
-
-def _round(values) -> list:
-    """A vector or matrix as nested lists of floats with 4 decimals (smaller JSON)."""
-    return np.round(np.asarray(values, dtype=np.float64), 4).tolist()
-
-
-def _require(model, name: str, option: str):
-    if model is None:
-        raise HTTPException(404, f"no {name} loaded; start the server with {option}")
-    return model
 
 
 def _lookup(kv, word: str) -> str:
@@ -97,16 +87,13 @@ def _word_routes(app: FastAPI, word2vec) -> None:
     def analogy(a: str, b: str, c: str, topn: int = Query(5, ge=1, le=_MAX_TOPN)) -> dict:
         kv = _require(word2vec, "word2vec model", "--word2vec MODEL")
         a, b, c = (_lookup(kv, w) for w in (a, b, c))
-        found = kv.analogy(a, b, c, topn=topn)
-        if not found:
-            raise HTTPException(404, f"no answer for {a} − {b} + {c}")
-        units = [np.asarray(kv.vector(w), np.float64) for w in (a, b, c, found[0][0])]
-        units = [v / (np.linalg.norm(v) or 1.0) for v in units]
-        result = units[0] - units[1] + units[2]
-        cosine = float(result @ units[3] / (np.linalg.norm(result) or 1.0))
-        return {"words": [a, b, c, found[0][0]], "vectors": _round(np.stack(units)),
-                "result": _round(result), "cosine": round(cosine, 4),
-                "candidates": [{"word": w, "score": round(float(s), 4)} for w, s in found]}
+        try:
+            found = analogy_from_vectors(kv, a, b, c, topn=topn)
+        except IllustratedError:
+            raise HTTPException(404, f"no answer for {a} − {b} + {c}") from None
+        return {"words": list(found.words), "vectors": _round(found.vectors),
+                "result": _round(found.result), "cosine": round(found.cosine, 4),
+                "candidates": [{"word": w, "score": round(s, 4)} for w, s in found.candidates]}
 
 
 def _translate_routes(app: FastAPI, translator) -> None:
@@ -121,33 +108,6 @@ def _translate_routes(app: FastAPI, translator) -> None:
         with lock:
             (t,) = model.translate([sentence], beam=request.beam)
         return _translation_json(t)
-
-
-def _recommend_routes(app: FastAPI, recommender) -> None:
-    @app.get("/api/items")
-    def items(q: str = "", limit: int = Query(20, ge=1, le=200)) -> dict:
-        """Items whose id or name contains ``q`` (any case); whole matches first."""
-        rec = _require(recommender, "recommender", "--recommender MODEL")
-        q = q.strip().lower()
-        keys = [str(k) for k in rec.vectors.keys]
-        names = rec.names or [""] * len(keys)
-        if q:
-            hits = [i for i, (k, n) in enumerate(zip(keys, names)) if q in k.lower() or q in n.lower()]
-            hits.sort(key=lambda i: (keys[i].lower() != q and names[i].lower() != q))
-        else:
-            hits = range(len(keys))
-        hits = hits[:limit]
-        return {"items": [keys[i] for i in hits], "names": [names[i] or None for i in hits],
-                "total": len(keys)}
-
-    @app.post("/api/recommend")
-    def recommend(request: PickedItemsRequest) -> dict:
-        rec = _require(recommender, "recommender", "--recommender MODEL")
-        r = rec.recommend(request.items, k=request.k)
-        return {"items": [str(i) for i in r.items], "names": [rec.name(i) for i in r.items],
-                "scores": [round(float(s), 4) for s in r.scores],
-                "fallback": bool(r.fallback), "reason": r.reason,
-                "unknown": [str(i) for i in r.unknown]}
 
 
 def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
@@ -177,6 +137,6 @@ def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
 
     _word_routes(app, word2vec)
     _translate_routes(app, translator)
-    _recommend_routes(app, recommender)
+    item_routes(app, recommender)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

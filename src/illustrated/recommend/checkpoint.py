@@ -39,40 +39,56 @@ def sessions_fingerprint(sessions: Sequence[Sequence[str]]) -> str:
     return h.hexdigest()
 
 
-def _identity(sessions: Sequence[Sequence[str]], config: Item2VecConfig) -> dict:
+def _identity(sessions: Sequence[Sequence[str]], config: Item2VecConfig, side=None,
+              goals: Sequence[Sequence[str]] | None = None) -> dict:
     """What a checkpoint must agree on to be resumed: the sessions and every setting that shapes
-    the model (the thread count does not, so it may change)."""
+    the model (the thread count does not, so it may change), and with side information its
+    attributes, markets and goals."""
     settings = {k: v for k, v in asdict(config).items() if k != "threads"}
-    return {"sessions": len(sessions), "fingerprint": sessions_fingerprint(sessions),
-            "item2vec": settings}
+    identity = {"sessions": len(sessions), "fingerprint": sessions_fingerprint(sessions),
+                "item2vec": settings}
+    if side is not None:
+        identity["side"] = sessions_fingerprint(
+            [[k, *v] for k, v in sorted(side.attributes.items())]
+            + [[k, v] for k, v in sorted(side.markets.items())] + list(goals or []))
+    return identity
 
 
 def training_model(sessions: Sequence[Sequence[str]], config: Item2VecConfig, longest: int,
-                   checkpoint: str | os.PathLike | None = None, resume: bool = False):
+                   checkpoint: str | os.PathLike | None = None, resume: bool = False,
+                   side=None, goals: Sequence[Sequence[str]] | None = None):
     """The engine to train: resumed from ``checkpoint`` when ``resume`` and the file exists, else
     a new one (its vocabulary built now, so the checkpoints it writes carry the sessions' identity).
+    With ``side`` (a :class:`~illustrated.word2vec.eges.SideInfo`) the engine is an
+    :class:`~illustrated.word2vec.eges.EgesWord2Vec`, and ``goals`` are part of its identity.
 
     A checkpoint made from other sessions or settings is a :class:`ConfigError` (continuing it
     would silently mix two trainings).
     """
     from ..word2vec import Word2Vec
+    from ..word2vec.eges import EgesWord2Vec
 
     engine = config.word2vec_config(longest)
+
+    def new():
+        return Word2Vec(engine) if side is None else EgesWord2Vec(engine, side)
+
     if checkpoint is None:
-        return Word2Vec(engine)
-    identity = _identity(sessions, config)
+        return new()
+    identity = _identity(sessions, config, side, goals)
     path = Path(checkpoint)
     if resume and path.exists():
-        model = Word2Vec.load(path)
+        model = Word2Vec.load(path) if side is None else EgesWord2Vec.load(path, side)
         saved = model.corpus_source or {}
         if saved != identity:
             what = ("sessions" if saved.get("fingerprint") != identity["fingerprint"]
-                    else "settings")
+                    else "attributes, markets or conversions"
+                    if saved.get("side") != identity.get("side") else "settings")
             raise ConfigError(f"{path}: made from other {what} than these; --resume continues "
                               "only the same training (remove the checkpoint to start afresh)")
         model.config.threads = engine.threads
         return model
-    model = Word2Vec(engine)
+    model = new()
     model.build_vocab(sessions)
     model.corpus_source = identity
     return model

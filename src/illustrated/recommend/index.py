@@ -45,6 +45,8 @@ class Index(Protocol):
     def search(self, queries: np.ndarray, k: int,
                exclude: list[set[int]] | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def add(self, unit: np.ndarray) -> None: ...
+
     def to_arrays(self) -> dict[str, np.ndarray]: ...
 
 
@@ -114,6 +116,10 @@ class ExactIndex:
         sc = np.take_along_axis(best_sc, order, axis=1)
         ids[~np.isfinite(sc)] = -1
         return ids, sc
+
+    def add(self, unit: np.ndarray) -> None:
+        """Append rows (unit vectors ``[m, dim]``); they get the next ids."""
+        self.unit = np.ascontiguousarray(np.vstack([self.unit, unit]), dtype=np.float32)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {}
@@ -204,8 +210,21 @@ class HnswIndex:
         labels[~np.isfinite(scores)] = -1
         return labels, scores
 
+    def add(self, unit: np.ndarray) -> None:
+        """Insert rows (unit vectors ``[m, dim]``) into the graph; they get the next ids. The
+        graph's capacity doubles when full, so adding one item at a time stays cheap."""
+        rows = np.ascontiguousarray(unit, dtype=np.float32)
+        n = len(self.unit)
+        capacity = self._index.get_max_elements()
+        if n + len(rows) > capacity:
+            self._index.resize_index(max(n + len(rows), 2 * capacity))
+        self._index.add_items(rows, np.arange(n, n + len(rows)), num_threads=1)
+        self.unit = np.ascontiguousarray(np.vstack([self.unit, rows]), dtype=np.float32)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """hnswlib's saved index as bytes (uint8), plus its settings."""
+        if self._index.get_max_elements() != len(self.unit):  # as hnswlib writes a full graph
+            self._index.resize_index(len(self.unit))
         with scratch_path() as tmp:
             self._index.save_index(tmp)
             data = np.fromfile(tmp, dtype=np.uint8)
@@ -278,6 +297,10 @@ class ShardedIndex:
         all_ids, all_sc = np.concatenate(ids, axis=1), np.concatenate(scores, axis=1)
         order = np.argsort(-all_sc, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(all_ids, order, axis=1), np.take_along_axis(all_sc, order, axis=1)
+
+    def add(self, unit: np.ndarray) -> None:
+        """Append rows to the last shard."""
+        self.shards[-1].add(unit)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         raise FormatError("a sharded index is saved shard by shard")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,39 +25,19 @@ from scipy import sparse
 
 from ..errors import ConfigError, CorpusError
 from ..files import check_finite
-from .config import Item2VecConfig
+from .answer import Recommendation
+from .cold import ColdItems
+from .config import Item2VecConfig, QueryField, QuerySettings
 from .index import ExactIndex, build_index
-from .rules import rule_scores, session_rules
+from .lone import without_lone_items
+from .lookup import ItemLookup
+from .rules import keep_top, rule_scores, session_rules
 from .storage import read_model, read_settings, write_model
 
 __all__ = ["Recommendation", "Recommender", "train_item2vec"]
 
 
-@dataclass
-class Recommendation:
-    """An answer: items best first with their scores, and how it was reached.
-
-    ``fallback`` is True when the most popular items were returned because nothing in the query
-    was known to the model (or had a vector); ``unknown`` lists the query items the model has
-    never seen; ``names`` is parallel to ``items`` (None where the model has no name); ``used`` is
-    how many query items the answer was computed from (at most ``max_context`` of a session).
-    """
-
-    items: list[str]
-    scores: list[float]
-    fallback: bool
-    reason: str
-    unknown: list[str] = field(default_factory=list)
-    names: list[str | None] = field(default_factory=list)
-    used: int = 0
-
-    def to_dict(self) -> dict:
-        return {"items": self.items, "names": self.names, "scores": self.scores,
-                "fallback": self.fallback, "reason": self.reason, "unknown": self.unknown,
-                "used": self.used}
-
-
-class Recommender:
+class Recommender(ColdItems, ItemLookup):
     """Similar items and next items from item vectors, an index over them and item popularity.
 
     Args:
@@ -66,12 +45,13 @@ class Recommender:
         popularity: int64 ``[n]`` interaction counts aligned with ``vectors.keys`` (defaults to
             ``vectors.counts``); used for the fallback.
         index: 'exact', 'hnsw', 'auto' (exact below 50,000 items), or a built index.
-        decay, max_context: recency weighting of a session (see :class:`Item2VecConfig`).
+        query: how a session asks (:class:`~.config.QuerySettings`: ``decay``, ``max_context``,
+            ``rules_weight``, ``rules_last``); ``decay=…`` and the others given alone override it.
         names: item names, a dict id → name or a list aligned with ``vectors.keys`` ("" or None
             for none); shown beside the ids in every answer.
         rules: float32 CSR ``[n, n]`` sequential rules over the item indices (:mod:`.rules`), or
             None; with ``rules_weight > 0`` they add "what followed" to the session scores.
-        rules_weight, rules_last: how they count (see :class:`Item2VecConfig`).
+        side: the items' attributes and which items are cold (:class:`~.side.ItemSide`), or None.
 
     Vectors with NaN or infinity are refused (a model that went wrong is never served). Answers
     hold ``k`` items whenever the catalogue has that many to offer: when the index finds fewer
@@ -79,12 +59,13 @@ class Recommender:
     items whose vectors are zero fall back to popularity; the ``reason`` says which.
     """
 
-    def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto",
-                 decay: float = 0.8, max_context: int = 50, config: Item2VecConfig | None = None,
-                 names=None, rules: sparse.csr_matrix | None = None, rules_weight: float = 0.0,
-                 rules_last: int = 5, **index_options) -> None:
-        self.vectors = vectors
-        n = len(vectors.keys)
+    decay, max_context, rules_weight, rules_last = (QueryField() for _ in range(4))
+
+    def __init__(self, vectors, popularity: np.ndarray | None = None, index="auto", decay=None,
+                 max_context=None, config: Item2VecConfig | None = None, names=None,
+                 rules: sparse.csr_matrix | None = None, rules_weight=None, rules_last=None,
+                 side=None, query: QuerySettings | None = None, **index_options) -> None:
+        self.vectors, self.side, n = vectors, side, len(vectors.keys)
         if n == 0:
             raise ConfigError("a recommender needs at least one item vector")
         check_finite(vectors.vectors, "recommender", "item vectors", "serve", vectors.keys)
@@ -92,7 +73,8 @@ class Recommender:
         self.popularity = np.asarray(pop, dtype=np.int64)
         if self.popularity.shape != (n,):
             raise ConfigError(f"popularity must have shape [{n}], got {list(self.popularity.shape)}")
-        self.decay, self.max_context = float(decay), int(max_context)
+        self.query = QuerySettings.given(query, decay=decay, max_context=max_context,
+                                         rules_weight=rules_weight, rules_last=rules_last)
         self.config = config
         self.unit = np.ascontiguousarray(vectors.unit, dtype=np.float32)
         # rows whose vector is zero (or vanishing) carry no direction to search with
@@ -101,11 +83,12 @@ class Recommender:
         self._popular = np.argsort(-self.popularity, kind="stable")
         self._exact: ExactIndex | None = None
         self.rules = None if rules is None else sparse.csr_matrix(rules, dtype=np.float32)
+        if side is not None and len(side) != n:
+            raise ConfigError(f"side information must cover the {n} items, got {len(side)}")
         if self.rules is not None:
             if self.rules.shape != (n, n):
                 raise ConfigError(f"rules must have shape [{n}, {n}], got {list(self.rules.shape)}")
             check_finite(self.rules.data, "recommender", "rule weights", "serve")
-        self.rules_weight, self.rules_last = float(rules_weight), int(rules_last)
         self.names: list[str] | None = None
         self.left_out: list[str] = []  # items training left out (see train_item2vec)
         if names is not None:
@@ -159,10 +142,11 @@ class Recommender:
 
     # ---- queries -------------------------------------------------------------------------------
     def _result(self, ids: list[int], scores: list[float], fallback: bool, reason: str,
-                unknown: list[str], used: int) -> Recommendation:
+                unknown: list[str], used: int, cold: bool = False) -> Recommendation:
         keys = self.vectors.keys
         names = [self.names[i] or None for i in ids] if self.names is not None else [None] * len(ids)
-        return Recommendation([keys[i] for i in ids], scores, fallback, reason, unknown, names, used)
+        return Recommendation([keys[i] for i in ids], scores, fallback, reason, unknown, names, used,
+                              cold)
 
     def _popular_ids(self, k: int, exclude: set[int]) -> list[int]:
         return [int(i) for i in self._popular[:k + len(exclude)] if int(i) not in exclude][:k]
@@ -203,6 +187,8 @@ class Recommender:
             return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
                                         [item])
         item = self.vectors.keys[idx]
+        if self.side is not None and self.side.cold[idx]:
+            return self._cold_similar(idx, k)
         if not self._has_vector[idx]:
             return self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
                                         "learned about it): most popular items instead", [])
@@ -252,9 +238,12 @@ class Recommender:
             reason += f", and what followed the latest {min(len(known), self.rules_last)}"
         if unknown:
             reason += f"; {len(unknown)} unknown item(s) ignored"
+        cold = [i for i in known if self.side is not None and self.side.cold[i]]
+        if cold:
+            reason += f"; {len(cold)} cold item(s), their vectors from their attributes"
         if not out:
             reason += "; every item of the catalogue is in the session, so none is left to offer"
-        return self._result(out, scores, False, reason + note, unknown, used)
+        return self._result(out, scores, False, reason + note, unknown, used, bool(cold))
 
     def score_all(self, items: Sequence[str]) -> np.ndarray:
         """Cosine of the session's query against every item, float32 ``[n]``; session items -inf.
@@ -334,20 +323,19 @@ class Recommender:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model to one ``.npz`` (:mod:`.storage`) atomically; the same model always gives
         the same bytes. Vectors with NaN or infinity are refused with a :class:`FormatError`."""
-        settings = {"decay": self.decay, "max_context": self.max_context,
-                    "rules_weight": self.rules_weight, "rules_last": self.rules_last,
-                    "config": asdict(self.config) if self.config is not None else None}
+        settings = {**self.query.query_dict(),
+                    "config": self.config.stored(self.side is not None) if self.config else None}
         return write_model(path, self.vectors, self.popularity, self.index, self.names, self.rules,
-                           settings)
+                           settings, self.side)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recommender":
         """Read a model written by :meth:`save`; loading never runs code and trusts nothing (a
         damaged or foreign file is a :class:`FormatError` naming it, see :mod:`.storage`)."""
         stored = read_model(path)
-        values, config = read_settings(stored.settings, path)
+        query, config = read_settings(stored.settings, path)
         return cls(stored.vectors, stored.popularity, index=stored.index, config=config,
-                   names=stored.names, rules=stored.rules, **values)
+                   names=stored.names, rules=stored.rules, side=stored.side, query=query)
 
 
 def _check_k(k: int) -> None:
@@ -358,7 +346,8 @@ def _check_k(k: int) -> None:
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
                    index: str = "auto", progress: bool = False, log_path=None,
                    checkpoint: str | os.PathLike | None = None, resume: bool = False,
-                   world=None) -> Recommender:
+                   attributes=None, goals: Sequence[Sequence[str]] | None = None,
+                   market_col: str | None = None, world=None) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
 
     Under ``torchrun`` (``world``: the joined process group by default) every process holds all
@@ -369,12 +358,17 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
     :class:`CorpusError` (nothing to learn). With ``checkpoint`` (a ``.npz`` path) the training
     state is rewritten there after every epoch, and with ``resume`` training continues from it
-    (see :mod:`.checkpoint`); the caller removes it once the model is saved.
+    (see :mod:`.checkpoint`); the caller removes it once the model is saved. ``attributes``,
+    ``goals`` (what each session converted to) and ``market_col`` train with side information
+    (:func:`.eges.train_with_side`), cold items joining the catalogue.
     """
     from .checkpoint import training_model
 
     config = config or Item2VecConfig()
-    sessions = [list(s) for s in sessions if len(s) > 0]
+    if goals is not None and len(goals) != len(sessions):
+        raise ConfigError(f"goals must be one list per session ({len(sessions)}), got {len(goals)}")
+    pairs = [(list(s), list(g)) for s, g in zip(sessions, goals or [[]] * len(sessions)) if len(s)]
+    sessions, goals = [s for s, _ in pairs], ([g for _, g in pairs] if goals is not None else None)
     if not sessions:
         raise ConfigError("no sessions to train on")
     if not any(len(set(s)) > 1 for s in sessions):
@@ -382,41 +376,27 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
                           "item: item2vec learns from items used together, so there is nothing to "
                           "learn (is the user or session column the right one? do the histories "
                           "hold more items than are held out?)")
-    longest = max(len(s) for s in sessions)
-    model = training_model(sessions, config, longest, checkpoint, resume)
-    if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
-        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint,
-                    world=world)
-    wv, alone = _without_lone_items(model.wv, sessions)
-    counts = Counter(i for s in sessions for i in s)
-    popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
+    side = None
+    if attributes is not None or goals is not None or market_col is not None:
+        from .eges import train_with_side
+
+        wv, popularity, side, alone = train_with_side(sessions, config, attributes, goals,
+                                                      market_col, progress, log_path, checkpoint,
+                                                      resume, world)
+    else:
+        model = training_model(sessions, config, max(len(s) for s in sessions), checkpoint, resume)
+        if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
+            model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint,
+                        world=world)
+        wv, alone = without_lone_items(model.wv, sessions)
+        counts = Counter(i for s in sessions for i in s)
+        popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)
     rules = session_rules(sessions, wv.key_to_index, config.rules_steps, config.rules_top)
-    rec = Recommender(wv, popularity, index=index, decay=config.decay,
-                      max_context=config.max_context, config=config, rules=rules,
-                      rules_weight=config.rules_weight, rules_last=config.rules_last)
+    if goals is not None:   # a conversion is a rule as strong as the next item (:mod:`.conversions`)
+        from .conversions import conversion_rules
+
+        rules = keep_top(rules + conversion_rules(sessions, goals, wv.key_to_index), config.rules_top)
+    rec = Recommender(wv, popularity, index=index, query=config.query(), config=config,
+                      rules=rules, side=side)
     rec.left_out = alone
     return rec
-
-
-def _without_lone_items(wv, sessions: Sequence[list[str]]):
-    """``wv`` without the items that never shared a session with another kept item, and those
-    items (sorted).
-
-    Such an item is never a context of anything, so its vector stays at its random start: served,
-    it would be a random neighbour. Left out, it is an unknown item (popularity answers for it).
-    """
-    from ..word2vec import KeyedVectors
-
-    k2i, together = wv.key_to_index, set()
-    for s in sessions:
-        kept = {i for i in s if i in k2i}
-        if len(kept) > 1:
-            together.update(kept)
-    if len(together) == len(wv.keys):
-        return wv, []
-    if not together:
-        raise CorpusError("no two items kept for training (min_count) share a session: "
-                          "nothing to learn")
-    rows = [i for i, k in enumerate(wv.keys) if k in together]
-    alone = sorted(k for k in wv.keys if k not in together)
-    return KeyedVectors([wv.keys[i] for i in rows], wv.vectors[rows], wv.counts[rows]), alone

@@ -72,7 +72,12 @@ class Supervisor:
         self.metrics_dir = tempfile.mkdtemp(prefix="illustrated-metrics-")
         # one app for every worker, built before they fork (so shared too); the metrics write
         # to one file per process, the supervisor's own counting the reloads
-        self.app = make_app(self.live, self.settings, Metrics(self.metrics_dir))
+        try:   # the journal of added items is read here: a bad one stops the start cleanly
+            self.app = make_app(self.live, self.settings, Metrics(self.metrics_dir))
+        except BaseException:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.socket.close()
+            raise
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
         os.set_blocking(wake_w, False)

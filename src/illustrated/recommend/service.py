@@ -19,6 +19,14 @@ Endpoints:
   ``"fallback": false``.
 * ``GET /metrics`` — Prometheus' text format (:mod:`.telemetry`): requests, latency, errors,
   requests in flight, the model's items, reloads.
+* ``POST /items`` with ``{"id": …, "name": …, "attributes": {field: value(s)}}`` — add a cold
+  item to the running catalogue and its index (:mod:`.additions`); ``GET /items/{id}/similar``
+  answers for it at once (``"cold": true``, the reason, and the attribute values the model did
+  not know). A write needs ``Authorization: Bearer TOKEN`` with the token the app was given
+  (compared in constant time, on every request): none given is 401, a wrong one 403, and
+  without a token the service takes no writes (403). A bad body is 422 (sizes bounded: see
+  :class:`~.additions.NewItem`); an id the catalogue holds, or a model trained without
+  attributes, is 409. The answer is 201 with what the model made of the item.
 
 Every answer carries ``items``, ``names`` (parallel to ``items``; null where the model has no
 name), ``scores``, ``fallback``, ``reason``, ``unknown`` and ``used``; an answer is never an
@@ -31,18 +39,24 @@ it sent a sane one) and is written as one JSON line to the ``illustrated.access`
 """
 
 
+import hmac
 import json
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import IllustratedError
+from ..errors import ConfigError, IllustratedError
 from ..json_api import Text, invalid_request
+from .additions import Additions, NewItem
 from .item2vec import Recommender
 from .live import LiveModel
 from .telemetry import Metrics, Observed
+
+#: The environment variable ``recommend serve`` reads the admin token from.
+ADMIN_TOKEN_ENV = "ILLUSTRATED_ADMIN_TOKEN"
 
 __all__ = ["create_app", "BodyLimit"]
 
@@ -122,14 +136,22 @@ class Answer(BaseModel):
     unknown: list[str] = Field(description="Query items the model has never seen.")
     used: int = Field(description="How many query items the answer was computed from: the "
                                   "latest `max_context` known items of a session at most.")
+    cold: bool = Field(description="True when a query item is cold: in the catalogue without "
+                                   "events to learn from, its vector made from its attributes "
+                                   "(`reason` says why).")
 
 
 def create_app(model: Recommender | LiveModel, max_k: int = 1000,
                max_body_bytes: int = 64 * 1024, metrics: Metrics | None = None,
-               access_log: bool = True) -> FastAPI:
+               access_log: bool = True, admin_token: str | None = None,
+               additions: Additions | None = None) -> FastAPI:
     """A FastAPI app answering from ``model`` (already loaded, with its index); ``metrics``
-    defaults to a registry of the app's own, ``access_log`` writes a line per request."""
+    defaults to a registry of the app's own, ``access_log`` writes a line per request.
+    ``admin_token`` opens ``POST /items`` to requests carrying it; ``additions`` keeps the added
+    items (default: in memory, carried over reloads; :mod:`.additions` for a journal)."""
     live = model if isinstance(model, LiveModel) else LiveModel(model)
+    if additions is None and admin_token is not None:
+        additions = Additions(live)
     metrics = metrics or Metrics()
     metrics.model(len(live.current), live.loaded_at)
     live.on_reload(metrics.reloaded)
@@ -162,10 +184,16 @@ def create_app(model: Recommender | LiveModel, max_k: int = 1000,
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(IllustratedError, _refused)
 
+    def current() -> Recommender:
+        """The model to answer from, with what other workers added (one request, one model)."""
+        if additions is not None:
+            additions.sync()
+        return live.current
+
     @app.get("/health")
     async def get_health() -> dict:
         """Liveness and what is loaded."""
-        rec = live.current
+        rec = current()
         return {"status": "ok", "items": len(rec), "index": rec.index.kind,
                 "dim": int(rec.unit.shape[1]), "max_context": rec.max_context,
                 "names": rec.names is not None}
@@ -173,20 +201,46 @@ def create_app(model: Recommender | LiveModel, max_k: int = 1000,
     @app.get("/items/{item_id:path}/similar", responses={200: {"model": Answer}})
     async def similar(item_id: str, k: int = Query(10, ge=1, le=max_k)) -> Response:
         """The ``k`` items nearest to ``item_id`` (also ``item`` and its ``name``)."""
-        rec = live.current
+        rec = current()
         if item_id not in rec:
             raise HTTPException(404, f"unknown item {item_id!r}")
         answer = rec.similar(item_id, k)
+        added = additions.results.get(item_id.strip()) if additions is not None else None
+        if added is not None and added.unknown:
+            answer.reason += f"; not known to the model when added: {', '.join(added.unknown[:10])}"
         return _json({"item": item_id, "name": rec.name(item_id), **answer.to_dict()})
 
     @app.post("/recommend", responses={200: {"model": Answer}})
     async def recommend(request: RecommendRequest) -> Response:
         """Next items for a session of any length, never one already in it; the latest
         ``max_context`` known items are mixed into the query."""
-        rec = live.current.recommend(request.items, request.k)
+        rec = current().recommend(request.items, request.k)
         if rec.fallback and not request.fallback:
             raise HTTPException(404, f"no known item in the session (unknown: {rec.unknown[:10]})")
         return _json(rec.to_dict())
+
+    @app.post("/items", status_code=201, openapi_extra=_NEW_ITEM_BODY,
+              responses={201: {"description": "The item was added: the attribute values that "
+                               "placed it (`known`), those the model did not know (`unknown`), "
+                               "whether it got a vector (`usable`), `cold` and the `reason`."}})
+    async def add_item(request: Request) -> Response:
+        """Add a cold item to the running catalogue (needs ``Authorization: Bearer TOKEN``)."""
+        _authorise(request.headers.get("authorization"), admin_token)
+        try:
+            item = NewItem.model_validate_json(await request.body())
+        except ValidationError as e:
+            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])}
+                                          for err in e.errors(include_context=False)]) from None
+        try:
+            added = additions.add(item)
+        except ConfigError as e:     # an id already there, a model without attributes
+            raise HTTPException(409, str(e)) from None
+        rec = live.current
+        metrics.model(len(rec), live.loaded_at)
+        return Response(json.dumps({**added.to_dict(), "name": item.name, "items": len(rec)},
+                                   ensure_ascii=False).encode(), status_code=201,
+                        media_type="application/json",
+                        headers={"Location": f"/items/{quote(item.id, safe='')}/similar"})
 
     @app.get("/metrics", include_in_schema=False)
     async def get_metrics() -> Response:
@@ -196,6 +250,25 @@ def create_app(model: Recommender | LiveModel, max_k: int = 1000,
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+_NEW_ITEM_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": NewItem.model_json_schema()}}}}
+
+
+def _authorise(header: str | None, token: str | None) -> None:
+    """Let a write through only with ``Authorization: Bearer TOKEN`` and the right token,
+    compared in constant time; 403 when the service takes no writes at all."""
+    if token is None:
+        raise HTTPException(403, "this service takes no writes: start `recommend serve` with "
+                                 f"--admin-token or {ADMIN_TOKEN_ENV} to add items")
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise HTTPException(401, "adding items needs the header Authorization: Bearer TOKEN",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"),
+                               token.encode("utf-8")):
+        raise HTTPException(403, "wrong admin token")
 
 
 def _json(content: dict) -> Response:

@@ -15,6 +15,11 @@
 
 With several workers a supervising process loads the model once and forks them; they share its
 memory (:mod:`.prefork`). With one, the single process serves and reloads in place.
+
+With an admin token, ``POST /items`` adds items to the running catalogue (:mod:`.additions`): in
+memory (carried over reloads, lost on restart), or with ``items_file`` in a journal every worker
+reads, which a restart reads back. Several workers need the journal: an item added in memory
+would reach one worker only.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -48,6 +53,10 @@ class ServeSettings:
         max_k: the largest ``k`` a request may ask for.
         access_log: a JSON line on stderr for every request.
         shutdown_timeout: seconds (0 to 3600) the requests in flight get after SIGTERM.
+        admin_token: the token ``POST /items`` requires (None: the service takes no writes); at
+            least 16 printable characters, no spaces.
+        items_file: the journal of added items (JSON lines, :mod:`.additions`), read at start
+            and by every worker; None keeps added items in memory (one worker only).
     """
 
     host: str = "127.0.0.1"
@@ -56,6 +65,8 @@ class ServeSettings:
     max_k: int = 1000
     access_log: bool = True
     shutdown_timeout: float = 30.0
+    admin_token: str | None = field(default=None, repr=False)
+    items_file: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.max_k >= 1:
@@ -65,6 +76,16 @@ class ServeSettings:
         if not 0 <= self.shutdown_timeout <= 3600:
             raise ConfigError(f"--shutdown-timeout must be from 0 to 3600 seconds, got "
                               f"{self.shutdown_timeout:g}")
+        token = self.admin_token
+        if token is not None and not (16 <= len(token) <= 256 and token.isascii()
+                                      and token.isprintable() and " " not in token):
+            raise ConfigError("the admin token (--admin-token or ILLUSTRATED_ADMIN_TOKEN) must be "
+                              f"16 to 256 printable ASCII characters without spaces, got "
+                              f"{len(token)} character(s)")
+        if token is not None and self.workers > 1 and self.items_file is None:
+            raise ConfigError(f"--admin-token with --workers {self.workers} needs --items-file: an "
+                              "item added in memory would reach one worker only (give a journal "
+                              "every worker reads, or serve with one worker)")
 
 
 def configure_logging() -> None:
@@ -94,25 +115,35 @@ def serve_one(path: str | os.PathLike, settings: ServeSettings, echo=print) -> N
     configure_logging()
     signal.signal(signal.SIGHUP, signal.SIG_IGN)    # no reload before the model is loaded
     live = LiveModel.load(path)
+    app = make_app(live, settings, Metrics())
     announce(echo, path, live, settings)
     signal.signal(signal.SIGHUP, lambda *_: threading.Thread(
         target=live.reload, name="reload", daemon=True).start())
-    run_server(make_app(live, settings, Metrics()), settings)
+    run_server(app, settings)
 
 
 def make_app(live: LiveModel, settings: ServeSettings, metrics: Metrics):
-    """The service's app on ``live`` with the settings' limits and logs."""
+    """The service's app on ``live`` with the settings' limits, logs and writes (the journal of
+    added items read first, its items served)."""
+    from .additions import Additions
     from .service import create_app
 
-    return create_app(live, max_k=settings.max_k, metrics=metrics, access_log=settings.access_log)
+    additions = None
+    if settings.admin_token is not None or settings.items_file is not None:
+        additions = Additions(live, settings.items_file)
+    return create_app(live, max_k=settings.max_k, metrics=metrics, access_log=settings.access_log,
+                      admin_token=settings.admin_token, additions=additions)
 
 
 def announce(echo, path, live: LiveModel, settings: ServeSettings) -> None:
     """Say what is served, where, and which signals do what."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
-    echo(f"loaded {path}: {len(live.current)} items, {live.current.index.kind} index{workers}; "
-         f"http://{host}:{settings.port}/docs (SIGHUP reloads the file, SIGTERM stops)")
+    added = f", {settings.items_file} for added items" if settings.items_file else ""
+    writes = "; POST /items takes the admin token" if settings.admin_token else ""
+    echo(f"loaded {path}: {len(live.current)} items, {live.current.index.kind} index{workers}"
+         f"{added}; http://{host}:{settings.port}/docs (SIGHUP reloads the file, SIGTERM stops)"
+         f"{writes}")
 
 
 def run_server(app, settings: ServeSettings, sockets=None, ready=None) -> None:

@@ -1,9 +1,9 @@
 """The recommender's model file: one uncompressed ``.npz``, never pickled, written atomically.
 
 It holds the item keys, vectors (float32 ``[n, dim]``), counts and popularity (int64 ``[n]``),
-optionally the item names (:mod:`.names`), the sequential rules (CSR arrays, :mod:`.rules`) and
-the search index's own arrays (``index_*``, see :mod:`.index`), beside a JSON document of
-settings tagged with :data:`FORMAT`. :func:`illustrated.files.write_npz` and
+optionally the item names (:mod:`.names`), the sequential rules (CSR arrays, :mod:`.rules`), the
+attributes and cold items (``attr_*``, :mod:`.side`) and the search index's own arrays
+(``index_*``, see :mod:`.index`), beside a JSON document of settings tagged with :data:`FORMAT`. :func:`illustrated.files.write_npz` and
 :func:`~illustrated.files.read_npz` hold the ``.npz`` rules; this module says what goes in and
 checks every part on the way out: a damaged or foreign file is a :class:`FormatError` naming it,
 never a crash or a model that answers garbage.
@@ -12,7 +12,7 @@ never a crash or a model that answers garbage.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +20,12 @@ from scipy import sparse
 
 from ..errors import ConfigError, FormatError
 from ..files import check_finite, read_npz, write_npz
-from .config import Item2VecConfig
+from .config import Item2VecConfig, QuerySettings
 from .index import index_from_arrays
 from .names import pack_names, unpack_names
+from .side import ItemSide
 
-__all__ = ["FORMAT", "StoredModel", "write_model", "read_model", "read_settings"]
+__all__ = ["FORMAT", "STORED_BEFORE", "StoredModel", "write_model", "read_model", "read_settings"]
 
 FORMAT = "illustrated.recommender/1"
 _RULES = ("rules_indptr", "rules_indices", "rules_data")
@@ -36,8 +37,9 @@ class StoredModel:
 
     ``vectors`` is a :class:`~illustrated.word2vec.KeyedVectors`, ``popularity`` int64 ``[n]``,
     ``index`` the search index over the unit vectors, ``names`` one per item ("" for none) or
-    None, ``rules`` a float32 CSR ``[n, n]`` or None, and ``settings`` the JSON document (the
-    recommender's settings and its training config as a dict, or None).
+    None, ``rules`` a float32 CSR ``[n, n]`` or None, ``settings`` the JSON document (the
+    recommender's settings and its training config as a dict, or None), and ``side`` the
+    attributes and cold items (:class:`~.side.ItemSide`) or None.
     """
 
     vectors: object
@@ -46,10 +48,12 @@ class StoredModel:
     names: list[str] | None
     rules: sparse.csr_matrix | None
     settings: dict
+    side: ItemSide | None = None
 
 
 def write_model(path: str | os.PathLike, vectors, popularity: np.ndarray, index,
-                names: list[str] | None, rules: sparse.csr_matrix | None, settings: dict) -> Path:
+                names: list[str] | None, rules: sparse.csr_matrix | None, settings: dict,
+                side: ItemSide | None = None) -> Path:
     """Write a model file; the same contents always give the same bytes.
 
     Vectors with NaN or infinity, and item ids the file cannot hold (ending in NUL), are refused
@@ -67,6 +71,11 @@ def write_model(path: str | os.PathLike, vectors, popularity: np.ndarray, index,
         arrays.update({"rules_indptr": rules.indptr.astype(np.int64),
                        "rules_indices": rules.indices.astype(np.int64),
                        "rules_data": rules.data.astype(np.float32)})
+    if side is not None:
+        side_arrays, meta["attributes"] = side.to_arrays()
+        for name, array in side_arrays.items():
+            check_finite(array, path, name, "save")
+        arrays.update(side_arrays)
     arrays.update({f"index_{k}": v for k, v in index.to_arrays().items()})
     write_npz(path, arrays, meta)
     return Path(path)
@@ -114,9 +123,13 @@ def read_model(path: str | os.PathLike) -> StoredModel:
         index = index_from_arrays(meta.get("index", "exact"), unit, index_arrays)
     except FormatError as e:
         raise FormatError(f"{path}: {e}") from None
-    settings = {k: v for k, v in meta.items() if k not in ("format", "index")}
+    settings = {k: v for k, v in meta.items() if k not in ("format", "index", "attributes")}
+    side = None
+    if "attributes" in meta or any(k.startswith("attr_") for k in arrays):
+        side = ItemSide.from_arrays(arrays, meta.get("attributes"), len(keys), vectors.shape[1],
+                                    str(path))
     return StoredModel(kv, arrays["popularity"], index, names, _read_rules(arrays, len(keys), path),
-                       settings)
+                       settings, side)
 
 
 def _check_kinds(arrays: dict[str, np.ndarray], path) -> None:
@@ -151,20 +164,21 @@ def _read_rules(arrays: dict[str, np.ndarray], n: int, path) -> sparse.csr_matri
                              shape=(n, n))
 
 
-# settings of models saved before they were stored (the values those releases used)
-_QUERY_DEFAULTS = {"decay": 0.8, "max_context": 50, "rules_weight": 0.0, "rules_last": 5}
+#: The query settings of models saved before they were stored: the values those releases used
+#: (a file keeps answering as it did; today's defaults are :class:`QuerySettings`').
+STORED_BEFORE = QuerySettings(decay=0.8, max_context=50, rules_weight=0.0, rules_last=5)
 
 
-def read_settings(settings: dict, path) -> tuple[dict, Item2VecConfig | None]:
-    """The stored query settings (``decay``, ``max_context``, ``rules_weight``, ``rules_last``)
-    and training config, checked as training checks them: a damaged value is a
-    :class:`FormatError` naming the file, never a traceback or answers with infinite scores."""
+def read_settings(settings: dict, path) -> tuple[QuerySettings, Item2VecConfig | None]:
+    """The stored query settings (those a file lacks: :data:`STORED_BEFORE`) and training
+    config, checked as training checks them: a damaged value is a :class:`FormatError` naming
+    the file, never a traceback or answers with infinite scores."""
     try:
         config = settings.get("config")
         if config is not None and not isinstance(config, dict):
             raise ConfigError(f"config must be a JSON object, got {type(config).__name__}")
-        values = {k: settings.get(k, v) for k, v in _QUERY_DEFAULTS.items()}
-        Item2VecConfig().replace(**values)  # raises a ConfigError naming a bad value
-        return values, Item2VecConfig().replace(**config) if config else None
+        stored = {k: settings[k] for k in STORED_BEFORE.query_dict() if k in settings}
+        query = replace(STORED_BEFORE, **stored)   # raises a ConfigError naming a bad value
+        return query, Item2VecConfig().replace(**config) if config else None
     except (ConfigError, TypeError, ValueError) as e:
         raise FormatError(f"{path}: damaged settings ({e})") from None

@@ -110,6 +110,8 @@ def rating_log(n_users: int = 600, n_items: int = 10_000, events: int = 100_000,
     """
     if n_items < n_genres * series_size or n_users < 1 or longest < 20:
         raise ConfigError("need at least n_genres · series_size items, one user, longest ≥ 20")
+    if longest > n_items:   # a history holds distinct items: it could never be completed
+        raise ConfigError(f"longest ({longest}) must be at most n_items ({n_items})")
     rng = np.random.default_rng(seed)
     cat = _Catalogue.generate(rng, n_items, n_genres, series_size)
     lengths = np.clip(np.exp(rng.normal(np.log(90), 1.1, n_users)), 20, longest)

@@ -33,7 +33,7 @@ from ..errors import ConfigError
 from .config import Item2VecConfig
 from .evaluate import VectorScorer, evaluate
 from .item2vec import Recommender, train_item2vec
-from .rules import session_rules
+from .rules import keep_top, session_rules
 from .sessions import Split
 
 __all__ = ["SPACE", "QUERY_TIME", "Trial", "TuneResult", "tune"]
@@ -86,9 +86,9 @@ def _draw(space: dict[str, list], rng: random.Random) -> dict:
 
 
 def _score(split: Split, config: Item2VecConfig, choices: dict[str, list], metric: str,
-           catalogue: list[str]) -> tuple[float, dict]:
+           catalogue: list[str], side: dict | None = None) -> tuple[float, dict]:
     """The best score of one trained model and the query-time settings that reach it."""
-    rec = train_item2vec(split.train, config, index="exact")
+    rec = train_item2vec(split.train, config, index="exact", **(side or {}))
     tables = {config.rules_steps: rec.rules}
     scorer = VectorScorer(rec, catalogue)
     seen: dict[tuple, float] = {}
@@ -100,6 +100,11 @@ def _score(split: Split, config: Item2VecConfig, choices: dict[str, list], metri
             if steps not in tables:
                 tables[steps] = session_rules(split.train, rec.vectors.key_to_index, steps,
                                               config.rules_top)
+                if (side or {}).get("goals") is not None:
+                    from .conversions import conversion_rules
+
+                    tables[steps] = keep_top(tables[steps] + conversion_rules(
+                        split.train, side["goals"], rec.vectors.key_to_index), config.rules_top)
             _ask(rec, query, tables[steps])
             seen[key] = evaluate(scorer, split.validation, catalogue)[metric]
         return seen[key]
@@ -122,8 +127,13 @@ def _ask(rec: Recommender, query: dict, rules) -> None:
 
 def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list] | None = None,
          trials: int = 12, method: str = "halving", eta: int = 3, seed: int = 0,
-         metric: str = "HR@10", report: Callable[[Trial], None] | None = None) -> TuneResult:
-    """Search ``space`` around ``base`` and return the best setting by ``metric`` on validation."""
+         metric: str = "HR@10", report: Callable[[Trial], None] | None = None,
+         side: dict | None = None) -> TuneResult:
+    """Search ``space`` around ``base`` and return the best setting by ``metric`` on validation.
+
+    ``side`` holds :func:`~.item2vec.train_item2vec`'s side information for ``split.train``
+    (``attributes``, ``goals`` parallel to it, ``market_col``), given to every training.
+    """
     if method not in ("random", "halving"):
         raise ConfigError(f"method must be 'random' or 'halving', got {method!r}")
     if trials < 1 or eta < 2:
@@ -150,7 +160,7 @@ def tune(split: Split, base: Item2VecConfig | None = None, space: dict[str, list
     def run(settings: dict, epochs: int) -> Trial:
         start = time.perf_counter()
         config = base.replace(**{**settings, "epochs": epochs})
-        score, query = _score(split, config, choices, metric, catalogue)
+        score, query = _score(split, config, choices, metric, catalogue, side)
         trial = Trial(settings, epochs, score, query, round(time.perf_counter() - start, 2))
         done.append(trial)
         if report:

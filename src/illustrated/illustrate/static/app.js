@@ -255,17 +255,13 @@ async function suggestItems(query) {
   } catch (e) { /* suggestions are optional */ }
 }
 
-// What the user typed: an id, or an item's name (the server finds it); unknown text stays as typed.
+// What the user typed: an id, or an item's name, found as the command line finds it (the
+// recommender's resolve); unknown text stays as typed, several names containing it are an error.
 async function resolveItem(text) {
-  try {
-    const data = await api(`/api/items?q=${encodeURIComponent(text)}&limit=2`);
-    remember(data.items, data.names);
-    const lower = text.toLowerCase();
-    const whole = data.items.findIndex((item, i) =>
-      item === text || (data.names && (data.names[i] || "").toLowerCase() === lower));
-    if (whole >= 0) return data.items[whole];
-  } catch (e) { /* fall through: the recommendation will say the item is unknown */ }
-  return text;
+  const data = await api(`/api/resolve?q=${encodeURIComponent(text)}`);
+  if (!data.item) return text;
+  remember([data.item], [data.name]);
+  return data.item;
 }
 
 async function recommend() {
@@ -279,6 +275,100 @@ async function recommend() {
     $("recommendations").replaceChildren();
     showError("recommend-error", e);
   }
+}
+
+// The map of the items: PCA of their vectors (the server projects), cold items as dashed rings;
+// a click shows the item's nearest items on the map and what its vector is made of.
+const MAP_W = 600, MAP_H = 400, MAP_PAD = 18;
+let mapPoints = [];
+
+async function loadMap() {
+  const data = await api("/api/map?limit=300");
+  mapPoints = data.points;
+  remember(mapPoints.map((p) => p.item), mapPoints.map((p) => p.name));
+  drawMap(null, []);
+}
+
+function mapScale() {
+  const xs = mapPoints.map((p) => p.x), ys = mapPoints.map((p) => p.y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const s = Math.min((MAP_W - 2 * MAP_PAD) / ((x1 - x0) || 1), (MAP_H - 2 * MAP_PAD) / ((y1 - y0) || 1));
+  return (p) => [MAP_PAD + (p.x - x0) * s, MAP_H - MAP_PAD - (p.y - y0) * s];
+}
+
+function drawMap(selected, neighbours) {
+  const svg = $("item-map");
+  svg.replaceChildren();
+  if (!mapPoints.length) return;
+  svg.setAttribute("viewBox", `0 0 ${MAP_W} ${MAP_H}`);
+  svg.classList.toggle("focused", selected !== null);
+  const at = mapScale();
+  const where = new Map(mapPoints.map((p) => [p.item, at(p)]));
+  if (selected !== null && where.has(selected)) {
+    const [sx, sy] = where.get(selected);
+    neighbours.filter((n) => where.has(n)).forEach((n) => {
+      const [nx, ny] = where.get(n);
+      svg.appendChild(el("line", {class: "link", x1: sx, y1: sy, x2: nx, y2: ny}));
+    });
+  }
+  const tagged = [];
+  mapPoints.forEach((p) => {
+    const [x, y] = where.get(p.item);
+    const role = p.item === selected ? " selected" : neighbours.includes(p.item) ? " neighbour" : "";
+    const dot = el("circle", {class: `point${p.cold ? " cold" : ""}${role}`, cx: x, cy: y,
+                              r: p.cold || role ? 6 : 4.5, "data-item": p.item});
+    dot.appendChild(el("title", {}, `${p.name ? `${p.name} (${p.item})` : p.item}${p.cold ? " — cold" : ""}`));
+    dot.addEventListener("click", () => selectItem(p.item));
+    svg.appendChild(dot);
+    if (role) tagged.push([x, y, itemLabel(p.item)]);
+  });
+  tagged.forEach(([x, y, label]) => svg.appendChild(el("text", {class: "tag", x: x + 7, y: y - 6}, label)));
+}
+
+async function selectItem(item) {
+  showError("map-error");
+  try {
+    const query = encodeURIComponent(item);
+    const [near, parts] = await Promise.all([api(`/api/similar?item=${query}&k=10`),
+                                             api(`/api/item?item=${query}`)]);
+    remember(near.items, near.names);
+    remember([near.item], [near.name]);
+    drawMap(near.item, near.items);
+    $("item-title").textContent = itemLabel(near.item) + (near.cold ? "  (cold)" : "");
+    $("item-reason").textContent = near.fallback ? `fallback: ${near.reason}` : near.reason;
+    listItems($("item-neighbours"), near.items.map((it, i) => [itemLabel(it), near.scores[i], it]));
+    drawParts(parts);
+  } catch (e) {
+    showError("map-error", e);
+  }
+}
+
+function drawParts(parts) {
+  const rows = [{label: `${itemLabel(parts.item)}: vector`, vector: parts.vector, highlight: true}];
+  if (parts.id_vector) rows.push({label: "own row", vector: parts.id_vector});
+  parts.attributes.forEach((a, i) => rows.push({label: a, vector: parts.attribute_vectors[i]}));
+  drawStrips($("item-parts"), rows);
+  drawWeights($("item-weights"), [parts.cold ? "own row (none: cold)" : "own row", ...parts.attributes],
+              parts.weights);
+  $("parts-note").hidden = false;
+}
+
+// One bar per part of the vector: its learned weight (they sum to 1).
+function drawWeights(svg, labels, weights) {
+  svg.replaceChildren();
+  const labelWidth = Math.min(220, 12 + 7 * Math.max(...labels.map((l) => l.length)));
+  const bar = 200, height = 16, gap = 4;
+  svg.setAttribute("viewBox", `0 0 ${labelWidth + bar + 50} ${labels.length * (height + gap)}`);
+  svg.setAttribute("width", labelWidth + bar + 50);
+  labels.forEach((label, i) => {
+    const w = weights[i] || 0;
+    const g = el("g", {class: "weight", "data-label": label, "data-weight": w.toFixed(4),
+                       transform: `translate(0 ${i * (height + gap)})`});
+    g.appendChild(el("text", {x: labelWidth - 8, y: height - 4, "text-anchor": "end"}, label));
+    g.appendChild(el("rect", {class: "bar", x: labelWidth, y: 2, width: Math.max(0.5, w * bar), height: height - 4}));
+    g.appendChild(el("text", {x: labelWidth + w * bar + 6, y: height - 4}, w.toFixed(2)));
+    svg.appendChild(g);
+  });
 }
 
 function disable(model) {
@@ -301,7 +391,10 @@ async function start() {
       examples.append(a);
     });
   }
-  if (info.recommender) suggestItems("");
+  if (info.recommender) {
+    suggestItems("");
+    loadMap().catch((e) => showError("map-error", e));
+  }
 }
 
 $("word-form").addEventListener("submit", (e) => { e.preventDefault(); lookUpWord($("word").value.trim()); });
@@ -309,11 +402,24 @@ $("analogy-form").addEventListener("submit", (e) => { e.preventDefault(); solveA
 $("translate-form").addEventListener("submit", (e) => { e.preventDefault(); translate(); });
 $("item-form").addEventListener("submit", async (e) => {
   e.preventDefault();
+  showError("recommend-error");
   const text = $("item").value.trim();
   $("item").value = "";
-  const item = text ? await resolveItem(text) : "";
-  if (item && !picked.includes(item)) picked.push(item);
+  try {
+    const item = text ? await resolveItem(text) : "";
+    if (item && !picked.includes(item)) picked.push(item);
+  } catch (error) { showError("recommend-error", error); }
   drawPicked();
+});
+$("map-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  showError("map-error");
+  try {
+    const text = $("map-item").value.trim();
+    const data = await api(`/api/resolve?q=${encodeURIComponent(text)}`);
+    if (!data.item) throw new Error(`unknown item '${text}'`);
+    await selectItem(data.item);
+  } catch (error) { showError("map-error", error); }
 });
 $("item").addEventListener("input", (e) => suggestItems(e.target.value));
 for (const id of ["attention-map", "attention-layer", "attention-head"]) $(id).addEventListener("change", redrawAttention);

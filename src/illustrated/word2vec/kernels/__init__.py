@@ -18,7 +18,9 @@ Speed comes from three choices:
 Batching stays bounded, however wide the window, by the tiles of :mod:`.tiles`; :mod:`.chunk`
 drives the windows of a chunk of sentences, and :mod:`.cbow` trains CBOW's. :mod:`.engine` names
 the arguments of a kernel (:class:`WordKernel`) and is the one place that calls it;
-:mod:`.rows` finds the rows that model averaging sends.
+:mod:`.rows` finds the rows that model averaging sends. Items with side information
+(attributes, global contexts, market negatives) have their own kernel and driver, :mod:`.eges`
+and :mod:`.eges_chunk`, named by :class:`.items.ItemKernel` and imported only when used.
 
 Array conventions: ``syn0`` (input vectors) and ``syn1`` (output vectors: ``syn1neg`` for negative
 sampling, the inner nodes of the Huffman tree for hierarchical softmax) are ``float32 [n, dim]``
