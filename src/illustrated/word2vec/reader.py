@@ -11,7 +11,9 @@ Python path in :meth:`Word2Vec.chunks`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -41,13 +43,30 @@ def fast_reader(sentences, keys: list[str], sentence_limit: int) -> "FastReader 
     return FastReader(sentences, keys, sentence_limit) if plain_corpus(sentences) else None
 
 
-def blocks(path) -> Iterator[bytes]:
+def blocks(path, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
     """The file at ``path`` in blocks of about ``BLOCK_BYTES`` that end at a line end (or, in a
-    line longer than that, at a space or tab), each checked to be UTF-8; a leading BOM is dropped."""
+    line longer than that, at a space or tab), each checked to be UTF-8; a leading BOM is dropped.
+
+    ``start``/``stop`` read only the bytes ``[start, stop)`` of a plain file (``start`` at a line
+    start; error messages then count lines from it)."""
     carry = b""
     line_no = 1
+    left = None if stop is None else stop - start
     with open_binary(path) as f:
-        block = f.read(BLOCK_BYTES).removeprefix(b"\xef\xbb\xbf")   # a UTF-8 BOM is no token
+        if start:
+            f.seek(start)
+
+        def read() -> bytes:
+            nonlocal left
+            if left is None:
+                return f.read(BLOCK_BYTES)
+            data = f.read(min(BLOCK_BYTES, left))
+            left -= len(data)
+            return data
+
+        block = read()
+        if start == 0:
+            block = block.removeprefix(b"\xef\xbb\xbf")   # a UTF-8 BOM is no token
         while True:
             final = not block
             data = carry + block
@@ -68,7 +87,74 @@ def blocks(path) -> Iterator[bytes]:
                 yield body
             if final:
                 return
-            block = f.read(BLOCK_BYTES)
+            block = read()
+
+
+class _Counts:
+    """The tokens of some text counted into a hash table: their bytes in order of first
+    appearance (``arena``, ``starts``, ``lengths``), ``counts``, and ``total`` tokens."""
+
+    def __init__(self, keys: int = FIRST_KEYS) -> None:
+        self.table = np.full(4 * keys, -1, dtype=np.int64)
+        self.arena = np.empty(16 * keys, dtype=np.uint8)
+        self.starts, self.lengths, self.counts = (np.empty(keys, dtype=np.int64) for _ in range(3))
+        self.heads = np.empty(keys, dtype=np.uint64)
+        self.n_keys = self.used = self.total = 0
+
+    def reserve(self, keys: int, nbytes: int) -> None:
+        """Make room for ``keys`` more keys and ``nbytes`` more bytes of them."""
+        from . import reader_kernels
+
+        need = self.n_keys + keys
+        if need > len(self.starts):
+            size = max(need, 2 * len(self.starts))
+            self.starts, self.lengths, self.counts, self.heads = (
+                np.resize(a, size) for a in (self.starts, self.lengths, self.counts, self.heads))
+        if self.used + nbytes > len(self.arena):
+            self.arena = np.resize(self.arena, max(2 * len(self.arena), self.used + nbytes))
+        if 2 * need + 2 > len(self.table):
+            size = len(self.table)
+            while 2 * need + 2 > size:
+                size *= 2
+            self.table = np.full(size, -1, dtype=np.int64)
+            reader_kernels.fill_hash_table(self.table, self.arena, self.starts, self.lengths,
+                                           self.heads, self.n_keys)
+
+    def add(self, body: bytes) -> None:
+        from . import reader_kernels
+
+        data = np.frombuffer(body, dtype=np.uint8)
+        at = 0
+        while at < len(data):
+            at, self.n_keys, self.used, tokens = reader_kernels.count_block(
+                data, at, self.table, self.arena, self.starts, self.lengths, self.heads,
+                self.counts, self.n_keys, self.used)
+            self.total += tokens
+            if at < len(data):  # something is full: grow it and go on
+                self.reserve(1, len(data) - at)
+
+    def merge(self, other: "_Counts") -> None:
+        """Add ``other``'s counts, of text that comes after this one's."""
+        from . import reader_kernels
+
+        self.reserve(other.n_keys, other.used)
+        self.n_keys, self.used = reader_kernels.merge_counts(
+            self.table, self.arena, self.starts, self.lengths, self.heads, self.counts,
+            self.n_keys, self.used, other.arena, other.starts, other.lengths, other.counts,
+            other.n_keys)
+        self.total += other.total
+
+
+def _halves(path, size: int) -> int | None:
+    """Where the second half of a plain file starts (just after a line end near its middle), or
+    None when the file is compressed or too small to be worth two threads."""
+    if size < 8 * BLOCK_BYTES or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
+        return None
+    with open(path, "rb") as f:
+        f.seek(size // 2)
+        tail = f.read(BLOCK_BYTES)
+    cut = tail.find(b"\n")
+    return None if cut < 0 or size // 2 + cut + 1 >= size else size // 2 + cut + 1
 
 
 def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int]:
@@ -76,38 +162,50 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
     ``min_count`` times with their counts, in order of first appearance (every token when none
     is), and the number of tokens. The same as counting the ``Corpus``'s sentences in Python,
     but split and counted by the compiled :func:`reader_kernels.count_block` over whole blocks of
-    bytes, with no Python object made per token."""
-    from . import reader_kernels
-
-    table = np.full(4 * FIRST_KEYS, -1, dtype=np.int32)
-    arena = np.empty(16 * FIRST_KEYS, dtype=np.uint8)
-    starts, lengths, counts = (np.empty(FIRST_KEYS, dtype=np.int64) for _ in range(3))
-    n_keys = used = total = 0
-    for body in blocks(corpus.path):
-        data = np.frombuffer(body, dtype=np.uint8)
-        at = 0
-        while at < len(data):
-            at, n_keys, used, tokens = reader_kernels.count_block(
-                data, at, table, arena, starts, lengths, counts, n_keys, used)
-            total += tokens
-            if at < len(data):  # something is full: double it and go on
-                if n_keys == len(starts):
-                    starts, lengths, counts = (np.resize(a, 2 * len(a))
-                                               for a in (starts, lengths, counts))
-                if used + len(data) > len(arena):
-                    arena = np.resize(arena, 2 * len(arena) + len(data))
-                if 2 * n_keys + 2 > len(table):
-                    table = np.full(2 * len(table), -1, dtype=np.int32)
-                    reader_kernels.fill_hash_table(table, arena, starts, lengths, n_keys)
-    if total == 0:
+    bytes, with no Python object made per token; a plain file's two halves are counted by two
+    threads at once and merged (the counts and their order are those of one pass)."""
+    c = _count(corpus.path, _halves(corpus.path, corpus.size_on_disk))
+    if c.total == 0:
         raise CorpusError(f"{corpus.path}: empty corpus (no tokens found)")
-    counts = counts[:n_keys]
+    counts = c.counts[:c.n_keys]
     chosen = np.flatnonzero(counts >= min_count)
     if len(chosen) == 0:  # let the vocabulary say why nothing is left
-        chosen = np.arange(n_keys)
-    keys = arena[:used].tobytes()
+        chosen = np.arange(c.n_keys)
+    keys = c.arena[:c.used].tobytes()
+    starts, lengths = c.starts, c.lengths
     return {keys[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
-            for i in chosen.tolist()}, total
+            for i in chosen.tolist()}, c.total
+
+
+def _count(path, middle: int | None) -> _Counts:
+    """The counts of the file at ``path``; with ``middle``, its two halves in two threads."""
+    first = _Counts()
+    if middle is None:
+        for body in blocks(path):
+            first.add(body)
+        return first
+    second = _Counts()
+    errors: list[BaseException | None] = [None, None]
+
+    def count(part: int, counts: _Counts, start: int, stop: int | None) -> None:
+        try:
+            for body in blocks(path, start, stop):
+                counts.add(body)
+        except BaseException as e:  # raised by the main thread
+            errors[part] = e
+
+    worker = threading.Thread(target=count, args=(1, second, middle, None))
+    worker.start()
+    count(0, first, 0, middle)
+    worker.join()
+    if errors[0] is not None:
+        raise errors[0]
+    if isinstance(errors[1], CorpusError):  # counted again in one pass to name the right line
+        return _count(path, None)
+    if errors[1] is not None:
+        raise errors[1]
+    first.merge(second)
+    return first
 
 
 class FastReader:
@@ -124,14 +222,15 @@ class FastReader:
         from . import reader_kernels
 
         self.encode_block = reader_kernels.encode_block
-        self.table = reader_kernels.build_hash_table(self.blob, self.starts, self.lengths)
-        self.get = {k: i for i, k in enumerate(keys)}.get
+        self.table, self.heads = reader_kernels.build_hash_table(self.blob, self.starts,
+                                                                 self.lengths)
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         line_tokens = 0
         for body in blocks(self.corpus.path):
             ids, offsets, line_tokens = self.encode_block(
                 np.frombuffer(body, dtype=np.uint8), self.table, self.blob, self.starts,
-                self.lengths, self.corpus.max_sentence_length, self.sentence_limit, line_tokens)
+                self.lengths, self.heads, self.corpus.max_sentence_length, self.sentence_limit,
+                line_tokens)
             if len(ids):
                 yield ids, offsets, len(ids)

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from .cbow import cbow_window
-from .compiled import JIT, prefetch_row
+from .compiled import JIT, LEAF, prefetch_row
 from .sampling import below, draw_negatives, lcg, reuse_negatives, uniform
 from .skipgram import sg_window
 from .tiles import MAX_TILE, block_size
@@ -208,6 +208,18 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
     hs_targets, hs_labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
     scratch = (ctx, marks, neu1e, grad, h, e, g, targets, labels, next_targets, next_labels,
                hs_targets, hs_labels)
+    return _sentences(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                      hs, negative, window, shrink, share, budget, alpha_start, alpha_end, state,
+                      sent, scratch, sigmoid, log_sigmoid)
+
+
+@numba.njit(**LEAF)
+def _sentences(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg, hs,
+               negative, window, shrink, share, budget, alpha_start, alpha_end, state, sent,
+               scratch, sigmoid, log_sigmoid) -> tuple:
+    """The sentences of :func:`train_chunk`, given its scratch arrays: compiled without
+    reference counting, so the arrays handed to the inlined helpers cost nothing per word."""
+    n_tokens = ids.shape[0]
     words = pairs = loss_n = 0
     loss = check = 0.0
     for s in range(offsets.shape[0] - 1):
