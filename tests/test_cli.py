@@ -92,3 +92,24 @@ def test_vocab_build_refuses_to_write_over_its_corpus(tmp_path):
     r = run("vocab", "build", str(corpus), "-o", str(corpus))
     assert r.returncode == 1 and "is the corpus itself" in r.stderr
     assert corpus.read_text() == "the cat\n"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["recommend", "similar", "m.npz"], "error: illustrated recommend similar: missing argument 'item' "
+                                        "(see 'illustrated recommend similar --help')"),
+    (["recommend", "similar", "m.npz", "x", "-k", "abc"], "error: illustrated recommend similar: invalid value "
+                                                          "for '-k': "),
+    (["vocab", "build", "c.txt", "--bogus"], "error: illustrated vocab build: no such option: --bogus"),
+    (["word2vec", "nosuch"], "error: illustrated word2vec: no such command 'nosuch' "
+                             "(see 'illustrated word2vec --help')"),
+])
+def test_a_command_line_that_does_not_parse_is_one_line_and_exit_2(args, message):
+    r = run(*args)
+    assert r.returncode == 2
+    assert r.stderr.startswith(message) and r.stderr.count("\n") == 1, r.stderr
+    assert r.stdout == ""
+
+
+def test_a_group_alone_still_shows_its_help():
+    r = run("word2vec")
+    assert r.returncode == 2 and "Usage" in r.stdout and "train" in r.stdout

@@ -149,6 +149,43 @@ def test_npz_with_a_damaged_array_header_is_a_format_error(tmp_path):
         read_npz(path)
 
 
+def test_the_temporary_file_of_a_killed_writer_is_swept_and_a_live_writers_is_kept(tmp_path):
+    """A writer killed with SIGKILL leaves its temporary file; the next write into the folder
+    removes it (its lock died with it), but not the file of a writer still at work, nor a file
+    that merely looks alike."""
+    import signal
+    import subprocess
+    import sys
+
+    from illustrated.files import TEMP_SUFFIX, remove_stale_temporaries
+
+    writer = ("import sys, time\nfrom illustrated.files import atomic_write\n"
+              "with atomic_write(sys.argv[1]) as f:\n    f.write(b'half')\n    f.flush()\n"
+              "    print('writing', flush=True)\n    time.sleep(60)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", writer, str(tmp_path / name)],
+                              stdout=subprocess.PIPE) for name in ("killed.npz", "alive.npz")]
+    for p in procs:
+        assert p.stdout.readline() == b"writing\n"
+    procs[0].send_signal(signal.SIGKILL)
+    procs[0].wait()
+    lookalike = tmp_path / f".other{TEMP_SUFFIX}x"
+    lookalike.write_bytes(b"mine")
+    try:
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert len([n for n in names if n.endswith(TEMP_SUFFIX)]) == 2
+        with atomic_write(tmp_path / "new.npz") as f:    # any write into the folder sweeps
+            f.write(b"whole")
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX))
+        assert len(left) == 1 and left[0].startswith(".alive.npz.")
+        assert remove_stale_temporaries(tmp_path) == []
+    finally:
+        procs[1].kill()
+        procs[1].wait()
+    assert remove_stale_temporaries(tmp_path) == left      # its writer is gone now
+    assert lookalike.read_bytes() == b"mine" and (tmp_path / "new.npz").read_bytes() == b"whole"
+    assert not (tmp_path / "killed.npz").exists() and not (tmp_path / "alive.npz").exists()
+
+
 def test_one_output_check_for_files_folders_suffixes_and_options(tmp_path):
     from illustrated.errors import ConfigError
     from illustrated.files import check_writable

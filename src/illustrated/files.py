@@ -1,7 +1,10 @@
 """Opening compressed files, writing files atomically, and what a model file may hold.
 
-Every model, vocabulary and checkpoint is written through :func:`atomic_write` (a temporary file
-in the same folder, then ``os.replace``), so a crash never leaves a half-written file behind.
+Every model, vocabulary, checkpoint and figure is written through :func:`atomic_write` (a
+temporary file in the same folder, flushed to the disk, then ``os.replace``), so a crash — of the
+process or of the machine — never leaves a half-written file in place of the old one, a full disk
+or a read-only folder is one line naming the file, and the temporary files of killed processes are
+swept by the next write.
 :func:`check_finite` keeps NaN and infinite weights out of model files in both directions: a
 model that went wrong is neither saved nor loaded.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import io
 import json
@@ -25,7 +29,13 @@ from typing import IO, Literal
 
 from .errors import ConfigError, FormatError, IllustratedError
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: stale temporary files are then not swept
+    fcntl = None
+
 __all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
+           "remove_stale_temporaries", "scratch_path",
            "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -146,35 +156,178 @@ class _Decompressed(io.BufferedReader):
         return getattr(inner, "fileobj", None) or getattr(inner, "_fp", None)
 
 
+TEMP_SUFFIX = ".illustrated-tmp"  # hidden siblings ``.NAME.RANDOM.illustrated-tmp``
+
+# errors of the storage underneath (full, over quota or a size limit, read-only, no permission,
+# failing); raised by the caller's writes they become the one-line error of :func:`atomic_write`
+_STORAGE_ERRNOS = frozenset(getattr(errno, name) for name in (
+    "ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO") if hasattr(errno, name))
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
                  encoding: str | None = None) -> Iterator[IO]:
     """Write ``path`` through a temporary sibling file renamed into place on success.
 
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    ``path`` is always either the previous file, intact, or the new one, complete: the temporary
+    file is flushed to the disk (``fsync``) before the rename and the folder after it, so even a
+    crash of the machine leaves no torn file. On any exception the temporary file is removed and
+    ``path`` is left as it was; a full disk, a size limit, a read-only or unwritable folder is an
+    :class:`IllustratedError` naming the file on one line. A process killed while writing
+    (``kill -9``) leaves its temporary file behind, but holds a lock on it while alive: the next
+    write into the same folder removes every such file whose writer is gone.
     A ``.gz``, ``.bz2`` or ``.xz`` target is compressed (so :func:`open_binary` reads it back).
     """
     p = Path(path)
-    if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    existed = p.exists()
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        raw = os.fdopen(fd, "wb")
-        target: IO = _compressor(raw, p.suffix.lower())
-        if "b" not in mode:
-            target = io.TextIOWrapper(target, encoding=encoding or "utf-8", newline="\n")
-        with raw:
+        folder = _make_folder(p.parent)
+        remove_stale_temporaries(folder)
+        raw, tmp = _locked_temporary(p)
+    except OSError as e:
+        raise _write_error(p, e, existed) from None
+    try:
+        try:
+            target: IO = _compressor(raw, p.suffix.lower())
+            if "b" not in mode:
+                target = io.TextIOWrapper(target, encoding=encoding or "utf-8", newline="\n")
             try:
                 yield target
             finally:
-                if target is not raw:
-                    target.close()
-        os.replace(tmp, p)
+                if isinstance(target, io.TextIOWrapper) and target.buffer is raw:
+                    target.flush()
+                    target.detach()   # closing it would close the file before its fsync
+                elif target is not raw:
+                    target.close()    # a compressor or text over one: raw stays open
+        except OSError as e:
+            if e.errno in _STORAGE_ERRNOS:
+                raise _write_error(p, e, existed) from None
+            raise
+        try:
+            raw.flush()
+            os.fsync(raw.fileno())
+            os.replace(tmp, p)
+            _fsync_folder(folder)
+        except OSError as e:
+            raise _write_error(p, e, existed) from None
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        with contextlib.suppress(OSError):
+            raw.close()   # releases the lock, after the rename
+
+
+def _write_error(path: Path, e: OSError, existed: bool) -> IllustratedError:
+    """The one-line error of a write that failed, saying what became of the previous file."""
+    why = e.strerror or str(e)
+    if e.errno == errno.EFBIG:
+        why += " (over the file size limit, ulimit -f)"
+    kept = "the previous file is left as it was" if existed else "nothing was written"
+    return IllustratedError(f"{path}: cannot write: {why}; {kept}")
+
+
+def _make_folder(folder: Path) -> Path:
+    """Create ``folder`` and its missing parents, each new entry flushed to the disk."""
+    missing = []
+    d = folder.absolute()
+    while not d.exists() and d != d.parent:
+        missing.append(d)
+        d = d.parent
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            d.mkdir()
+        _fsync_folder(d.parent)
+    return folder
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename, a new file) to the disk, where the system allows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # a system that cannot open folders (Windows) cannot flush them either
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _locked_temporary(p: Path) -> tuple[IO[bytes], str]:
+    """A new temporary file beside ``p``, open for writing and locked while this process lives."""
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=TEMP_SUFFIX, dir=p.parent or ".")
+        raw = os.fdopen(fd, "wb")
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+            if fcntl is None:
+                return raw, tmp
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            # a sweep by another process may have removed it before it was locked: make another
+            if os.path.samestat(os.stat(tmp), os.fstat(fd)):
+                return raw, tmp
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            raw.close()
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        raw.close()
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[str]:
+    """Remove the temporary files of :func:`atomic_write` in ``folder`` whose writer is gone (a
+    killed process); returns their names. A live writer's file is locked and kept."""
+    removed = []
+    if fcntl is None:
+        return removed
+    try:
+        entries = [e.name for e in os.scandir(folder)
+                   if e.name.startswith(".") and e.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for name in entries:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.samestat(os.stat(path), os.fstat(fd)):
+                os.unlink(path)
+                removed.append(name)
+        except OSError:
+            pass  # locked: its writer is alive (or the file went away meanwhile)
+        finally:
+            os.close(fd)
+    return removed
+
+
+@contextlib.contextmanager
+def scratch_path() -> Iterator[str]:
+    """A file path for a library that reads and writes only by name (hnswlib), gone with the
+    process however it ends: an anonymous in-memory file on Linux (nothing on any disk to leave
+    behind after a ``kill -9``), a temporary file removed afterwards elsewhere."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("illustrated-scratch")
+        try:
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    fd, tmp = tempfile.mkstemp(prefix="illustrated-scratch-")
+    os.close(fd)
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _compressor(raw: IO[bytes], suffix: str) -> IO[bytes]:

@@ -136,3 +136,17 @@ def test_serve_on_a_bad_port_or_host_fails_in_one_line(word2vec_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         one_line_error(serve("--port", str(busy.getsockname()[1])), "cannot listen on 127.0.0.1")
+
+
+def test_positional_encodings_are_bounded(tmp_path):
+    from illustrated.illustrate.heads import MAX_DRAWN_DIMS, MAX_DRAWN_POSITIONS
+
+    out = tmp_path / "pe.png"
+    one_line_error(run("draw", "positions", "-o", str(out), "--length", "100000000"),
+                   f"--length must be between 1 and {MAX_DRAWN_POSITIONS}, got 100000000")
+    one_line_error(run("draw", "positions", "-o", str(out), "--dim", "100000000"),
+                   f"--dim must be between 2 and {MAX_DRAWN_DIMS}, got 100000000")
+    one_line_error(run("draw", "positions", "-o", str(out), "--length", "0"), "--length must be between 1")
+    assert not out.exists()
+    r = run("draw", "positions", "-o", str(out), "--length", str(MAX_DRAWN_POSITIONS), "--dim", "64")
+    assert r.returncode == 0, r.stderr

@@ -203,3 +203,36 @@ def test_cjk_labels_use_a_fallback_font_or_warn_in_one_line(tmp_path, capsys):
     if not common._fallback_fonts():            # no font with the glyphs here: one line says so
         assert len(lines) == 1 and lines[0].startswith("warning: 3 character(s) have no glyph"), lines
     assert (tmp_path / "cjk.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_long_translation_gives_a_gif_of_at_most_max_frames(tmp_path):
+    from illustrated.illustrate.unrolled import MAX_GIF_FRAMES, gif_steps
+
+    assert gif_steps(3) == [-1, 0, 1, 2]
+    for n in (MAX_GIF_FRAMES - 1, MAX_GIF_FRAMES, 91, 1000):
+        steps = gif_steps(n)
+        assert len(steps) == min(n + 1, MAX_GIF_FRAMES) and steps[0] == -1 and steps[-1] == n - 1
+        assert steps == sorted(set(steps))
+    (t,) = ReversingTranslator().translate([" ".join(f"w{i}" for i in range(MAX_GIF_FRAMES + 5))])
+    path = unrolled_gif(t, tmp_path / "u.gif", dpi=20)
+    with Image.open(path) as gif:
+        assert gif.n_frames == MAX_GIF_FRAMES
+
+
+def test_revealing_steps_in_place_draws_what_a_fresh_figure_draws():
+    from illustrated.illustrate.unrolled import reveal_steps
+
+    (t,) = ReversingTranslator().translate(["a b c d e"])
+    fig = unrolled_figure(t, upto=-1)
+    for before, upto in ((-1, 1), (1, 4)):
+        reveal_steps(fig, t, before, upto)
+        fresh = unrolled_figure(t, upto=upto)
+        assert fig.get_suptitle() == fresh.get_suptitle()
+        for j in range(5):
+            for label in (f"decoder:{j}", f"attention:{j}"):
+                mine, theirs = axes(fig, label), axes(fresh, label)
+                np.testing.assert_array_equal(np.ma.filled(image_of(mine).get_array(), -9),
+                                              np.ma.filled(image_of(theirs).get_array(), -9))
+                assert mine.title.get_alpha() == theirs.title.get_alpha()
+                assert [(s.get_edgecolor(), s.get_linewidth()) for s in mine.spines.values()] == \
+                       [(s.get_edgecolor(), s.get_linewidth()) for s in theirs.spines.values()], (label, upto)

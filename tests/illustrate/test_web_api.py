@@ -106,3 +106,22 @@ def test_missing_models_say_how_to_load_them():
     r = client.post("/api/translate", json={"sentence": "hi"})
     assert r.status_code == 404 and "--translator DIR" in r.json()["detail"]
     assert client.get("/").status_code == 200
+
+
+HOSTILE_BODIES = [
+    ("/api/translate", '{"sentence": "je suis", "beam": 1e400}', "beam"),
+    ("/api/translate", '{"sentence": "je suis", "beam": NaN}', "beam"),
+    ("/api/translate", '{"sentence": "je \\ud800 suis"}', "sentence"),
+    ("/api/translate", '{"sentence": "je suis", "beam": "\\ud800"}', "beam"),
+    ("/api/recommend", '{"items": ["a"], "k": NaN}', "k"),
+    ("/api/recommend", '{"items": ["a\\ud800"]}', "items"),
+    ("/api/recommend", '{"items": ["a"], "k": "\\udfff"}', "k"),
+]
+
+
+@pytest.mark.parametrize("url,body,field", HOSTILE_BODIES)
+def test_hostile_numbers_and_lone_surrogates_are_422_in_valid_json(client, url, body, field):
+    r = client.post(url, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"][0]["loc"]
+    r.content.decode("utf-8")    # the answer itself is valid UTF-8 JSON

@@ -166,3 +166,14 @@ def test_serve_checks_every_address_the_host_resolves_to(monkeypatch):
 def test_gap_minutes_on_sessions_without_times_is_an_error_not_ignored(tmp_path, sessions_file):
     r = run("train", str(sessions_file), "-o", str(tmp_path / "m.npz"), "--gap-minutes", "30")
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--gap-minutes needs times" in r.stderr
+
+
+def test_a_click_log_without_a_time_column_trains_in_file_order_and_says_so(tmp_path, genres):
+    log = tmp_path / "clicks.csv"
+    log.write_text("session_id,item_id\n" + "".join(f"s{n},{item}\n" for n, s in enumerate(genres.sessions[:200])
+                                                    for item in s))
+    r = run("train", str(log), "-o", str(tmp_path / "m.npz"), "--epochs", "2", "--dim", "8", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    assert f"{log} has no time column: each user's events are kept in the file's order" in r.stdout
+    r = run("train", str(log), "-o", str(tmp_path / "m.npz"), "--gap-minutes", "30")
+    assert r.returncode == 1 and "--gap-minutes needs times, and this event log has no time column" in r.stderr

@@ -176,3 +176,44 @@ def test_a_first_line_of_data_is_not_taken_for_a_header(tmp_path):
     p.write_text("1,2014-04-07T10:51:09.277Z,214536502,0\n1,2014-04-07T10:54:09.868Z,214536500,0\n")
     with pytest.raises(CorpusError, match=r"clicks.dat:1: the first line looks like data, not a header"):
         read_events(p, EventColumns(user="0"))  # "0" would otherwise name the fourth field
+
+
+def test_a_headerless_user_item_rating_log_is_not_read_with_the_rating_as_its_time(tmp_path):
+    p = tmp_path / "ratings.csv"
+    p.write_text("1,10,5\n1,11,3\n1,12,4\n")                 # ordered by rating, it would read 11, 12, 10
+    with pytest.raises(CorpusError, match=r"ratings.csv:1: no header line, and the third field '5' is "
+                                          r"not a Unix time.*add a header line.*user,item,rating"):
+        read_events(p)
+    p.write_text("user,item,rating\n1,10,5\n1,11,3\n1,12,4\n")   # with the header it says: no time column
+    assert items_by_user(read_events(p, EventColumns(min_rating=4))) == {"1": ["10", "12"]}
+
+
+@pytest.mark.parametrize("text", ["session_id,item_id\ns1,b\ns1,a\ns2,c\ns1,d\n",
+                                  "session_id\titem_id\tcategory\ns1\tb\tx\ns1\ta\tx\ns2\tc\ty\ns1\td\tx\n"])
+def test_a_log_without_a_time_column_keeps_the_file_order(tmp_path, text):
+    p = tmp_path / "clicks.csv"
+    p.write_text(text)
+    histories = read_events(p)
+    assert items_by_user(histories) == {"s1": ["b", "a", "d"], "s2": ["c"]}
+    assert all(h.times is None for h in histories)
+
+
+def test_a_named_time_column_is_still_required(tmp_path):
+    p = tmp_path / "clicks.csv"
+    p.write_text("session_id,item_id\ns1,b\n")
+    with pytest.raises(CorpusError, match=r"no column 'when' \(--time-col\)"):
+        read_events(p, EventColumns(time="when"))
+
+
+def test_a_parquet_log_without_a_time_column_keeps_the_file_order(tmp_path):
+    pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"user": [1, 1, 2, 1], "item": ["y", "x", "z", "w"]}), p)
+    assert items_by_user(load_histories(p)) == {"1": ["y", "x", "w"], "2": ["z"]}
+
+
+def test_a_field_longer_than_the_csv_limit_is_one_line_in_an_event_log(tmp_path):
+    p = tmp_path / "log.csv"
+    p.write_text("user,item,timestamp\nu,a,1000000000\nu," + "x" * 200_000 + ",1000000001\n")
+    with pytest.raises(CorpusError, match=r"log.csv:3: a field is longer than 131,072 characters"):
+        read_events(p)

@@ -19,6 +19,10 @@ from illustrated.word2vec import KeyedVectors
      {"1": "Toy Story (1995)", "11": "American President, The (1995)"}),
     ("items.csv", "42,The Answer\n7,Seven\n", {"42": "The Answer", "7": "Seven"}),
     ("catalogue.csv", "sku,price,product_name\nA1,3.5,Mug\nB2,9,Teapot\n", {"A1": "Mug", "B2": "Teapot"}),
+    # a spreadsheet's TSV export quotes its fields: the quotes are not part of the id
+    ("export.tsv", '"id"\t"name"\n"t1"\t"So What"\n"t2"\t"Say ""Hi"""\n t3 \t Blue\n',
+     {"t1": "So What", "t2": 'Say "Hi"', "t3": "Blue"}),
+    ("u.item", '1|"Toy Story (1995)"|01-Jan-1995\n', {"1": "Toy Story (1995)"}),
 ])
 def test_catalogue_files(tmp_path, name, content, expected):
     p = tmp_path / name
@@ -107,3 +111,14 @@ def test_a_header_with_an_id_column_but_no_name_column_is_an_error_not_data(tmp_
     with pytest.raises(CorpusError, match=r"movies\.csv:1: no name column .* --names-col"):
         read_names(p)
     assert read_names(p, name_col="genres") == {"1": "Animation|Comedy", "2": "Drama"}
+
+
+@pytest.mark.parametrize("name,content,line", [
+    ("names.csv", "id,name\nt1,So What\nt2," + "x" * 200_000 + "\n", 3),
+    ("names.csv", 'id,name\nt1,"So What\n' + "x\n" * 70_000, 2),      # an unclosed quote
+])
+def test_a_field_longer_than_the_csv_limit_is_one_line(tmp_path, name, content, line):
+    p = tmp_path / name
+    p.write_text(content)
+    with pytest.raises(CorpusError, match=rf"names.csv:{line}: a field is longer than 131,072 characters"):
+        read_names(p)

@@ -112,3 +112,23 @@ def test_answers_hold_every_item_there_is_to_offer(n, dim, seed, zero, session, 
     for item in list(known)[:2] or ["i044"]:
         near = rec.similar(item, k)
         assert len(near.items) == min(k, n - (item in rec)) and item not in near.items
+
+
+@pytest.mark.parametrize("keys", [["a", "a\x00", "b"], ["a\x00", "b", "c"]])
+def test_an_id_the_model_file_cannot_hold_is_refused_on_save_and_nothing_is_written(tmp_path, keys):
+    rec = Recommender(KeyedVectors(keys, np.eye(3, 4, dtype=np.float32) + 0.1, np.array([3, 2, 1])))
+    with pytest.raises(FormatError, match=r"m\.npz: item id 'a\\x00' ends in a NUL character, which the "
+                                          r"model file cannot hold; refusing to save"):
+        rec.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_recommend_train_on_ids_ending_in_nul_fails_before_writing(tmp_path):
+    data = tmp_path / "s.txt"
+    data.write_bytes(b"a\x00 b c d\nb c d a\x00 a\nc d a\x00 b\n" * 6)
+    r = subprocess.run([sys.executable, "-m", "illustrated.cli", "recommend", "train", str(data), "-o",
+                        str(tmp_path / "m.npz"), "--epochs", "1", "--threads", "1"], capture_output=True, text=True)
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 1 and last.startswith("error: ") and "ends in a NUL character" in last, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "m.npz").exists()

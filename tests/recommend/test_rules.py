@@ -90,3 +90,26 @@ def test_rules_round_trip_and_damaged_tables_are_refused(model, tmp_path):
         write_npz(tmp_path / "bad.npz", {**arrays, name: bad}, meta)
         with pytest.raises(FormatError, match="bad.npz: .*(rules|rule weights)"):
             Recommender.load(tmp_path / "bad.npz")
+
+
+def test_one_long_session_is_gathered_within_the_chunk_limit(monkeypatch):
+    import tracemalloc
+
+    from illustrated.recommend import rules
+
+    rng = np.random.default_rng(0)
+    long = rng.integers(0, 40, 200_000)
+    whole = sequential_rules([long], 40, steps=10)           # 2M pairs, gathered at once below the limit
+    monkeypatch.setattr(rules, "_CHUNK", 20_000)
+    tracemalloc.start()
+    try:
+        parts = sequential_rules([long], 40, steps=10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20                                    # every pair at once: about 60 MiB
+    np.testing.assert_allclose(parts.toarray(), whole.toarray(), rtol=1e-5)
+    expected = np.zeros((40, 40))
+    for d in range(1, 11):
+        np.add.at(expected, (long[:-d], long[d:]), 1.0 / d)
+    np.testing.assert_allclose(parts.toarray(), expected, rtol=1e-4)

@@ -142,3 +142,30 @@ def test_a_body_sent_without_a_json_content_type_says_how_to_send_it(client):
     r = client.post("/recommend", content=b'{"items": ["x"]}',
                     headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 422 and "Content-Type: application/json" in r.json()["detail"][0]["msg"]
+
+
+def test_whitespace_around_an_id_is_not_part_of_it_and_ids_joined_by_spaces_are_refused(client, model):
+    a, b = model.vectors.keys[:2]
+    r = client.post("/recommend", json={"items": [f" {a}\n", f"\t{b}"], "k": 3})
+    assert r.status_code == 200 and r.json()["items"] == model.recommend([a, b], 3).items
+    assert r.json()["unknown"] == [] and r.json()["fallback"] is False
+    r = client.get(f"/items/{a}%20/similar", params={"k": 3})
+    assert r.status_code == 200 and r.json()["items"] == model.similar(a, 3).items
+    r = client.post("/recommend", json={"items": [f"{a} {b}"], "k": 3})
+    assert r.status_code == 422
+    assert r.json()["detail"] == (f"item id {a + ' ' + b!r} is not an item but ids joined by whitespace; "
+                                  "send each id as its own string")
+    assert client.post("/recommend", json={"items": ["no such thing"], "k": 3}).json()["unknown"] == \
+        ["no such thing"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ('{"items": ["\\ud800"]}', "items"),
+    ('{"items": ["a"], "k": "\\ud800"}', "k"),
+    ('{"items": ["a"], "\\ud800": 1}', "body"),        # a key pydantic cannot read: the body
+    ('{"items": ["a"], "k": 1e400}', "k"),
+])
+def test_lone_surrogates_anywhere_in_the_body_are_422_not_500(client, body, field):
+    r = client.post("/recommend", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"][0]["loc"]

@@ -54,7 +54,6 @@ def test_parquet_event_log(tmp_path):
 
 
 @pytest.mark.parametrize("content,message", [
-    ("user,item\nu,a\n", "e.csv:1: no timestamp column \\(found 'user', 'item'"),
     ("user,item,timestamp\nu,a,soon\n", "e.csv:2: column 'timestamp': timestamp 'soon'"),
     ("user,item,timestamp\nu,a,1\nu,b\n", "e.csv:3: expected 3 fields"),
     ("", "empty event log"),

@@ -199,3 +199,20 @@ def test_stdin_bom_crlf_and_unwritable_outputs(model_dir, monkeypatch, capsys, t
     shutil.copytree(d, bad)
     (bad / "config.json").write_text("[1]")
     assert "not a valid model configuration" in error_line(*cli(monkeypatch, capsys, "translate", "run", bad, "x")[::2])
+
+
+def test_beam_and_output_length_have_upper_bounds(model_dir, monkeypatch, capsys, tmp_path):
+    from illustrated.seq2seq.search import MAX_BEAM, MAX_OUTPUT_LEN
+
+    d = model_dir / "model"
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "run", d, "je suis", "--beam", 1_000_000)[::2])
+    assert f"beam must be between 1 and {MAX_BEAM}, got 1000000" in msg
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "run", d, "je suis", "--max-len", 100_000)[::2])
+    assert f"max_len must be between 1 and {MAX_OUTPUT_LEN}, got 100000" in msg
+    msg = error_line(*cli(monkeypatch, capsys, "translate", "train", "--train", model_dir / "data" / "train",
+                          "--src", "fr", "--tgt", "en", "-o", tmp_path / "m", "--valid-beam", 100_000)[::2])
+    assert f"valid_beam must be between 1 and {MAX_BEAM}, got 100000" in msg
+    assert not (tmp_path / "m").exists()
+    code, out, _ = cli(monkeypatch, capsys, "translate", "run", "--help")
+    text = " ".join(out.replace("│", " ").split())     # the help box wraps its lines
+    assert code == 0 and f"at most {MAX_BEAM};" in text and f"at most {MAX_OUTPUT_LEN};" in text

@@ -8,7 +8,7 @@ import pytest
 
 from illustrated.seq2seq import Translator
 
-from .test_cli import cli, error_line
+from .test_cli import cli, error_line, model_dir  # noqa: F401 (a fixture)
 
 
 def test_transformer_translates_the_toy_sentences(transformer_dir, monkeypatch, capsys):
@@ -93,3 +93,29 @@ def test_resume_continues_a_transformer(transformer_dir, monkeypatch, capsys, tm
     ck = torch.load(d / "checkpoint.pt", weights_only=True)
     assert ck["epoch"] == 16 and ck["step"] == before + before // 15
     assert sorted(p.name for p in (d / "snapshots").iterdir()) == ["epoch-14.pt", "epoch-15.pt", "epoch-16.pt"]
+
+
+def test_weights_of_the_other_architecture_are_named_as_such(transformer_dir, model_dir, monkeypatch, capsys,
+                                                              tmp_path):
+    import shutil
+
+    rnn, transformer = tmp_path / "rnn", tmp_path / "transformer"
+    shutil.copytree(model_dir / "model", rnn)
+    shutil.copytree(transformer_dir, transformer)
+    (rnn / "model.pt").write_bytes((transformer_dir / "model.pt").read_bytes())
+    (transformer / "model.pt").write_bytes((model_dir / "model" / "model.pt").read_bytes())
+    for folder, weights, described in ((rnn, "transformer", "rnn"), (transformer, "rnn", "transformer")):
+        msg = error_line(*cli(monkeypatch, capsys, "translate", "run", folder, "je suis")[::2])
+        assert f"model.pt: holds {weights} weights, but {folder / 'config.json'} describes the " \
+               f"{described} architecture" in msg
+
+
+@pytest.mark.parametrize("command", ["translate run", "draw attention"])
+def test_a_sentence_that_is_not_utf8_is_one_line(transformer_dir, monkeypatch, capsys, tmp_path, command):
+    args = [*command.split(), transformer_dir, "je \udcff suis"]     # how Python hands over the byte 0xff
+    if command == "draw attention":
+        args += ["-o", tmp_path / "a.png"]
+    msg = error_line(*cli(monkeypatch, capsys, *args)[::2])
+    assert msg.endswith("sentence 1 is not valid UTF-8 text (the byte 0xff at character 4)")
+    code, _, err = cli(monkeypatch, capsys, "translate", "run", transformer_dir, stdin="je suis\nun \ud800\n")
+    assert "sentence 2 is not valid UTF-8 text (a lone surrogate U+D800 at character 4)" in error_line(code, err)

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from illustrated.errors import ConfigError
 from illustrated.seq2seq import Seq2Seq, TrainConfig, Trainer, beam_search, greedy_search
+from illustrated.seq2seq.search import MAX_BEAM, MAX_OUTPUT_LEN
 
 from .helpers import reverse_data, tiny_config
 
@@ -84,3 +86,41 @@ def test_no_search_returns_an_empty_output(model, monkeypatch):
                  beam_search(model, b.src, b.src_lengths, beam=1, max_len=12),
                  beam_search(model, b.src, b.src_lengths, beam=20, max_len=12)):
         assert all(len(h.ids) == 1 and 3 not in h.ids and np.isfinite(h.score) for h in hyps)
+
+
+@pytest.mark.parametrize("beam,max_len,message", [
+    (MAX_BEAM + 1, 12, f"beam must be between 1 and {MAX_BEAM}, got {MAX_BEAM + 1}"),
+    (0, 12, f"beam must be between 1 and {MAX_BEAM}, got 0"),
+    (2, MAX_OUTPUT_LEN + 1, f"max_len must be between 1 and {MAX_OUTPUT_LEN}, got {MAX_OUTPUT_LEN + 1}"),
+])
+def test_beam_and_length_are_bounded_before_any_work(model, beam, max_len, message):
+    b = reverse_data(4, seed=7).batches(batch_size=4)[0]
+    with pytest.raises(ConfigError, match=message):
+        beam_search(model, b.src, b.src_lengths, beam=beam, max_len=max_len)
+    if beam > 0:
+        with pytest.raises(ConfigError, match=message.replace("beam", "valid_beam", 1) if beam != 2 else message):
+            if beam != 2:
+                TrainConfig(valid_beam=beam)
+            else:
+                greedy_search(model, b.src, b.src_lengths, max_len)
+
+
+def test_a_wide_beam_searches_a_few_sentences_at_a_time_with_the_same_results(model, monkeypatch):
+    from illustrated.seq2seq import search
+
+    b = reverse_data(30, seed=8).batches(batch_size=30)[0]
+    whole = beam_search(model, b.src, b.src_lengths, beam=4, max_len=12)
+    rows = []
+    real_start = search._Beams.start.__func__
+
+    def start(cls, model, enc, src, beam, cache):
+        rows.append(src.shape[0] * beam)
+        return real_start(cls, model, enc, src, beam, cache)
+
+    monkeypatch.setattr(search, "MAX_BEAM_ROWS", 12)
+    monkeypatch.setattr(search._Beams, "start", classmethod(start))
+    parts = beam_search(model, b.src, b.src_lengths, beam=4, max_len=12)
+    assert rows and max(rows) <= 12 and len(rows) == 10          # 3 sentences × 4 beams at a time
+    for w, p in zip(whole, parts):
+        assert w.ids == p.ids and w.score == pytest.approx(p.score, abs=1e-5)
+        np.testing.assert_allclose(w.attention, p.attention, atol=1e-5)

@@ -92,3 +92,21 @@ def test_an_unknown_encoding_is_refused_at_once(tmp_path):
     p.write_text("a b\n")
     with pytest.raises(CorpusError, match="c.txt: unknown text encoding 'utf-9'"):
         Corpus(p, encoding="utf-9")
+
+
+def test_fingerprint_tells_apart_files_of_the_same_size(tmp_path):
+    import os
+
+    a, b, c = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    a.write_text("the cat sat\n" * 10)
+    b.write_text("the dog sat\n" * 10)
+    c.write_bytes(a.read_bytes())
+    assert Corpus(a).fingerprint() == Corpus(c).fingerprint() != Corpus(b).fingerprint()
+    # two shards of one large file, as `split -b` cuts them: equal sizes, other bytes
+    one, two = os.urandom(3 << 20), os.urandom(3 << 20)
+    big_a, big_b = tmp_path / "x.aa", tmp_path / "x.ab"
+    big_a.write_bytes(one + two)
+    big_b.write_bytes(two + one)
+    assert big_a.stat().st_size == big_b.stat().st_size > 4 << 20
+    assert Corpus(big_a).fingerprint() != Corpus(big_b).fingerprint()
+    assert Corpus(big_a).fingerprint() == Corpus(big_a).fingerprint()

@@ -27,6 +27,26 @@ def test_tokenizer_object_kinds():
     assert Tokenizer("words")("b,c") == ["b", ",", "c"]
 
 
+def test_control_characters_separate_words_and_are_never_tokens():
+    assert tokenize("ein\x00Hund\x07 läuft \x1b[31m\x7f\x85.") == ["ein", "Hund", "läuft", "[", "31m", "."]
+    assert tokenize("\x00\x01\x02") == []
+    assert Tokenizer("words", lowercase=True)("A\x00B") == ["a", "b"]
+
+
+def test_no_token_of_the_words_tokenizer_holds_a_control_character():
+    import unicodedata
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40))
+    def check(text):
+        for token in tokenize(text):
+            assert token and not any(unicodedata.category(c) == "Cc" for c in token)
+
+    check()
+
+
 def test_one_name_per_kind_and_the_old_word_name_still_reads():
     import pytest
 

@@ -95,9 +95,14 @@ def test_evaluate(trained, tmp_path):
     (["convert", "{model}", "{root}/out.pkl"], "unknown model format '.pkl'"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--dim", "0"], "dim must be positive"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--negative", "0"], "enable negative sampling"),
+    (["train", "{corpus}", "-o", "{root}/x.npz", "--negative", "1000000"], "negative must be between 0 and 100"),
     (["train", "{corpus}", "-o", "{root}/x.npz", "--min-count", "100000"], "vocabulary is empty"),
     (["train", "{root}/empty.txt", "-o", "{root}/x.npz"], "empty"),
     (["similar", "{corpus}", "king"], "not a word2vec file"),
+    (["evaluate", "{model}", "--eval-dir", "{corpus}"], "corpus.txt: is a file; expected the folder that holds "
+                                                        "questions-words.txt, wordsim353.tsv"),
+    (["evaluate", "{model}", "--eval-dir", "{root}/nowhere"], "nowhere: no such evaluation folder"),
+    (["evaluate", "{model}", "--eval-dir", "{root}"], "no evaluation files found (expected any of"),
     (["similar", "{root}/bad.bin", "king"], "not a word2vec file"),
 ])
 def test_bad_input_one_line_error(trained, args, message):
@@ -170,9 +175,16 @@ def test_resume_refuses_other_options_or_another_corpus(tmp_path):
     assert r.returncode == 1 and "--dim 8 (saved: 4) differ" in r.stderr, r.stderr
     r = run("train", str(other), "-o", str(model), "--resume")
     assert r.returncode == 1 and "other.txt: not the corpus" in r.stderr, r.stderr
+    same_size = tmp_path / "same-size.txt"      # as large as the corpus, other words
+    same_size.write_text("d c b a\nc b a d\n" * 20)
+    assert same_size.stat().st_size == corpus.stat().st_size
+    r = run("train", str(same_size), "-o", str(model), "--resume")
+    assert r.returncode == 1 and "same-size.txt: not the corpus" in r.stderr, r.stderr
     assert model.read_bytes() == before
     r = run("train", str(corpus), "-o", str(model), "--resume", "--dim", "4", "--threads", "1")
-    assert r.returncode == 0 and "resuming" in r.stdout, r.stderr
+    # the same options are accepted; the model has finished its epochs, so it is left as it is
+    assert r.returncode == 0 and "nothing to resume" in r.stdout, r.stderr
+    assert model.read_bytes() == before
 
 
 def test_evaluate_with_nothing_in_vocabulary_fails_and_writes_valid_json(tmp_path):

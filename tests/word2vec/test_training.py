@@ -104,7 +104,8 @@ def test_item_ids_and_negative_exponent(sentences):
 @pytest.mark.parametrize("kw,message", [
     (dict(dim=0), "dim must be positive"),
     (dict(window=0), "window must be positive"),
-    (dict(negative=-1), "negative must be 0 or more"),
+    (dict(negative=-1), "negative must be between 0 and 100"),
+    (dict(negative=1_000_000), "negative must be between 0 and 100, got 1000000"),
     (dict(cbow_noise_share=0), "cbow_noise_share must be at least 1"),
     (dict(negative=0, hs=False), "neither|enable negative sampling"),
     (dict(min_count=0), "min_count"),
@@ -199,3 +200,30 @@ def test_gensim_style_flags_and_numpy_numbers_are_accepted():
     c = Word2VecConfig(sg=0, hs=1, alpha=np.float32(0.1))
     assert c.sg is False and c.hs is True and c.min_alpha == pytest.approx(0.025)
     assert type(c.alpha) is float and json.dumps(c.to_dict())
+
+
+def test_continued_training_refuses_sentences_its_vocabulary_was_not_built_from(sentences, tmp_path):
+    model = Word2Vec(small_config(epochs=1)).train(sentences, progress=False)
+    model.save(tmp_path / "m.npz")
+    other = [[w.upper() for w in s] for s in sentences]
+    with pytest.raises(ConfigError, match=r"these sentences are not the ones this model's vocabulary was "
+                                          r"built from \(412 words against 412; 'W0' is not in it\).*build a new Word2Vec"):
+        Word2Vec.load(tmp_path / "m.npz").train(other, progress=False)
+    again = Word2Vec.load(tmp_path / "m.npz")
+    before = again.wv.vectors.copy()
+    with pytest.raises(ConfigError, match="not the ones"):
+        again.train(sentences[: len(sentences) // 2], progress=False)    # a part: other counts
+    np.testing.assert_array_equal(again.wv.vectors, before)
+    again.train(sentences, progress=False)                               # the same sentences go on
+
+
+def test_continued_training_on_another_corpus_file_is_refused(tmp_path):
+    from illustrated.text import Corpus
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("a b c d\nb c d a\n" * 20)
+    b.write_text("d c b a\nc b a d\n" * 20)          # as large, other text
+    Word2Vec(small_config(epochs=1, min_count=1)).train(Corpus(a), progress=False).save(tmp_path / "m.npz")
+    with pytest.raises(ConfigError, match=r"b.txt: not the corpus this model was trained on \(a.txt, as large"):
+        Word2Vec.load(tmp_path / "m.npz").train(Corpus(b), progress=False)
+    Word2Vec.load(tmp_path / "m.npz").train(Corpus(a), progress=False)

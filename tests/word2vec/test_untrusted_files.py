@@ -220,3 +220,43 @@ def test_a_duplicated_key_is_named(tmp_path):
     path.write_text("3 2\na 1 2\nb 3 4\na 5 6\n")
     with pytest.raises(FormatError, match=r"v.txt: key 'a' appears more than once \(rows 0 and 2\)"):
         KeyedVectors.load(path)
+
+
+@pytest.mark.parametrize("body,message", [
+    (bytes(1 << 26), "corrupted at byte offset 12: expected 1000000 vectors of dim 100, read 0"),
+    ((b"a " + bytes(4 * 100) + b"\n") * 160_000, r"key 'a' appears more than once \(rows 0 and 1\)"),
+])
+def test_a_compressed_binary_bomb_is_refused_before_it_is_decompressed(tmp_path, body, message):
+    import tracemalloc
+
+    path = tmp_path / "bomb.bin.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(b"1000000 100\n" + body)
+    assert path.stat().st_size < len(body) / 100
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match=message):
+            KeyedVectors.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20         # the file decompresses to 64 MiB; the first rows take 16 MiB
+
+
+def test_a_compressed_binary_file_is_read_as_a_stream(tmp_path):
+    rng = np.random.default_rng(0)
+    keys = [f"w{i}" for i in range(3000)]
+    vectors = rng.standard_normal((3000, 50)).astype(np.float32)
+    KeyedVectors(keys, vectors).save(tmp_path / "v.bin")
+    raw = (tmp_path / "v.bin").read_bytes()
+    for name, data in (("a.bin.gz", raw), ("c.bin.gz", raw[:-1])):    # with and without the last newline
+        (tmp_path / name).write_bytes(gzip.compress(data))
+        kv = KeyedVectors.load(tmp_path / name)
+        assert kv.keys == keys
+        np.testing.assert_array_equal(kv.vectors, vectors)
+    (tmp_path / "d.bin.gz").write_bytes(gzip.compress(raw + b"x 1234"))
+    with pytest.raises(FormatError, match="data after the 3000 vectors the header promises"):
+        KeyedVectors.load(tmp_path / "d.bin.gz")
+    (tmp_path / "e.bin.gz").write_bytes(gzip.compress(raw[:-100]))
+    with pytest.raises(FormatError, match="expected 3000 vectors of dim 50, read 2999"):
+        KeyedVectors.load(tmp_path / "e.bin.gz")

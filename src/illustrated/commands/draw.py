@@ -16,7 +16,7 @@ app = group("Draw models' internals as figures (PNG, SVG or PDF; GIF for unrolle
 
 Output = Annotated[Path, typer.Option("-o", "--output", help="Figure file: .png, .svg or .pdf.")]
 Kind = Annotated[str, typer.Option("--kind", help="Model kind: auto, word2vec or recommender.")]
-Beam = Annotated[Optional[int], typer.Option(help="Beam size (1: greedy; default: the search config's).")]
+Beam = Annotated[Optional[int], typer.Option(help="Beam size (1: greedy; at most 100; default: the search config's).")]
 
 
 def _figures():
@@ -198,13 +198,13 @@ def self_attention(translator: Annotated[Path, typer.Argument(help="Transformer 
 @app.command("positions")
 def positions(output: Output,
               translator: Annotated[Optional[Path], typer.Option(help="Draw this Transformer's positions.")] = None,
-              length: Annotated[int, typer.Option(help="Positions (rows).")] = 50,
-              dim: Annotated[int, typer.Option(help="Dimensions, without --translator.")] = 128) -> None:
+              length: Annotated[int, typer.Option(help="Positions (rows; at most 4096).")] = 50,
+              dim: Annotated[int, typer.Option(help="Dimensions, without --translator (2 to 4096).")] = 128) -> None:
     """Positional encodings as a coloured grid: sinusoids of the paper, or a model's learned table."""
+    from ..illustrate.heads import check_positions_size
     from ..seq2seq.positions import LearnedPositions, sinusoid_table
 
-    if length < 1 or dim < 2:
-        raise IllustratedError("--length must be at least 1 and --dim at least 2")
+    check_positions_size(length, dim if translator is None else 2, ("--length", "--dim"))
     title, sinusoids = None, True
     if translator is not None:
         model = load_translator(translator).model
@@ -227,11 +227,15 @@ def unrolled(translator: Annotated[Path, typer.Argument(help="Translator folder.
              sentence: str,
              output: Annotated[Path, typer.Option("-o", "--output", help="Figure (.png, .svg, .pdf) or animation (.gif).")],
              beam: Beam = None) -> None:
-    """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif)."""
+    """The encoder–decoder unrolled over one translation: panels, or an animated GIF (-o x.gif, at
+    most 24 frames: a longer translation's steps are spread over them)."""
     t = _translate(translator, sentence, beam)
     if output.suffix.lower() == ".gif":
+        from ..illustrate.unrolled import gif_steps
+
         _figures().unrolled_gif(t, output)
-        echo(f"wrote {output}")
+        frames, steps = len(gif_steps(len(t.target))), len(t.target) + 1
+        echo(f"wrote {output}" + (f" ({frames} frames spread over the {steps} steps)" if frames < steps else ""))
     else:
         _save(_figures().unrolled_figure(t), output)
 

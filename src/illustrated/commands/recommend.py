@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, remove_stale_temporaries
 from .common import check_listen, echo, group
 
 app = group("Recommend items from sessions with item2vec.")
@@ -43,16 +43,21 @@ def _check_gap(gap_minutes: float | None, **counts: int) -> None:
 def _histories(path: Path, user_col, item_col, time_col, rating_col, min_rating, gap=None):
     """Histories from a sessions file or an event log read with the given columns; a session
     ``gap`` for a file without times is an error rather than silently ignored."""
-    from ..recommend.sessions import EventColumns, is_event_log, load_histories
+    from ..recommend.sessions import EventColumns, is_event_log, load_histories, looks_like_event_log
 
     histories = load_histories(path, EventColumns(user=user_col, item=item_col, time=time_col,
                                                   rating=rating_col, min_rating=min_rating))
-    if not is_event_log(path) and histories and histories[0].times is not None:
+    timed = bool(histories) and histories[0].times is not None
+    if not is_event_log(path) and timed:
         echo(f"{path} holds an event log (user, item, time on each line), not sessions: "
              "read as an event log, one history a user ordered by time")
-    if gap is not None and histories and histories[0].times is None:
-        raise ConfigError(f"{path}: --gap-minutes needs times (an event log); sessions, one a "
-                          "line, are already cut into sessions")
+    untimed_log = not timed and (is_event_log(path) or looks_like_event_log(path))
+    if untimed_log:
+        echo(f"{path} has no time column: each user's events are kept in the file's order")
+    if gap is not None and not timed:
+        raise ConfigError(f"{path}: --gap-minutes needs times, and this event log has no time column"
+                          if untimed_log else f"{path}: --gap-minutes needs times (an event log); "
+                          "sessions, one a line, are already cut into sessions")
     return histories
 
 
@@ -94,7 +99,7 @@ def train(
     epochs: Annotated[int | None, typer.Option(help="Passes over the sessions.")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Negative-sampling exponent (may be < 0).")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples per pair.")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples per pair (at most 100).")] = None,
     min_count: Annotated[int | None, typer.Option(help="Drop items seen fewer times.")] = None,
     threads: Annotated[int | None, typer.Option(help="Training threads.")] = None,
     index: Annotated[str, typer.Option(help="'auto', 'exact' or 'hnsw'.")] = "auto",
@@ -107,13 +112,22 @@ def train(
     names_col: Annotated[str | None, typer.Option(help="--names file: its name column.")] = None,
     user_col: UserCol = None, item_col: ItemCol = None, time_col: TimeCol = None,
     rating_col: RatingCol = None, min_rating: MinRating = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its checkpoint "
+                                              "(OUTPUT's STEM.checkpoint.npz), given the same "
+                                              "sessions and settings.")] = False,
 ) -> None:
-    """Train item vectors on SESSIONS and write a recommender model."""
+    """Train item vectors on SESSIONS and write a recommender model.
+
+    The training state is kept after every epoch in STEM.checkpoint.npz beside the model (removed
+    once the model is written), so a run that was stopped or killed goes on with --resume.
+    """
+    from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
     from ..recommend.sessions import leave_last_out, sessions_of
 
     check_writable(output, "model file", suffix=".npz")
+    remove_stale_temporaries(output.parent)   # of a run killed while saving
     _check_gap(gap_minutes, held_out=held_out)
     if index not in ("auto", "exact", "hnsw"):
         raise ConfigError(f"--index must be 'auto', 'exact' or 'hnsw', got {index!r}")
@@ -130,10 +144,17 @@ def train(
         data = leave_last_out(histories, gap_minutes, n=held_out).train_full
     else:
         data = [s for h in histories for s in sessions_of(h, gap_minutes)]
+    checkpoint = checkpoint_path(output)
+    if resume:
+        echo(f"resuming from {checkpoint}" if checkpoint.exists() else
+             f"{checkpoint} does not exist: training from the start (nothing to resume)")
+    elif checkpoint.exists():
+        echo(f"{checkpoint}: an interrupted run's state, replaced by this run (--resume continues it)")
     start = time.perf_counter()
-    rec = train_item2vec(data, cfg, index=index, progress=True)
+    rec = train_item2vec(data, cfg, index=index, progress=True, checkpoint=checkpoint, resume=resume)
     named = f" ({rec.set_names(id_to_name):,} named)" if id_to_name is not None else ""
     rec.save(output)
+    checkpoint.unlink(missing_ok=True)
     echo(f"wrote {output}: {len(rec):,} items{named}, dim {cfg.dim}, {rec.index.kind} index, "
          f"trained on {len(data):,} sessions in {time.perf_counter() - start:.1f} s")
     if rec.left_out:
@@ -299,21 +320,30 @@ def serve(
     model: Annotated[Path, typer.Argument(help="A recommender model (.npz).")],
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
-    max_k: Annotated[int, typer.Option(help="Largest k a request may ask for.")] = 1000,
+    max_k: Annotated[int | None, typer.Option(help="Largest k a request may ask for (default 1000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (default 1); several share "
+                                                     "one copy of the model's memory.")] = None,
+    access_log: Annotated[bool | None, typer.Option("--access-log/--no-access-log", help="A JSON "
+                                                    "line on stderr for every request (default: on).")] = None,
+    shutdown_timeout: Annotated[float | None, typer.Option(help="Seconds the requests in flight get "
+                                                                "to finish after SIGTERM (default 30).")] = None,
 ) -> None:
-    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend."""
-    import uvicorn
+    """Serve MODEL over HTTP: /health, /items/{id}/similar, POST /recommend, /metrics.
 
-    from ..recommend.item2vec import Recommender
-    from ..recommend.service import create_app
+    SIGHUP re-reads MODEL (checked first: a bad file is refused and the old model keeps serving);
+    SIGTERM finishes the requests in flight, then stops.
+    """
+    from ..recommend.serving import ServeSettings, serve_one
 
-    if max_k < 1:
-        raise ConfigError(f"--max-k must be at least 1, got {max_k}")
+    given = dict(max_k=max_k, workers=workers, access_log=access_log, shutdown_timeout=shutdown_timeout)
+    settings = ServeSettings(host=host, port=port, **{k: v for k, v in given.items() if v is not None})
     check_listen(host, port)
-    rec = Recommender.load(model)
-    echo(f"loaded {model}: {len(rec)} items, {rec.index.kind} index; http://{host}:{port}/docs")
-    uvicorn.run(create_app(rec, max_k=max_k), host=host, port=port, log_level="warning",
-                access_log=False)
+    if settings.workers > 1:
+        from ..recommend.prefork import Supervisor
+
+        Supervisor(model, settings, echo).run()
+    else:
+        serve_one(model, settings, echo)
 
 
 def demo(out: Path, echo) -> dict:

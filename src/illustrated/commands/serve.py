@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from .common import check_listen, echo
+from .common import address, check_listen, echo
 from .models import load_recommender, load_translator, load_word2vec
 
 
@@ -31,5 +31,5 @@ def serve(
     app = create_app(word2vec=load_word2vec(word2vec) if word2vec else None,
                      translator=load_translator(translator) if translator else None,
                      recommender=load_recommender(recommender) if recommender else None)
-    echo(f"serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    echo(f"serving on http://{address(host, port)}/  (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

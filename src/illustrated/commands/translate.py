@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..files import check_writable
+from ..files import check_writable, remove_stale_temporaries
 from .common import echo, group
 
 app = group("Train and run an attention encoder-decoder translator.")
@@ -117,7 +117,7 @@ def train(
     patience: Annotated[Optional[int], Opt(help="Early stopping patience in epochs (0: off).")] = None,
     lr_patience: Annotated[Optional[int], Opt(help="plateau: epochs without validation gain before the rate is cut.")] = None,
     max_len: Annotated[Optional[int], Opt(help="Drop training pairs longer than this (tokens).")] = None,
-    valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU.")] = None,
+    valid_beam: Annotated[Optional[int], Opt(help="Beam for the per-epoch validation BLEU (1: greedy; at most 100).")] = None,
     max_minutes: Annotated[Optional[float], Opt(help="Stop after the last epoch that fits this budget.")] = None,
     max_steps: Annotated[Optional[int], Opt(help="Stop after this many optimizer steps.")] = None,
     checkpoint_every: Annotated[Optional[int], Opt(help="Also checkpoint every N steps.")] = None,
@@ -131,7 +131,7 @@ def train(
     src_vectors: Annotated[Optional[Path], Opt(help="Initialise source embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
     tgt_vectors: Annotated[Optional[Path], Opt(help="Initialise target embeddings from word vectors (.npz, .bin, .txt/.vec).")] = None,
     freeze_embeddings: Annotated[bool, Opt(help="Keep embeddings given by --src/--tgt-vectors fixed.")] = False,
-    resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings.")] = False,
+    resume: Annotated[bool, Opt(help="Continue from OUTPUT/checkpoint.pt with its settings (none yet: start afresh).")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
     """Train a translator on parallel files and write a model folder.
@@ -142,6 +142,11 @@ def train(
     options = dict(locals())   # every option by name; None leaves the config's default
     _set_threads(threads)
     check_writable(output, "model", option="--output", folder=True)
+    for folder in (output, output / "snapshots"):   # a run killed while saving left them
+        remove_stale_temporaries(folder)
+    if resume and not (output / "checkpoint.pt").exists():   # killed before its first checkpoint
+        echo(f"{output / 'checkpoint.pt'} does not exist yet: training from the start (nothing to resume)")
+        resume = False
     if resume:
         _check_resume_options(output, options)
         arch = arch or _stored_config(output).get("arch")
@@ -239,8 +244,8 @@ def _read_stdin() -> list[str]:
 def run(
     model_dir: Annotated[Path, typer.Argument(help="Model folder from 'translate train'.")],
     sentences: Annotated[Optional[list[str]], typer.Argument(help="Sentences (default: stdin, one a line).")] = None,
-    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
-    max_len: Annotated[Optional[int], Opt(help="Longest output in tokens.")] = None,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; at most 100; default: the search config's).")] = None,
+    max_len: Annotated[Optional[int], Opt(help="Longest output in tokens (at most 1024; default: twice the source's plus 10).")] = None,
     plot_attention: Annotated[Optional[Path], Opt(help="Draw the first sentence's attention to this PNG.")] = None,
     show_tokens: Annotated[bool, Opt(help="Also print source and output tokens.")] = False,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
@@ -283,7 +288,7 @@ def evaluate(
     test_prefix: Annotated[str, Opt("--test", help="Test files PREFIX.SRC and PREFIX.TGT (.gz ok), or one source<TAB>target file.")],
     src: Annotated[Optional[str], Opt("--src", help="Source language (default: the model's).")] = None,
     tgt: Annotated[Optional[str], Opt("--tgt", help="Target language (default: the model's).")] = None,
-    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; default: the search config's).")] = None,
+    beam: Annotated[Optional[int], Opt(help="Beam size (1: greedy; at most 100; default: the search config's).")] = None,
     output: Annotated[Optional[Path], Opt("-o", "--output", help="Also write the translations here.")] = None,
     threads: Annotated[Optional[int], Opt(help="Torch CPU threads.")] = None,
 ) -> None:
@@ -332,6 +337,7 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
     """Train a tiny French→English translator on sentences the project writes, and show attention."""
     import torch
 
+    from ..files import atomic_write
     from ..seq2seq import DataConfig, Seq2SeqConfig, TrainConfig, train_translator
     from ..seq2seq.toy import french_english, held_out
 
@@ -342,8 +348,9 @@ def demo(out: Path, say: Callable[[str], None]) -> dict:
         data_dir = out / "translate-data"
         data_dir.mkdir(parents=True, exist_ok=True)
         for split, rows in (("train", pairs), ("valid", valid)):
-            (data_dir / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
-            (data_dir / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
+            for side, texts in (("fr", (f for f, _ in rows)), ("en", (e for _, e in rows))):
+                with atomic_write(data_dir / f"{split}.{side}", "w") as f:
+                    f.writelines(f"{t}\n" for t in texts)
         model_dir = out / "translator"
         for stale in ("checkpoint.pt", "metrics.jsonl"):
             (model_dir / stale).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ import typer
 from ..data_paths import ENV as DATA_ENV
 from ..data_paths import shared_data_dir
 from ..errors import IllustratedError
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, remove_stale_temporaries
 from ..text import Corpus, Tokenizer
 from ..word2vec import KeyedVectors, UnknownKeyError, Word2Vec, Word2VecConfig
 from ..word2vec.evaluate import RESTRICT_VOCAB
@@ -37,7 +37,7 @@ def train(
     sg: Annotated[bool | None, typer.Option("--sg/--cbow", help="Skip-gram or CBOW.")] = None,
     dim: Annotated[int | None, typer.Option(help="Vector size.")] = None,
     window: Annotated[int | None, typer.Option(help="Largest context distance.")] = None,
-    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off).")] = None,
+    negative: Annotated[int | None, typer.Option(help="Negative samples (0: off; at most 100).")] = None,
     ns_exponent: Annotated[float | None, typer.Option(help="Noise distribution exponent.")] = None,
     hs: Annotated[bool | None, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = None,
     sample: Annotated[float | None, typer.Option(help="Subsampling threshold (0: off).")] = None,
@@ -50,11 +50,12 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     tokenizer: Annotated[str, typer.Option(help="'whitespace' or 'words' (Unicode rules).")] = Tokenizer.kind,
     lowercase: Annotated[bool, typer.Option(help="Lowercase the text.")] = Tokenizer.lowercase,
-    resume: Annotated[bool, typer.Option(help="Continue training the .npz model at --output.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the interrupted training of the .npz model at --output (a finished one is left as it is).")] = False,
     log: Annotated[Path | None, typer.Option(help="Append JSON lines of training progress here.")] = None,
 ) -> None:
     """Train word2vec on CORPUS and write the model (its extension picks the format)."""
     kind = check_output(output, "model file")   # before the corpus is read, not after training
+    remove_stale_temporaries(output.parent)   # of a run killed while saving
     for path, what in ((output, "-o/--output"), (log, "--log")):
         if path is not None and path.exists() and corpus.exists() and path.samefile(corpus):
             raise IllustratedError(f"{path}: {what} is the corpus itself; it would be overwritten")
@@ -70,6 +71,9 @@ def train(
         _check_resume(output, model, overrides, stream)
         if threads is not None:
             model.config.threads = threads
+        if model.epochs_done >= model.config.epochs:
+            echo(f"{output} has finished all its {model.config.epochs} epochs: nothing to resume")
+            return
         echo(f"resuming {output}: {model!r}")
     else:
         if resume:
@@ -103,11 +107,7 @@ def _check_resume(output: Path, model: Word2Vec, overrides: dict, stream: Corpus
             raise IllustratedError(f"{output}: --resume with --tokenizer {tok.kind} "
                                    f"--{'' if tok.lowercase else 'no-'}lowercase, but the model "
                                    f"was trained with {key} {saved[key]!r}; pass the same options")
-    if saved and saved.get("bytes") != stream.size_on_disk:
-        raise IllustratedError(
-            f"{stream.path}: not the corpus {output} was trained on ({saved.get('file')}, "
-            f"{saved.get('bytes'):,} bytes; this one has {stream.size_on_disk:,}); resuming keeps "
-            "the saved vocabulary, so train a new model on a new corpus")
+    model.check_corpus(stream)     # the check Word2Vec.train makes, before "nothing to resume"
 
 
 def _vectors(path: Path) -> KeyedVectors:
@@ -184,11 +184,7 @@ def evaluate(
         check_writable(json_out, "scores file")
     wv = _vectors(model)
     root = eval_dir or _default_eval_dir()
-    if not root.is_dir():
-        raise IllustratedError(f"{root}: evaluation folder not found (use --eval-dir)")
     scores = evaluate_all(wv, root, restrict_vocab)
-    if not scores:
-        raise IllustratedError(f"{root}: no evaluation files found")
     _print_scores(scores)
     if json_out:
         with atomic_write(json_out, "w") as f:

@@ -25,7 +25,15 @@ from .attention import ATTENTION_CMAP
 from .common import DIVERGING, as_matrix, new_figure
 
 __all__ = ["HEAD_COLOURS", "MAP_KINDS", "check_maps", "translation_maps", "attention_heads", "attention_grid",
-           "attention_lines", "positional_encoding"]
+           "attention_lines", "positional_encoding", "MAX_DRAWN_POSITIONS", "MAX_DRAWN_DIMS", "check_positions_size"]
+
+MAX_DRAWN_POSITIONS = 4096
+"""Most positions (rows) a positional-encoding figure draws: four times the positions a
+Transformer learns by default (1024), and more rows than the figure has pixels."""
+
+MAX_DRAWN_DIMS = 4096
+"""Most dimensions (columns) it draws: four times the largest usual model size (1024)."""
+
 
 #: The attention maps a translation can carry: what attends (queries) to what (keys).
 MAP_KINDS = {"cross": "output → source", "encoder": "source → source", "decoder": "output → output so far"}
@@ -172,6 +180,16 @@ def attention_lines(attention, tokens: Sequence[str], word: int, heads: Sequence
     return fig
 
 
+def check_positions_size(positions: int, dims: int, names: tuple[str, str] = ("positions", "dims")) -> None:
+    """Refuse, before anything is computed, a table of positional encodings too large to draw:
+    ``positions`` outside ``[1, MAX_DRAWN_POSITIONS]`` or ``dims`` outside ``[2, MAX_DRAWN_DIMS]``
+    (``names`` are the options that set them, for the message)."""
+    for value, low, high, name in ((positions, 1, MAX_DRAWN_POSITIONS, names[0]),
+                                   (dims, 2, MAX_DRAWN_DIMS, names[1])):
+        if not low <= value <= high:
+            raise IllustratedError(f"{name} must be between {low} and {high}, got {value}")
+
+
 def positional_encoding(table, title: str | None = None, split_sin_cos: bool = False) -> Figure:
     """Position vectors as a coloured grid: ``table`` float ``[positions, dim]``, one row per
     position, one column per dimension, blue −1 … red +1 (the sinusoids' range).
@@ -181,6 +199,7 @@ def positional_encoding(table, title: str | None = None, split_sin_cos: bool = F
     """
     t = as_matrix(table, "positional encodings")
     positions, dim = t.shape
+    check_positions_size(positions, max(dim, 2))
     if split_sin_cos:
         t = np.concatenate([t[:, 0::2], t[:, 1::2]], axis=1)
     fig = new_figure(min(14.0, 2.5 + 0.035 * dim), min(10.0, 1.6 + 0.07 * positions))

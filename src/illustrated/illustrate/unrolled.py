@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.figure import Figure
 
 from ..errors import IllustratedError
@@ -18,7 +19,11 @@ from ..files import atomic_write
 from .attention import ATTENTION_CMAP, check_attention
 from .common import DIVERGING, as_matrix, figure_to_rgba, new_figure, symmetric_norm
 
-__all__ = ["unrolled_figure", "unrolled_gif"]
+__all__ = ["unrolled_figure", "unrolled_gif", "reveal_steps", "gif_steps", "MAX_GIF_FRAMES"]
+
+MAX_GIF_FRAMES = 24
+"""Most frames an unrolled GIF holds: each frame draws the whole figure again (about a second for
+a 40-word sentence), so a long translation shows steps spread over it instead of every one."""
 
 
 def _states(t, max_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,21 +104,52 @@ def unrolled_gif(t, path: str | os.PathLike, seconds_per_step: float = 0.9, dpi:
                  max_dims: int = 32) -> Path:
     """Write an animated GIF of ``t``: the encoder first, then one decoder step per frame.
 
-    ``len(target) + 1`` frames; the last is held three times as long.
+    ``len(target) + 1`` frames, at most :data:`MAX_GIF_FRAMES` (see :func:`gif_steps`); the last
+    is held three times as long.
     """
     from PIL import Image
 
     p = Path(path)
-    n = len(t.target)
-    frames = []
-    for upto in range(-1, n):
-        fig = unrolled_figure(t, upto=upto, max_dims=max_dims)
+    steps = gif_steps(len(t.target))
+    fig = unrolled_figure(t, upto=steps[0], max_dims=max_dims)
+    frames = [Image.fromarray(figure_to_rgba(fig, dpi=dpi)).convert("RGB")]
+    fig.set_layout_engine("none")  # laid out once: the later frames only reveal more steps
+    for before, upto in zip(steps, steps[1:]):
+        reveal_steps(fig, t, before, upto, max_dims)
         frames.append(Image.fromarray(figure_to_rgba(fig, dpi=dpi)).convert("RGB"))
-    size = frames[0].size
-    frames = [f if f.size == size else f.resize(size) for f in frames]
     durations = [int(seconds_per_step * 1000)] * len(frames)
     durations[-1] *= 3
     with atomic_write(p, "wb") as f:
         frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:], duration=durations,
                        loop=0, optimize=False)
     return p
+
+
+def reveal_steps(fig: Figure, t, before: int, upto: int, max_dims: int = 32) -> None:
+    """Turn a figure of :func:`unrolled_figure` showing decoder steps up to ``before`` into the
+    one showing them up to ``upto`` (later), in place: the same artists with more data, so the
+    layout is not solved again (that costs most of a frame of a long sentence)."""
+    _, dec, att = _states(t, max_dims)
+    panels = {ax.get_label(): ax for ax in fig.axes}
+    for j in range(before + 1, upto + 1):
+        top, below = panels[f"decoder:{j}"], panels[f"attention:{j}"]
+        top.images[0].set_data(dec[j][:, None])
+        top.title.set_alpha(1.0)
+        below.images[0].set_data(att[j][:, None])
+    for j, colour, width in ((before, rcParams["axes.edgecolor"], rcParams["axes.linewidth"]),
+                             (upto, "#b2182b", 2.5)):
+        if j >= 0:
+            for a in (panels[f"decoder:{j}"], panels[f"attention:{j}"]):
+                for side in a.spines.values():
+                    side.set_color(colour)
+                    side.set_linewidth(width)
+    fig.suptitle(f"{' '.join(t.source)}  →  {' '.join(list(t.target)[:upto + 1])}", fontsize=10)
+
+
+def gif_steps(n: int, frames: int = MAX_GIF_FRAMES) -> list[int]:
+    """The decoder step each frame of the GIF of ``n`` output tokens shows up to: ``-1`` (the
+    encoder alone), then every step; or, for more steps than ``frames``, steps spread evenly
+    from ``-1`` to the last, ``n - 1``."""
+    if n + 1 <= frames:
+        return list(range(-1, n))
+    return [round(-1 + i * n / (frames - 1)) for i in range(frames)]

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ..errors import IllustratedError
+from ..json_api import Text, invalid_request
 
 __all__ = ["STATIC", "create_app"]
 
@@ -27,14 +29,14 @@ _MAX_TOPN = 50
 
 
 class TranslateRequest(BaseModel):
-    sentence: str = Field(min_length=1, max_length=2000)
+    sentence: Text = Field(min_length=1, max_length=2000)
     beam: int | None = Field(default=None, ge=1, le=20)
 
 
 class PickedItemsRequest(BaseModel):
     """The items picked on the page (the recommendation service has its own, richer request)."""
 
-    items: list[str] = Field(min_length=1, max_length=200)
+    items: list[Text] = Field(min_length=1, max_length=200)
     k: int = Field(default=10, ge=1, le=_MAX_TOPN)
 
 
@@ -151,6 +153,7 @@ def _recommend_routes(app: FastAPI, recommender) -> None:
 def create_app(word2vec=None, translator=None, recommender=None) -> FastAPI:
     """The page and its API for whichever models are given (KeyedVectors, Translator, Recommender)."""
     app = FastAPI(title="illustrated", docs_url=None, redoc_url=None)
+    app.add_exception_handler(RequestValidationError, invalid_request)   # 422, valid JSON whatever came in
 
     @app.exception_handler(IllustratedError)
     def input_error(request: Request, exc: IllustratedError) -> JSONResponse:

@@ -70,16 +70,39 @@ def sniff_delimiter(line: str) -> str:
     return ","
 
 
-def split_rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def split_rows(lines: Iterable[str], delimiter: str, where: str) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` of each row (from 1): CSV rules (quotes) for ``,`` and ``;``,
-    a plain split otherwise."""
+    a plain split otherwise, where a field written in double quotes (as spreadsheets export
+    TSV) loses them (``"t1"`` → ``t1``, ``""`` inside → ``"``).
+
+    A CSV field longer than the ``csv`` module's limit (128 KiB; an unclosed quote runs into
+    one) is a :class:`CorpusError` naming ``where`` (the file) and the line.
+    """
     if delimiter in (",", ";"):
         reader = csv.reader(lines, delimiter=delimiter)
-        for row in reader:
+        while True:
+            start = reader.line_num + 1      # where the row begins (a quoted field may span lines)
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                problem = (f"a field is longer than {csv.field_size_limit():,} characters (a quote "
+                           "left open?)") if "field limit" in str(e) else str(e)
+                raise CorpusError(f"{where}:{start}: {problem}") from None
             yield reader.line_num, row
     else:
         for n, line in enumerate(lines, 1):
-            yield n, line.rstrip("\r\n").split(delimiter)
+            yield n, [_unquoted(f) for f in line.rstrip("\r\n").split(delimiter)]
+
+
+def _unquoted(field: str) -> str:
+    """``field`` without the double quotes around it, if it has them (surrounding spaces kept
+    out); a quote inside stays as it is."""
+    inner = field.strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
+        return inner[1:-1].replace('""', '"')
+    return field
 
 
 def looks_numeric(fields: Sequence[str]) -> bool:

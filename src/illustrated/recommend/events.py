@@ -3,9 +3,11 @@
 Real logs name their columns in many ways (MovieLens ``ratings.csv``: ``userId,movieId,rating,
 timestamp``; others ``user_id``, ``session_id``, ``product_id``, ``time``). :class:`EventColumns`
 finds the user (or session), item, time and rating columns by their common names
-(:mod:`.columns`), or takes the names the user gives. A header-less file of numbers is read in
-MovieLens order: ``user item timestamp`` or ``user item rating timestamp`` (``u.data``,
-``ratings.dat``). Explicit feedback can be filtered by rating (``min_rating``). Any bad value is a
+(:mod:`.columns`), or takes the names the user gives. A log without a time column keeps each
+user's events in the file's order (its histories carry no times). A header-less file of numbers
+is read in MovieLens order: ``user item timestamp`` or ``user item rating timestamp``
+(``u.data``, ``ratings.dat``); a third column that is not a Unix time (a rating, most likely)
+is refused rather than read as the time. Explicit feedback can be filtered by rating (``min_rating``). Any bad value is a
 one-line :class:`CorpusError` naming the file, the line and the column.
 """
 
@@ -31,7 +33,8 @@ EVENT_SUFFIXES = (".csv", ".tsv", ".dat", ".data", ".parquet", ".pq")
 
 @dataclass
 class History:
-    """One user's items in time order; ``times`` (seconds) is None for sessions-a-line input."""
+    """One user's items in time order; ``times`` (seconds) is None for sessions-a-line input
+    and for an event log without a time column (its items are then in the file's order)."""
 
     user: str
     items: list[str]
@@ -59,11 +62,12 @@ class EventColumns:
             # every comparison with NaN is false: no event would be filtered out
             raise ConfigError("--min-rating must be a number, got nan")
 
-    def positions(self, header: list[str], where: str) -> tuple[int, int, int, int | None]:
-        """Positions of the user, item, time and (when needed) rating columns in ``header``."""
+    def positions(self, header: list[str], where: str) -> tuple[int, int, int | None, int | None]:
+        """Positions of the user, item, time (None: the log has none) and (when needed) rating
+        columns in ``header``."""
         u = col.find_column(header, col.USER, self.user, "user (or session)", where, "--user-col")
         i = col.find_column(header, col.ITEM, self.item, "item", where, "--item-col")
-        t = col.find_column(header, col.TIME, self.time, "timestamp", where, "--time-col")
+        t = col.find_column(header, col.TIME, self.time, "timestamp", where, "--time-col", required=False)
         r = None
         if self.min_rating is not None or self.rating is not None:
             r = col.find_column(header, col.RATING, self.rating, "rating", where, "--rating-col")
@@ -106,15 +110,22 @@ def _headerless(first: list[str], cols: EventColumns, p: Path) -> tuple[int, int
     if named:
         raise CorpusError(f"{p}:1: the file has no header line, so {', '.join(named)} cannot name "
                           "a column (add a header, or leave the columns in MovieLens order)")
+    if len(first) not in (3, 4):
+        raise CorpusError(f"{p}:1: no header line and {len(first)} columns; expected a header, or "
+                          "user,item,timestamp or user,item,rating,timestamp in that order")
+    if len(first) == 3 and not 1e8 <= float(first[2]) < 1e19:   # 1973 to 5138 in s, or in ms, µs, ns
+        # most likely user,item,rating: ordered by the rating, the histories would be garbage
+        raise CorpusError(f"{p}:1: no header line, and the third field {first[2].strip()!r} is not a "
+                          "Unix time; a header-less log holds user,item,timestamp or "
+                          "user,item,rating,timestamp. Otherwise add a header line naming the columns "
+                          "(e.g. user,item,rating: without a time column each user's events keep the "
+                          "file's order)")
     if len(first) == 3:
         if cols.min_rating is not None:
             raise CorpusError(f"{p}:1: no header line and 3 columns (user, item, timestamp): no "
                               "rating to filter with --min-rating")
         return 0, 1, 2, None
-    if len(first) == 4:
-        return 0, 1, 3, 2 if cols.min_rating is not None else None
-    raise CorpusError(f"{p}:1: no header line and {len(first)} columns; expected a header, or "
-                      "user,item,timestamp or user,item,rating,timestamp in that order")
+    return 0, 1, 3, 2 if cols.min_rating is not None else None
 
 
 def _check_header(header: list[str], p: Path) -> None:
@@ -128,7 +139,7 @@ def _check_header(header: list[str], p: Path) -> None:
                           "only: user,item[,rating],timestamp")
 
 
-def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
+def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float | None]]:
     with open_binary(p) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # -sig: drop a BOM
         try:
@@ -136,7 +147,7 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
             if not first_line.strip():
                 raise CorpusError(f"{p}: empty event log (expected a header line)")
             delimiter = col.sniff_delimiter(first_line)
-            rows = col.split_rows(itertools.chain([first_line], text), delimiter)
+            rows = col.split_rows(itertools.chain([first_line], text), delimiter, str(p))
             _, first = next(rows)
             header = [h.strip() for h in first]
             headerless = col.looks_numeric(header)
@@ -163,12 +174,13 @@ def _csv_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
                 if ir is not None and \
                         _rating(row[ir].strip(), f"{p}:{n}: column {header[ir]!r}") < cols.min_rating:
                     continue
-                yield user, item, _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
+                yield user, item, None if it is None else \
+                    _parse_time(row[it].strip(), f"{p}:{n}: column {header[it]!r}")
         except UnicodeDecodeError:
             raise CorpusError(f"{p}: bytes are not valid utf-8") from None
 
 
-def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float]]:
+def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float | None]]:
     import pyarrow.parquet as pq
 
     try:
@@ -178,23 +190,26 @@ def _parquet_rows(p: Path, cols: EventColumns) -> Iterator[tuple[str, str, float
     header = list(table.column_names)
     positions = cols.positions(header, str(p))
     names = [header[i] if i is not None else None for i in positions]
-    users, items, times = (table.column(c).to_pylist() for c in names[:3])
-    ratings = table.column(names[3]).to_pylist() if names[3] else itertools.repeat(None)
+    users, items = (table.column(c).to_pylist() for c in names[:2])
+    times, ratings = ((table.column(c).to_pylist() if c else itertools.repeat(None)) for c in names[2:])
     for row, (u, i, t, r) in enumerate(zip(users, items, times, ratings)):
-        if u is None or i is None or t is None:
+        if u is None or i is None or (t is None and names[2] is not None):
             raise CorpusError(f"{p}: row {row}: missing {names[0]!r}, {names[1]!r} or {names[2]!r}")
         if names[3] is not None:
             if _rating(str(r), f"{p}: row {row}: column {names[3]!r}") < cols.min_rating:
                 continue
-        t = t.timestamp() if isinstance(t, datetime) else \
-            _parse_time(str(t), f"{p}: row {row}: column {names[2]!r}")
+        if t is not None:
+            t = t.timestamp() if isinstance(t, datetime) else \
+                _parse_time(str(t), f"{p}: row {row}: column {names[2]!r}")
         yield str(u), str(i), t
 
 
 def read_events(path: str | os.PathLike, columns: EventColumns | None = None) -> list[History]:
     """Read a CSV/TSV or Parquet event log into one time-ordered :class:`History` per user.
 
-    Ties in time keep the file's order (a stable sort), so logs written in order stay in order.
+    Ties in time keep the file's order (a stable sort), so logs written in order stay in order;
+    a log without a time column keeps every user's events in the file's order, and its histories
+    carry no times (``times`` is None).
     Times are in seconds: Unix times in milliseconds, microseconds or nanoseconds (every one past
     the year 5000 as seconds; RetailRocket, many app logs) are scaled to seconds, so that a
     session gap in minutes means minutes.
@@ -209,6 +224,8 @@ def read_events(path: str | os.PathLike, columns: EventColumns | None = None) ->
     if not by_user:
         kept = f" rated at least {cols.min_rating:g}" if cols.min_rating is not None else ""
         raise CorpusError(f"{p}: no events{kept} found")
+    if next(iter(by_user.values()))[0][0] is None:   # no time column: the file's order
+        return [History(u, [i for _, i in events]) for u, events in by_user.items()]
     scale = _to_seconds(min(t for events in by_user.values() for t, _ in events))
     out = []
     for u, events in by_user.items():

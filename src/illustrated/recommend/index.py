@@ -17,13 +17,12 @@ Indexes serialise to plain arrays (``to_arrays``/``from_arrays``) so they live i
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Protocol
 
 import numpy as np
 
 from ..errors import ConfigError, FormatError
+from ..files import scratch_path
 
 __all__ = ["Index", "ExactIndex", "HnswIndex", "ShardedIndex", "build_index", "index_from_arrays",
            "recall_at_k", "normalise"]
@@ -207,13 +206,9 @@ class HnswIndex:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """hnswlib's saved index as bytes (uint8), plus its settings."""
-        fd, tmp = tempfile.mkstemp(suffix=".hnsw")
-        os.close(fd)
-        try:
+        with scratch_path() as tmp:
             self._index.save_index(tmp)
             data = np.fromfile(tmp, dtype=np.uint8)
-        finally:
-            os.unlink(tmp)
         return {"hnsw_bytes": data,
                 "hnsw_settings": np.array([self.M, self.ef_construction, self.ef], dtype=np.int64)}
 
@@ -237,17 +232,14 @@ class HnswIndex:
             raise FormatError(f"stored hnsw settings out of range: M {M}, ef_construction {efc}, "
                               f"ef {ef}")
         check_hnsw_bytes(raw, unit, M)
-        fd, tmp = tempfile.mkstemp(suffix=".hnsw")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw.tobytes())
+        with scratch_path() as tmp:
+            with open(tmp, "wb") as f:
+                f.write(memoryview(np.ascontiguousarray(raw)))
             index = hnswlib.Index(space="ip", dim=unit.shape[1])
             try:
                 index.load_index(tmp, max_elements=len(unit))
             except RuntimeError as e:
                 raise FormatError(f"stored hnsw index is damaged ({e})") from None
-        finally:
-            os.unlink(tmp)
         if index.get_current_count() != len(unit):
             raise FormatError(f"stored hnsw index holds {index.get_current_count()} items, "
                               f"vectors hold {len(unit)}")

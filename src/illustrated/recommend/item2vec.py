@@ -115,7 +115,23 @@ class Recommender:
         return len(self.vectors.keys)
 
     def __contains__(self, item: str) -> bool:
-        return item in self.vectors.key_to_index
+        return self._index(item, strict=False) is not None
+
+    def _index(self, item: str, strict: bool = True) -> int | None:
+        """The row of ``item``: as given, or without the whitespace around it (no reader keeps any
+        in an id). With ``strict``, an unknown id that is known ids joined by whitespace (a
+        session sent as one string) is a :class:`ConfigError` rather than an unknown item
+        answered by popularity."""
+        k2i = self.vectors.key_to_index
+        idx = k2i.get(item)
+        if idx is not None or not isinstance(item, str):
+            return idx
+        idx = k2i.get(item.strip())
+        parts = item.split()
+        if strict and idx is None and len(parts) > 1 and all(p in k2i for p in parts):
+            raise ConfigError(f"item id {item[:200]!r} is not an item but ids joined by whitespace; send "
+                              "each id as its own string")
+        return idx
 
     # ---- names ---------------------------------------------------------------------------------
     def set_names(self, names) -> int:
@@ -182,10 +198,11 @@ class Recommender:
         """The ``k`` items nearest to ``item`` (cosine), or the most popular ones if it is unknown
         or its vector is zero."""
         _check_k(k)
-        idx = self.vectors.key_to_index.get(item)
+        idx = self._index(item)
         if idx is None:
             return self._popular_answer(k, set(), f"unknown item {item!r}: most popular items instead",
                                         [item])
+        item = self.vectors.keys[idx]
         if not self._has_vector[idx]:
             return self._popular_answer(k, {idx}, f"item {item!r} has a zero vector (nothing "
                                         "learned about it): most popular items instead", [])
@@ -200,9 +217,9 @@ class Recommender:
         their directions cancel out), the indices of all known items, and the unknown items (each
         once, in the order first seen).
         """
-        k2i = self.vectors.key_to_index
-        known = [k2i[i] for i in items if i in k2i]
-        unknown = list(dict.fromkeys(i for i in items if i not in k2i))  # each once, in order
+        rows = [self._index(i) for i in items]
+        known = [r for r in rows if r is not None]
+        unknown = list(dict.fromkeys(i for i, r in zip(items, rows) if r is None))  # each once, in order
         recent = [i for i in known if self._has_vector[i]][-self.max_context:]
         if not recent:
             return None, known, unknown
@@ -339,14 +356,17 @@ def _check_k(k: int) -> None:
 
 
 def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None = None,
-                   index: str = "auto", progress: bool = False, log_path=None) -> Recommender:
+                   index: str = "auto", progress: bool = False, log_path=None,
+                   checkpoint: str | os.PathLike | None = None, resume: bool = False) -> Recommender:
     """Train item vectors on ``sessions`` (lists of item ids) and wrap them in a Recommender.
 
     Items that never share a session with another item learn nothing and are left out of the
     model; the recommender's ``left_out`` lists them. Sessions that all hold a single item are a
-    :class:`CorpusError` (nothing to learn).
+    :class:`CorpusError` (nothing to learn). With ``checkpoint`` (a ``.npz`` path) the training
+    state is rewritten there after every epoch, and with ``resume`` training continues from it
+    (see :mod:`.checkpoint`); the caller removes it once the model is saved.
     """
-    from ..word2vec import Word2Vec
+    from .checkpoint import training_model
 
     config = config or Item2VecConfig()
     sessions = [list(s) for s in sessions if len(s) > 0]
@@ -358,8 +378,9 @@ def train_item2vec(sessions: Sequence[list[str]], config: Item2VecConfig | None 
                           "learn (is the user or session column the right one? do the histories "
                           "hold more items than are held out?)")
     longest = max(len(s) for s in sessions)
-    model = Word2Vec(config.word2vec_config(longest))
-    model.train(sessions, progress=progress, log_path=log_path)
+    model = training_model(sessions, config, longest, checkpoint, resume)
+    if model.epochs_done < model.config.epochs:   # a finished checkpoint has nothing left to do
+        model.train(sessions, progress=progress, log_path=log_path, checkpoint=checkpoint)
     wv, alone = _without_lone_items(model.wv, sessions)
     counts = Counter(i for s in sessions for i in s)
     popularity = np.array([counts.get(k, 0) for k in wv.keys], dtype=np.int64)

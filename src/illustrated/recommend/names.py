@@ -63,7 +63,7 @@ def read_names(path: str | os.PathLike, id_col: str | None = None,
     lines = _text(p).splitlines(keepends=True)
     if not lines or not lines[0].strip():
         raise CorpusError(f"{p}: empty names file (expected id and name on each line)")
-    rows = col.split_rows(lines, col.sniff_delimiter(lines[0]))
+    rows = col.split_rows(lines, col.sniff_delimiter(lines[0]), str(p))
     _, first = next(rows)
     i, n, header = _columns(first, id_col, name_col, f"{p}:1")
     if not header:

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 
 __all__ = ["sequential_rules", "session_rules", "rule_scores", "keep_top"]
 
-_CHUNK = 4_000_000  # (from, to) pairs gathered before they are summed into the table
+_CHUNK = 4_000_000  # (from, to) pairs gathered before they are summed into the table (about 2×)
 
 
 def sequential_rules(sessions: Iterable[np.ndarray], n_items: int, steps: int = 10,
@@ -43,13 +43,17 @@ def sequential_rules(sessions: Iterable[np.ndarray], n_items: int, steps: int = 
     for ids in sessions:
         ids = np.asarray(ids, dtype=np.int64)
         for d in range(1, min(steps, len(ids) - 1) + 1):
-            rows.append(ids[:-d])
-            cols.append(ids[d:])
-            vals.append(np.full(len(ids) - d, 1.0 / d, dtype=np.float32))
-            pending += len(ids) - d
-        if pending >= _CHUNK:
-            table = table + flush()
-            pending = 0
+            # a long session's pairs at distance d come in pieces, so the pairs gathered before a
+            # flush stay near the limit however long one session is (a 2.2M-item session: 110M)
+            for start in range(0, len(ids) - d, _CHUNK):
+                stop = min(start + _CHUNK, len(ids) - d)
+                rows.append(ids[start:stop])
+                cols.append(ids[start + d: stop + d])
+                vals.append(np.full(stop - start, 1.0 / d, dtype=np.float32))
+                pending += stop - start
+                if pending >= _CHUNK:
+                    table = table + flush()
+                    pending = 0
     if rows:
         table = table + flush()
     table.sum_duplicates()

@@ -52,12 +52,12 @@ def write_model(path: str | os.PathLike, vectors, popularity: np.ndarray, index,
                 names: list[str] | None, rules: sparse.csr_matrix | None, settings: dict) -> Path:
     """Write a model file; the same contents always give the same bytes.
 
-    Vectors with NaN or infinity are refused with a :class:`FormatError` naming the file, and
-    nothing is written.
+    Vectors with NaN or infinity, and item ids the file cannot hold (ending in NUL), are refused
+    with a :class:`FormatError` naming the file, and nothing is written.
     """
     check_finite(vectors.vectors, path, "item vectors", "save", vectors.keys)
     meta = {"format": FORMAT, "index": index.kind, **settings}
-    arrays = {"keys": np.array(vectors.keys, dtype=str),
+    arrays = {"keys": _key_array(vectors.keys, path),
               "vectors": np.asarray(vectors.vectors, dtype=np.float32),
               "counts": np.asarray(vectors.counts, dtype=np.int64),
               "popularity": popularity}
@@ -70,6 +70,18 @@ def write_model(path: str | os.PathLike, vectors, popularity: np.ndarray, index,
     arrays.update({f"index_{k}": v for k, v in index.to_arrays().items()})
     write_npz(path, arrays, meta)
     return Path(path)
+
+
+def _key_array(keys: list[str], path) -> np.ndarray:
+    """The item ids as the file stores them, checked to read back as they are: NumPy's text
+    arrays drop trailing NUL characters, so ``'a\\x00'`` would come back as ``'a'`` (another
+    item, or a duplicate of one), and a file the loader refuses or misreads is never written."""
+    array = np.array(keys, dtype=str)
+    for key, back in zip(keys, array.tolist()):
+        if key != back:
+            raise FormatError(f"{path}: item id {key!r} ends in a NUL character, which the model file "
+                              "cannot hold; refusing to save (nothing was written)")
+    return array
 
 
 def read_model(path: str | os.PathLike) -> StoredModel:

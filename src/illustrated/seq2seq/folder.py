@@ -30,7 +30,7 @@ from torch import nn
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
 from ..files import atomic_write
 from ..text import SPECIALS, Tokenizer, Vocab
-from .archs import DEFAULT_ARCH, arch, build_model
+from .archs import DEFAULT_ARCH, arch, arch_of_weights, build_model
 from .data import DataConfig
 
 __all__ = ["FolderConfig", "ModelFolder", "read_config", "stored_settings", "read_train_config",
@@ -285,6 +285,10 @@ def read_folder(folder: str | Path, weights: str = WEIGHTS) -> ModelFolder:
     if not path.exists() and (d / CHECKPOINT).exists():
         path = d / CHECKPOINT
     state, extra = read_weights(path)
+    stored = arch_of_weights(state)
+    if stored not in (None, conf.model.arch):
+        raise FormatError(f"{path}: holds {stored} weights, but {d / CONFIG} describes the "
+                          f"{conf.model.arch} architecture")
     for side, vocab in (("src", src_vocab), ("tgt", tgt_vocab)):
         want = extra.get(f"{side}_vocab")
         if want is not None and want != vocab_fingerprint(vocab):

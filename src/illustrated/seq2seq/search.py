@@ -17,7 +17,20 @@ from torch import Tensor
 
 from ..errors import ConfigError
 
-__all__ = ["SearchConfig", "Hypothesis", "greedy_search", "beam_search", "length_penalty"]
+__all__ = ["SearchConfig", "Hypothesis", "greedy_search", "beam_search", "length_penalty", "check_search",
+           "MAX_BEAM", "MAX_OUTPUT_LEN"]
+
+MAX_BEAM = 100
+"""Widest beam accepted: wider beams score no better (the "beam search curse") and a typo such as
+100000 would take gigabytes and minutes before answering."""
+
+MAX_OUTPUT_LEN = 1024
+"""Longest output accepted, in tokens: five times the default limit for the longest source a
+model accepts (``2 × 200 + 10``), and the Transformer's number of learned positions."""
+
+MAX_BEAM_ROWS = 1024
+"""Hypotheses searched at once: a batch whose ``sentences × beam`` exceeds it is searched a few
+sentences at a time (the same results), so memory stays bounded however wide the beam."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,15 @@ class Hypothesis:
     encoder_states: np.ndarray
 
 
+def check_search(beam: int, max_len: int | None) -> None:
+    """Refuse a beam or an output length outside ``[1, MAX_BEAM]`` / ``[1, MAX_OUTPUT_LEN]``
+    (None: the default length) with a :class:`ConfigError`, before any work."""
+    if not 1 <= beam <= MAX_BEAM:
+        raise ConfigError(f"beam must be between 1 and {MAX_BEAM}, got {beam}")
+    if max_len is not None and not 1 <= max_len <= MAX_OUTPUT_LEN:
+        raise ConfigError(f"max_len must be between 1 and {MAX_OUTPUT_LEN}, got {max_len}")
+
+
 def length_penalty(length: int, alpha: float) -> float:
     """GNMT's ``((5 + length) / 6) ** alpha``; ``alpha = 0`` ranks by raw log-probability."""
     return ((5.0 + length) / 6.0) ** alpha
@@ -84,6 +106,7 @@ def greedy_search(model, src: Tensor, src_lengths: Tensor, max_len: int, cache: 
 
     ``cache=False`` makes a Transformer recompute the whole prefix at every step (for tests).
     """
+    check_search(1, max_len)
     model.eval()
     eos = model.cfg.eos_id
     enc = model.encode(src, src_lengths)
@@ -121,10 +144,18 @@ def beam_search(model, src: Tensor, src_lengths: Tensor, beam: int, max_len: int
     :func:`length_penalty`. A sentence is done when the best-scoring candidate of a step ends
     with ``</s>`` or ``beam`` hypotheses are set aside (or at ``max_len``, when the open ones
     join them); done sentences leave the batch, so the remaining steps are cheaper. The best
-    hypothesis by penalised score is returned.
+    hypothesis by penalised score is returned. At most :data:`MAX_BEAM_ROWS` hypotheses are
+    searched at once: a wider batch goes a few sentences at a time.
     """
-    if beam < 1:
-        raise ConfigError(f"beam must be at least 1, got {beam}")
+    check_search(beam, max_len)
+    per = max(1, MAX_BEAM_ROWS // beam)
+    if src.shape[0] > per:
+        out = []
+        for start in range(0, src.shape[0], per):
+            lengths = src_lengths[start: start + per]
+            out += beam_search(model, src[start: start + per, : int(lengths.max())], lengths, beam, max_len,
+                               alpha, cache)
+        return out
     model.eval()
     enc = model.encode(src, src_lengths)
     beams = _Beams.start(model, enc, src, beam, cache)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..configs import DictConfig
 from ..errors import ConfigError
 from .schedule import SCHEDULES
+from .search import MAX_BEAM
 
 __all__ = ["TrainConfig", "TransformerTrainConfig"]
 
@@ -36,7 +37,8 @@ class TrainConfig(DictConfig):
             when it scores better on validation than the best single epoch (0: off).
         seed: model initialisation, dropout and batch order.
         max_len: training pairs longer than this (either side, in tokens) are dropped.
-        valid_beam: beam size for the validation BLEU each epoch (1: greedy).
+        valid_beam: beam size for the validation BLEU each epoch (1: greedy; at most
+            :data:`~.search.MAX_BEAM`, 100).
         log_every: steps between training records in ``metrics.jsonl``.
         checkpoint_every: steps between mid-epoch checkpoints (0: at the end of each epoch only).
         max_steps: stop (with a checkpoint) after this many steps in total (0: no limit).
@@ -76,6 +78,8 @@ class TrainConfig(DictConfig):
         for name in ("epochs", "batch_size", "max_len", "valid_beam", "log_every", "accumulate", "warmup"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.valid_beam > MAX_BEAM:
+            raise ConfigError(f"valid_beam must be between 1 and {MAX_BEAM}, got {self.valid_beam}")
         for name in ("patience", "average_last", "checkpoint_every", "max_steps"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")

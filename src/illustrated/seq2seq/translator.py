@@ -15,9 +15,10 @@ import torch
 
 from ..errors import ConfigError, IllustratedError
 from ..text import Tokenizer, Vocab
+from ..text.tokenize import check_text
 from .data import DataConfig, collate
 from .folder import WEIGHTS, read_folder, vocab_fingerprint
-from .search import Hypothesis, SearchConfig, beam_search, greedy_search
+from .search import Hypothesis, SearchConfig, beam_search, check_search, greedy_search
 
 __all__ = ["Translation", "Translator", "DataConfig", "vocab_fingerprint"]
 
@@ -94,18 +95,18 @@ class Translator:
         """Translate ``sentences`` (beam 1 is greedy search).
 
         ``beam`` and ``alpha`` default to :class:`SearchConfig`'s.
-        ``max_len`` caps output length (default: twice the source length plus 10). With
+        ``max_len`` caps output length (default: twice the source length plus 10); ``beam`` and
+        ``max_len`` are bounded (:func:`~.search.check_search`: 100 and 1024). With
         ``internals`` a Transformer also reports every attention map (one more teacher-forced
-        pass over the chosen outputs). Raises :class:`IllustratedError` for an empty sentence or
-        one longer than ``max_src_len`` tokens.
+        pass over the chosen outputs). Raises :class:`IllustratedError` for an empty sentence, one
+        longer than ``max_src_len`` tokens, or one that is not valid UTF-8 text.
         """
         search = SearchConfig()
         beam = search.beam if beam is None else beam
         alpha = search.alpha if alpha is None else alpha
-        if beam < 1:
-            raise ConfigError(f"beam must be at least 1, got {beam}")
-        if max_len is not None and max_len < 1:
-            raise ConfigError(f"max_len must be at least 1, got {max_len}")
+        check_search(beam, max_len)
+        for n, s in enumerate(sentences, 1):
+            check_text(s, f"sentence {n}")
         toks = [self.src_codec.tokenize(s) for s in sentences]
         for n, t in enumerate(toks, 1):
             if not t:

@@ -6,7 +6,9 @@ run of letters, digits and marks, with inner apostrophes or hyphens kept (``aujo
 ``Größe``, ``e-mail``), or a single punctuation character, letters matched by Unicode category so
 German and French words stay whole; ``bpe`` cuts text into subword pieces with a sentencepiece
 model learned from the training text (:mod:`.subwords`). ``word``, the name translator folders
-and ``translate train --tokens`` used for ``words``, is still read.
+and ``translate train --tokens`` used for ``words``, is still read. Under ``words``, control
+characters (Unicode ``Cc``: ``\x00``, escape, delete…) separate tokens as whitespace does and are
+never tokens themselves.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IllustratedError
 
-__all__ = ["Tokenizer", "KINDS", "tokenizer_kind", "tokenize", "whitespace", "detokenize_words"]
+__all__ = ["Tokenizer", "KINDS", "tokenizer_kind", "tokenize", "whitespace", "detokenize_words", "check_text"]
 
 KINDS = ("whitespace", "words", "bpe")
 _OLD_NAMES = {"word": "words"}
 
 _WORD = r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*"
-_TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s]|_", re.UNICODE)
+_TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s\x00-\x1f\x7f-\x9f]|_", re.UNICODE)   # \x..: Unicode Cc
 
 
 def tokenize(text: str, lowercase: bool = False) -> list[str]:
@@ -33,6 +35,18 @@ def tokenize(text: str, lowercase: bool = False) -> list[str]:
     if lowercase:
         text = text.lower()
     return _TOKEN_RE.findall(text)
+
+
+def check_text(text: str, what: str) -> None:
+    """Raise an :class:`~illustrated.errors.IllustratedError` naming ``what`` when ``text`` holds
+    a lone surrogate, which no tokenizer can take: an undecodable byte as Python hands it over
+    from the command line or stdin (``\\udcff`` for the byte 0xff), or one sent as ``\\ud800``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        c = ord(text[e.start])
+        bad = f"the byte 0x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"a lone surrogate U+{c:04X}"
+        raise IllustratedError(f"{what} is not valid UTF-8 text ({bad} at character {e.start + 1})") from None
 
 
 def whitespace(text: str) -> list[str]:

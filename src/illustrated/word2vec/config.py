@@ -17,6 +17,10 @@ __all__ = ["Word2VecConfig"]
 MAX_THREADS = 1024
 """Most worker threads accepted: a typo such as 100000 would exhaust the process's threads."""
 
+MAX_NEGATIVE = 100
+"""Most noise words per prediction: the paper uses 5–20 (2–5 for large data); a typo such as
+1000000 would make every window draw and train a million rows, which looks like a hang."""
+
 MAX_ALPHA = 1.0
 """Largest learning rate accepted: above it every update overshoots and the vectors are noise."""
 
@@ -31,7 +35,7 @@ class Word2VecConfig(DictConfig):
         window: largest distance between a centre word and a context word.
         shrink_windows: draw the window per centre word uniformly from 1..window (the C tool's
             "dynamic window", which weights near words more).
-        negative: negative samples per centre word (0 turns negative sampling off).
+        negative: negative samples per centre word (0 turns negative sampling off; at most 100).
         ns_exponent: exponent of the unigram counts in the noise distribution (0.75 in the paper;
             any float, negative values favour rare items, which helps recommendation).
         cbow_noise_share: CBOW only: this many consecutive windows share one draw of noise words
@@ -119,7 +123,7 @@ class Word2VecConfig(DictConfig):
                 raise ConfigError(f"{name} must be a number, got {value!r}")
         need(self.dim > 0, "dim", "positive")
         need(self.window > 0, "window", "positive")
-        need(self.negative >= 0, "negative", "0 or more")
+        need(0 <= self.negative <= MAX_NEGATIVE, "negative", f"between 0 and {MAX_NEGATIVE}")
         need(self.cbow_noise_share >= 1, "cbow_noise_share", "at least 1")
         need(self.context_budget >= 1, "context_budget", "at least 1")
         if self.negative == 0 and not self.hs:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
+from ..errors import FormatError, IllustratedError
 from ..files import check_readable
 from .vectors import KeyedVectors
 
@@ -199,8 +199,17 @@ def _score_column(header: list[str]) -> int:
 
 def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,
                  restrict_vocab: int = RESTRICT_VOCAB) -> dict:
-    """Every test found in ``eval_dir``: ``{"analogy": {...}, "ws353": {...}, ...}``."""
+    """Every test found in ``eval_dir``: ``{"analogy": {...}, "ws353": {...}, ...}``.
+
+    A missing folder, a file given instead of a folder, or a folder holding none of the known
+    files is an :class:`IllustratedError` naming it and what it should hold.
+    """
     root = Path(eval_dir)
+    known = ", ".join(["questions-words.txt", *SIMILARITY_SETS.values()])
+    if root.is_file():
+        raise IllustratedError(f"{root}: is a file; expected the folder that holds {known}")
+    if not root.is_dir():
+        raise IllustratedError(f"{root}: no such evaluation folder (expected one holding {known})")
     out: dict = {}
     analogies = root / "questions-words.txt"
     if analogies.exists():
@@ -208,4 +217,6 @@ def evaluate_all(kv: KeyedVectors, eval_dir: str | os.PathLike,
     for key, fname in SIMILARITY_SETS.items():
         if (root / fname).exists():
             out[key] = pair_similarity(kv, root / fname, key).as_dict()
+    if not out:
+        raise IllustratedError(f"{root}: no evaluation files found (expected any of {known})")
     return out

@@ -9,8 +9,8 @@ runs code. Every file is written atomically. A truncated or corrupted file gives
 failed.
 
 Nothing read is trusted: the header's ``count dim`` is checked against the bytes the file holds
-before anything is allocated (a compressed file, whose size is unknown until read, grows its
-matrix block by block instead), and vectors with NaN or infinity are refused on reading and on
+before anything is allocated (a compressed file, whose size is unknown until read, is read as a
+stream, row by row, and grows its matrix block by block instead), and vectors with NaN or infinity are refused on reading and on
 writing, in every format.
 
 This module deals in plain arrays — keys (``list[str]``), float32 ``[n, dim]`` vectors and int64
@@ -177,8 +177,11 @@ def write_word2vec_binary(path: str | os.PathLike, keys: Sequence[str], vectors:
 def read_word2vec_binary(path: str | os.PathLike) -> Arrays:
     """Read the binary layout (with or without the newline after each vector, as gensim writes).
 
-    The header's promise is checked against the bytes there are before the matrix is allocated;
-    a compressed file is read no further than the longest file the header allows.
+    The header's promise is checked against the bytes there are before the matrix is allocated.
+    A compressed file, whose size is unknown until read, is decompressed as a stream, one row
+    at a time: a header or a row that does not hold up (no key, a key seen before) stops the
+    reading there, so a small file that decompresses to gigabytes is refused after its first
+    bad row, not after being decompressed whole.
     """
     p = check_readable(path, "vectors file")
     with open_binary(p) as f:
@@ -186,34 +189,91 @@ def read_word2vec_binary(path: str | os.PathLike) -> Arrays:
         if not first.endswith(b"\n"):
             raise FormatError(f"{p}: not a word2vec file (no header line)")
         n, dim = _header(first, p)
-        if _compressed(p):
-            # keys are at most 4096 bytes, each vector is followed by at most "\r\n"
-            data = first + _read_at_most(f, n * (4096 + 1 + 4 * dim + 2) + 1)
-        else:
+        if not _compressed(p):
             _check_promise(p, n, dim, 4 * dim + 2, p.stat().st_size - len(first))
-            data = first + f.read()
-    _check_promise(p, n, dim, 4 * dim + 2, len(data) - len(first))
-    pos = len(first)
-    width = 4 * dim
-    keys: list[str] = []
-    vectors = np.empty((n, dim), dtype=np.float32)
-    for i in range(n):
-        while pos < len(data) and data[pos] in b"\n\r":
-            pos += 1
-        space = data.find(b" ", pos, pos + 4096)
-        if space < 0 or space + 1 + width > len(data):
-            raise FormatError(f"{p}: truncated or corrupted at byte offset {pos}: expected {n} "
-                              f"vectors of dim {dim}, read {i}")
-        try:
-            keys.append(data[pos:space].decode("utf-8"))
-        except UnicodeDecodeError:
-            raise FormatError(f"{p}: corrupted at byte offset {pos}: key is not UTF-8") from None
-        vectors[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
-        pos = space + 1 + width
-    if data[pos:].strip(b"\n\r"):
-        raise FormatError(f"{p}: corrupted at byte offset {pos}: data after the {n} vectors the "
-                          "header promises")
-    return _make(keys, vectors, p)
+        rows = _Rows(n, dim, grow=_compressed(p))
+        stream = _Stream(f, len(first))
+        keys: list[str] = []
+        seen: dict[str, int] = {}
+        for i in range(n):
+            key = _binary_row(stream, dim, rows, p, f"expected {n} vectors of dim {dim}, read {i}")
+            if key in seen:
+                raise FormatError(f"{p}: key {key!r} appears more than once (rows {seen[key]} and {i})")
+            seen[key] = i
+            keys.append(key)
+        stream.skip_newlines()
+        if stream.more():
+            raise FormatError(f"{p}: corrupted at byte offset {stream.offset}: data after the {n} vectors "
+                              "the header promises")
+    return _make(keys, rows.matrix(), p)
+
+
+class _Stream:
+    """A binary stream read through a small buffer: ``take`` and ``find`` see at most a block
+    ahead, so nothing is read (or decompressed) far beyond the row being parsed."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, f, offset: int) -> None:
+        self.f, self.buf, self.pos, self.offset = f, b"", 0, offset
+
+    def _fill(self, need: int) -> None:
+        """Make at least ``need`` bytes available from ``pos`` (fewer at the end of the file)."""
+        if len(self.buf) - self.pos >= need:
+            return
+        parts, have = [self.buf[self.pos:]], len(self.buf) - self.pos
+        while have < need:
+            part = self.f.read(max(self.BLOCK, need - have))
+            if not part:
+                break
+            parts.append(part)
+            have += len(part)
+        self.buf, self.pos = b"".join(parts), 0
+
+    def skip_newlines(self) -> None:
+        while True:
+            self._fill(1)
+            if self.pos >= len(self.buf) or self.buf[self.pos] not in b"\n\r":
+                return
+            self.pos += 1
+            self.offset += 1
+
+    def find(self, byte: bytes, within: int) -> int:
+        """Distance to the next ``byte`` within ``within`` bytes, or -1."""
+        self._fill(within)
+        at = self.buf.find(byte, self.pos, self.pos + within)
+        return at - self.pos if at >= 0 else -1
+
+    def take(self, size: int) -> bytes | None:
+        """The next ``size`` bytes, or None when the file ends first."""
+        self._fill(size)
+        if len(self.buf) - self.pos < size:
+            return None
+        out = self.buf[self.pos: self.pos + size]
+        self.pos += size
+        self.offset += size
+        return out
+
+    def more(self) -> bool:
+        """Whether anything but line ends is left (reads at most a block)."""
+        self._fill(self.BLOCK)
+        return bool(self.buf[self.pos:].strip(b"\n\r"))
+
+
+def _binary_row(stream: _Stream, dim: int, rows: "_Rows", p: Path, progress: str) -> str:
+    """Parse one ``key`` ``" "`` ``dim × float32`` row from ``stream`` into ``rows``; return the key."""
+    stream.skip_newlines()
+    at = stream.offset
+    space = stream.find(b" ", 4096)
+    raw = stream.take(space + 1 + 4 * dim) if space >= 0 else None
+    if raw is None:
+        raise FormatError(f"{p}: truncated or corrupted at byte offset {at}: {progress}")
+    try:
+        key = raw[:space].decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError(f"{p}: corrupted at byte offset {at}: key is not UTF-8") from None
+    rows.add(np.frombuffer(raw, dtype="<f4", count=dim, offset=space + 1))
+    return key
 
 
 def _header(line: bytes, p: Path) -> tuple[int, int]:
@@ -235,18 +295,6 @@ def _check_promise(p: Path, n: int, dim: int, row_bytes: int, have: int) -> None
         raise FormatError(f"{p}: truncated or corrupted: the header promises {n:,} vectors of "
                           f"dim {dim:,} (at least "
                           f"{need:,} bytes) but the file holds {max(have, 0):,} bytes after it")
-
-
-def _read_at_most(f, limit: int, block: int = 1 << 20) -> bytes:
-    """Up to ``limit`` bytes of a stream, read in blocks (a huge ``limit`` allocates nothing)."""
-    parts, size = [], 0
-    while size < limit:
-        part = f.read(min(block, limit - size))
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-    return b"".join(parts)
 
 
 class _Rows:

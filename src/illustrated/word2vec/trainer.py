@@ -136,7 +136,9 @@ class Word2Vec:
             check_writable(log_path, "training log")
         if self.wv is None:
             self.build_vocab(sentences)
-            self.corpus_source = _source_of(sentences)
+            self.corpus_source = _source_of(sentences) or {}   # {}: sentences in memory
+        else:
+            self.check_corpus(sentences)
         c = self.config
         if self.epochs_done >= c.epochs:
             self.epochs_done = 0
@@ -160,6 +162,7 @@ class Word2Vec:
                     run.schedule = self.schedule()
                 self.epochs_done = epoch + 1
                 self.epochs_total += 1
+                self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
                     self.save(checkpoint)
         finally:
@@ -167,6 +170,11 @@ class Word2Vec:
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
+
+    def check_corpus(self, sentences: Iterable[Sequence[str]]) -> None:
+        """Raise a :class:`ConfigError` when continued training on ``sentences`` would use a
+        vocabulary built from other ones (see :func:`_check_same_corpus`); ``train`` calls it."""
+        _check_same_corpus(self, sentences)
 
     def _has_pairs(self, sentences: Iterable[Sequence[str]]) -> bool:
         """Whether some sentence holds two known words (one more pass, made only when an epoch
@@ -330,15 +338,47 @@ class Word2Vec:
 
 
 def _source_of(sentences) -> dict | None:
-    """The name and size of the file a :class:`Corpus` reads, and its tokenizer's settings, kept
-    so a resumed run can tell that it is given another corpus; None for sentences in memory."""
+    """The name, size and fingerprint of the file a :class:`Corpus` reads, and its tokenizer's
+    settings, kept so a resumed run can tell that it is given another corpus; None for sentences
+    in memory."""
     if isinstance(sentences, Corpus):
-        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk}
+        source = {"file": sentences.path.name, "bytes": sentences.size_on_disk,
+                  "fingerprint": sentences.fingerprint()}
         if isinstance(sentences.tokenize, Tokenizer):
             source["tokenizer"] = sentences.tokenize.kind
             source["lowercase"] = sentences.tokenize.lowercase
         return source
     return None
+
+
+def _check_same_corpus(model: Word2Vec, sentences) -> None:
+    """Continued training keeps the model's vocabulary, so refuse sentences other than those
+    ``train`` built it from (they would train silently with the wrong words): a corpus file by
+    its size and fingerprint, anything else by counting it again (the same words with the same
+    counts). A vocabulary made by calling ``build_vocab`` is trusted with any sentences."""
+    saved, now = model.corpus_source, _source_of(sentences)
+    if saved is None:     # a vocabulary from build_vocab itself: its caller chose the sentences
+        return
+    if saved and now and "fingerprint" in saved:
+        if saved.get("bytes") != now["bytes"]:
+            differs = f"{saved.get('bytes'):,} bytes; this one has {now['bytes']:,}"
+        elif saved["fingerprint"] != now["fingerprint"]:
+            differs = "as large, but other bytes"
+        elif any(saved.get(k, now.get(k)) != now.get(k) for k in ("tokenizer", "lowercase")):
+            differs = f"tokenized with {saved.get('tokenizer')!r}, lowercase {saved.get('lowercase')}"
+        else:
+            return
+        raise ConfigError(f"{sentences.path}: not the corpus this model was trained on ({saved.get('file')}, "
+                          f"{differs}); continuing keeps its vocabulary, so train a new model on a new corpus")
+    c = model.config
+    vocab = Vocab.build(sentences, min_count=c.min_count, max_size=c.max_vocab, specials=())
+    if vocab.itos != model.wv.keys or not np.array_equal(vocab.counts, model.wv.counts):
+        known = model.wv.key_to_index
+        odd = next((w for w in vocab.itos if w not in known), None)
+        what = f"{odd!r} is not in it" if odd is not None else "the words' counts differ"
+        raise ConfigError(f"these sentences are not the ones this model's vocabulary was built from "
+                          f"({len(vocab):,} words against {len(known):,}; {what}); continuing keeps the "
+                          "vocabulary, so build a new Word2Vec to train on other sentences")
 
 
 def _pack(buf: list[str], lens: list[int], get) -> tuple[np.ndarray, np.ndarray, int]:
