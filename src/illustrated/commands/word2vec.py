@@ -83,9 +83,7 @@ def train(
     model.train(stream, progress=True, log_path=log,
                 checkpoint=output if kind == "npz" else None)
     seconds = time.perf_counter() - start
-    if kind == "npz":
-        model.save(output)
-    else:
+    if kind != "npz":   # a .npz is the checkpoint written after the last epoch
         model.wv.save(output)
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "

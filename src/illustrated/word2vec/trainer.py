@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
-from ..files import check_writable
+from ..files import Pending, check_writable
 from ..text import Corpus, Tokenizer, Vocab
 from ..text.vocab import check_tokens
 from . import tables
@@ -148,6 +148,7 @@ class Word2Vec:
                           total_words=(last - self.epochs_done) * self.corpus_words,
                           log_path=log_path, progress=progress)
         first = self.epochs_done
+        pending = None   # the last checkpoint, on its way to the disk while the next epoch trains
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, self.epochs_total)
@@ -164,9 +165,13 @@ class Word2Vec:
                 self.epochs_total += 1
                 self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
-                    self.save(checkpoint)
+                    if pending is not None:
+                        pending.wait()
+                    pending = self.save(checkpoint, wait=False)
         finally:
             run.close()
+            if pending is not None:
+                pending.wait()
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
@@ -274,8 +279,11 @@ class Word2Vec:
             yield _pack(buf, lens, get)
 
     # ---- files ------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the resumable native ``.npz`` (vectors, output weights, counts, config, state)."""
+    def save(self, path: str | os.PathLike, wait: bool = True) -> Pending | None:
+        """Write the resumable native ``.npz`` (vectors, output weights, counts, config, state).
+
+        With ``wait=False`` the weights are written when this returns, but the file's flush to
+        the disk and its rename into place are left to the returned :class:`~..files.Pending`."""
         if self.wv is None:
             raise IllustratedError("cannot save a model that has no vocabulary yet")
         if format_of(path) != "npz":
@@ -289,8 +297,9 @@ class Word2Vec:
         state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
                  "epochs_total": self.epochs_total, "last_loss": self.last_loss,
                  "corpus": self.corpus_source}
-        write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
-                                 "config": self.config.to_dict(), "state": state})
+        return write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
+                                        "config": self.config.to_dict(), "state": state},
+                         wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Word2Vec":
