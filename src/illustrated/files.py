@@ -439,8 +439,22 @@ def write_npz(path: str | os.PathLike, arrays: Mapping[str, object],
             for name, array in payload.items():
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 with z.open(info, "w", force_zip64=True) as out:
-                    np.lib.format.write_array(out, array, allow_pickle=False)
+                    _write_array(out, array)
     return later[0] if later else None
+
+
+def _write_array(out: IO[bytes], array) -> None:
+    """``numpy.lib.format.write_array`` into a zip entry, but a C-ordered array's bytes go to the
+    file as they are, without the 16 MiB copies numpy makes for a file object that is not a file
+    (the same bytes either way)."""
+    import numpy as np
+
+    fmt = np.lib.format
+    if not array.flags.c_contiguous or array.dtype.names is not None or array.ndim == 0:
+        fmt.write_array(out, array, allow_pickle=False)
+        return
+    fmt.write_array_header_1_0(out, fmt.header_data_from_array_1_0(array))
+    out.write(memoryview(array.reshape(-1)).cast("B"))
 
 
 def read_npz(path: str | os.PathLike, required: Iterable[str] = (), fmt: str | None = None,

@@ -16,6 +16,7 @@ import numpy as np
 
 from .kernels.compiled import JIT as _JIT
 from .kernels.compiled import LEAF as _LEAF
+from .kernels.compiled import load_lean
 
 __all__ = ["build_hash_table", "count_block", "encode_block", "fill_hash_table", "merge_counts"]
 
@@ -285,3 +286,6 @@ def merge_counts(table, arena, starts, lengths, heads, counts, n_keys, used, are
         n_keys += 1
         used += n
     return n_keys, used
+
+
+load_lean(fill_hash_table, count_block, _encode, merge_counts)

@@ -12,12 +12,12 @@ import numba
 import numpy as np
 
 from .cbow import cbow_window
-from .compiled import JIT, LEAF, prefetch_row
+from .compiled import JIT, LEAF, load_lean, prefetch_row
 from .sampling import below, draw_negatives, lcg, reuse_negatives, uniform
 from .skipgram import sg_window
 from .tiles import MAX_TILE, block_size
 
-__all__ = ["train_chunk"]
+__all__ = ["train_cbow_chunk", "train_chunk", "train_sg_chunk"]
 
 
 @numba.njit(inline="always", **JIT)
@@ -166,6 +166,10 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
                 seed, sigmoid, log_sigmoid) -> tuple:
     """Train on one chunk of sentences; the driver of :func:`sg_window` / :func:`cbow_window`.
 
+    This one compiles every mode, chosen by ``sg`` at run time; :func:`train_sg_chunk` and
+    :func:`train_cbow_chunk` take the same arguments but compile one mode each, so a run loads
+    only the machine code it uses.
+
     Args:
         ids: int32 ``[n_tokens]``, the chunk's token ids, ``-1`` for unknown tokens.
         offsets: int64 ``[n_sentences + 1]``, sentence ``s`` is ``ids[offsets[s]:offsets[s+1]]``.
@@ -188,6 +192,36 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
         and the sum of every score computed — not finite as soon as any trained row is not, so the
         driver can stop a run that diverged after one chunk instead of saving garbage.
     """
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(**JIT)
+def train_sg_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                   hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                   sigmoid, log_sigmoid) -> tuple:
+    """:func:`train_chunk` compiled for skip-gram alone (``sg`` is ignored)."""
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, True,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(**JIT)
+def train_cbow_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                     hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                     sigmoid, log_sigmoid) -> tuple:
+    """:func:`train_chunk` compiled for CBOW alone (``sg`` is ignored)."""
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, False,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(inline="always", **JIT)
+def _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg, hs,
+           negative, window, shrink, share, budget, alpha_start, alpha_end, seed, sigmoid,
+           log_sigmoid) -> tuple:
+    """:func:`train_chunk`'s scratch arrays, then its sentences (``sg`` may be a constant)."""
     dim = syn0.shape[1]
     n_tokens = ids.shape[0]
     n_out = max(negative + 1, codes.shape[1], 1)
@@ -234,3 +268,6 @@ def _sentences(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, co
         pairs += p
         loss_n += m
     return words, pairs, loss, loss_n, check
+
+
+load_lean(train_chunk, train_sg_chunk, train_cbow_chunk)
