@@ -37,7 +37,7 @@ except ImportError:  # not on Windows: stale temporary files are then not swept
 
 __all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
            "Pending", "remove_stale_temporaries", "scratch_path",
-           "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
+           "read_npz_arrays", "write_npz", "read_npz", "all_finite", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -485,6 +485,18 @@ def read_npz(path: str | os.PathLike, required: Iterable[str] = (), fmt: str | N
     return arrays, meta
 
 
+def all_finite(array) -> bool:
+    """Whether a float array holds no NaN or infinity, checked a slice of rows at a time (about
+    256k values), so a large matrix needs no boolean copy of itself."""
+    import numpy as np
+
+    a = np.asarray(array)
+    if a.ndim == 0 or a.size <= 1 << 18:
+        return bool(np.isfinite(a).all())
+    step = max(1, (1 << 18) // max(1, a[0].size))
+    return all(bool(np.isfinite(a[i:i + step]).all()) for i in range(0, len(a), step))
+
+
 def check_finite(array, where: str | os.PathLike, what: str = "vectors", action: str = "load",
                  keys=None) -> None:
     """Raise a :class:`FormatError` if ``array`` (float, any shape) holds NaN or infinity.
@@ -496,7 +508,7 @@ def check_finite(array, where: str | os.PathLike, what: str = "vectors", action:
     import numpy as np
 
     a = np.asarray(array)
-    if a.dtype.kind not in "fc" or a.size == 0 or np.isfinite(a).all():
+    if a.dtype.kind not in "fc" or a.size == 0 or all_finite(a):
         return
     rows = ~np.isfinite(a.reshape(len(a), -1)).all(axis=1) if a.ndim else np.array([True])
     bad = np.flatnonzero(rows)

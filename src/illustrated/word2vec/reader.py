@@ -173,8 +173,23 @@ def count_words(corpus: Corpus, min_count: int = 1) -> tuple[dict[str, int], int
         chosen = np.arange(c.n_keys)
     keys = c.arena[:c.used].tobytes()
     starts, lengths = c.starts, c.lengths
-    return {keys[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
-            for i in chosen.tolist()}, c.total
+    found = {keys[starts[i]:starts[i] + lengths[i]].decode("utf-8"): int(counts[i])
+             for i in chosen.tolist()}
+    total = c.total
+    del c, counts, starts, lengths, keys
+    _return_freed_memory()
+    return found, total
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory of the freed counting tables back to the system (glibc keeps freed blocks
+    of a thread's heap for reuse, and the weights allocated next are far larger than them)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def _count(path, middle: int | None) -> _Counts:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .kernels.compiled import JIT as _JIT
 from .kernels.compiled import LEAF as _LEAF
-from .kernels.compiled import load_lean
+from .kernels.loading import load_lean
 
 __all__ = ["build_hash_table", "count_block", "encode_block", "fill_hash_table", "merge_counts"]
 

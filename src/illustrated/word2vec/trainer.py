@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
-from ..files import Pending, check_writable
+from ..files import Pending, all_finite, check_writable
 from ..text import Corpus, Tokenizer, Vocab
 from ..text.vocab import check_tokens
 from . import tables
@@ -235,7 +235,7 @@ class Word2Vec:
     def _check_finite(self, epoch: int, where: str = "") -> None:
         """Raise :class:`TrainingError` if any weight is NaN or infinite (one pass over them)."""
         for name, w in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg), ("syn1", self.syn1)):
-            if w is not None and not np.isfinite(w).all():
+            if w is not None and not all_finite(w):
                 bad = int((~np.isfinite(w).all(axis=1)).sum())
                 raise TrainingError(f"training diverged in epoch {epoch + 1}{where}: {bad:,} rows of "
                                     f"{name} are not finite ({self.settings()}); nothing was saved — "

@@ -12,7 +12,8 @@ import numba
 import numpy as np
 
 from .cbow import cbow_window
-from .compiled import JIT, LEAF, load_lean, prefetch_row
+from .compiled import JIT, LEAF, prefetch_row
+from .loading import load_lean
 from .sampling import below, draw_negatives, lcg, reuse_negatives, uniform
 from .skipgram import sg_window
 from .tiles import MAX_TILE, block_size

@@ -1,13 +1,4 @@
-"""How every kernel is compiled and loaded, and the one CPU hint numba does not offer: prefetching
-a row.
-
-**Loading a compiled kernel from numba's cache.** Before it reads a cached function, numba
-readies its whole compiler (every typing and lowering registry it has: about 200 modules,
-56 MiB and 0.2 s), although loading machine code needs none of it, only the runtime the code
-calls into. :func:`load_lean` gives the kernels a run calls from Python a cache that readies that
-runtime alone; a kernel not in the cache yet is compiled as before (the compiler readies
-itself).
-"""
+"""How every kernel is compiled, and the one CPU hint numba does not offer: prefetching a row."""
 
 from __future__ import annotations
 
@@ -15,10 +6,9 @@ import numba
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
-from numba.core.caching import FunctionCache
 from numba.extending import intrinsic
 
-__all__ = ["JIT", "LEAF", "load_lean", "prefetch_row"]
+__all__ = ["JIT", "LEAF", "prefetch_row"]
 
 #: numba options of every kernel: no GIL (threads train side by side), cached on disk, fast maths.
 JIT = dict(nogil=True, cache=True, fastmath=True, error_model="numpy", boundscheck=False)
@@ -51,21 +41,3 @@ def prefetch_row(arr, row) -> None:
     """Prefetch every cache line of ``arr[row]`` (rows of random words miss the cache)."""
     for col in range(0, arr.shape[1], 16):
         _prefetch(arr, row, col)
-
-
-class _LeanCache(FunctionCache):
-    """numba's on-disk cache of one function, loaded without readying the compiler."""
-
-    def load_overload(self, sig, target_context):
-        from numba.core.runtime import rtsys
-
-        rtsys.initialize(target_context)  # the runtime the machine code calls (and nothing else)
-        return self._load_overload(sig, target_context)
-
-
-def load_lean(*dispatchers) -> None:
-    """Let each compiled function (called from Python) load from numba's cache without the
-    compiler: see the module's docstring."""
-    for d in dispatchers:
-        if d._cache.__class__ is FunctionCache:
-            d._cache = _LeanCache(d.py_func)
