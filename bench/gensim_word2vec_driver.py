@@ -18,7 +18,7 @@ import json
 import time
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus")
     ap.add_argument("out")
@@ -34,14 +34,25 @@ def main() -> None:
     ap.add_argument("--min-alpha", type=float, default=0.0001)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    return ap
 
+
+def build(a: argparse.Namespace):
+    """gensim's ``Word2Vec`` constructed (nothing read or trained yet) from the parsed arguments;
+    the benchmark's parity test reads its resolved attributes."""
     from gensim.models import Word2Vec
+
+    return Word2Vec(sg=a.sg, vector_size=a.dim, window=a.window, negative=a.negative, hs=0,
+                    sample=a.sample, min_count=a.min_count, epochs=a.epochs, alpha=a.alpha,
+                    min_alpha=a.min_alpha, workers=a.threads, seed=a.seed)
+
+
+def main() -> None:
+    a = parser().parse_args()
+
     from gensim.models.word2vec import LineSentence
 
-    model = Word2Vec(sg=a.sg, vector_size=a.dim, window=a.window, negative=a.negative, hs=0,
-                     sample=a.sample, min_count=a.min_count, epochs=a.epochs, alpha=a.alpha,
-                     min_alpha=a.min_alpha, workers=a.threads, seed=a.seed)
+    model = build(a)
     if a.input == "corpus_file":
         model.build_vocab(corpus_file=a.corpus)
         start = time.perf_counter()

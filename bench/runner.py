@@ -17,6 +17,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["Measured", "isolated", "Report", "peak_rss_mb", "shared_data", "ratio", "MULTI30K_SPLITS",
-           "multi30k_lines", "add_random_model_options"]
+           "multi30k_lines", "add_random_model_options", "run_measured", "stamp"]
 
 
 def shared_data(*parts: str) -> Path:
@@ -119,6 +120,71 @@ def isolated(fn: Callable, *args, **kwargs) -> Measured:
     return payload
 
 
+# A small interpreter that starts the command, waits for it with wait4 and prints what it used.
+# The command is started from this small process, not from the benchmark's own: a child started
+# by a large process (fork or vfork, then exec) inherits that process's resident high-water mark
+# in ru_maxrss, so a benchmark that has imported torch would add its own ~400 MB to every figure.
+_LAUNCHER = r"""
+import json, os, subprocess, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+proc = subprocess.Popen(cmd)
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+with open(out, "w") as f:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "wall_s": wall,
+               "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}, f)
+"""
+
+
+def run_measured(cmd: list[str], log: Path, env: dict | None = None, what: str | None = None) -> dict:
+    """Run ``cmd`` to completion, its output into ``log``; return ``wall_s`` (launch to exit),
+    ``cpu_s`` (user + system of the command and every descendant it waited for) and ``peak_mb``
+    (``wait4``'s ``ru_maxrss``: the largest resident set of the command's process tree — the
+    command itself or any of its waited-for descendants, such as torchrun's workers).
+
+    Every benchmark measures ours and the anchor through this one function, so the figures are of
+    the same kind on both sides. A non-zero exit stops the benchmark with the log's last lines.
+    """
+    import subprocess
+    import tempfile
+
+    log = Path(log)
+    fd, stats = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    try:
+        with open(log, "w", encoding="utf-8") as f:
+            proc = subprocess.run([sys.executable, "-c", _LAUNCHER, stats, *cmd], stdout=f,
+                                  stderr=subprocess.STDOUT, env={**os.environ, "TQDM_DISABLE": "1", **(env or {})})
+        result = json.loads(Path(stats).read_text()) if proc.returncode == 0 else {"code": proc.returncode}
+    finally:
+        os.unlink(stats)
+    if result["code"] != 0:
+        tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-30:])
+        raise SystemExit(f"{what or ' '.join(map(str, cmd[:4]))} failed (exit {result['code']}); "
+                         f"end of {log}:\n{tail}")
+    return {k: result[k] for k in ("wall_s", "cpu_s", "peak_mb")}
+
+
+def stamp() -> dict:
+    """When and where a benchmark ran: its date and time, host, cores, processor, load average at
+    the start (a timing taken beside other work is not a figure to publish), Python."""
+    import datetime
+    import socket
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "host": socket.gethostname(), "cpus": os.cpu_count(), "cpu": cpu,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "platform": platform.platform(),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])}
+
+
 def ratio(a: float, b: float) -> float | None:
     """``a / b`` rounded to 3 places, or None when ``b`` is zero."""
     return round(a / b, 3) if b else None
@@ -128,6 +194,7 @@ class Report:
     """Rows of figures for one benchmark, printed as a JSON line and a table."""
 
     def __init__(self, name: str, anchor: str, **settings: Any) -> None:
+        self.machine = stamp()
         self.name = name
         self.anchor = anchor
         self.settings = settings
@@ -140,8 +207,7 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {"benchmark": self.name, "anchor": self.anchor, "settings": self.settings,
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                            "platform": platform.platform()},
+                "machine": self.machine,
                 "rows": self.rows, "summary": self.summary}
 
     def table(self) -> str:
@@ -163,7 +229,11 @@ class Report:
         data = self.as_dict()
         print(json.dumps(data, default=str))
         print()
+        m = self.machine
         print(f"{self.name} (anchor: {self.anchor})")
+        print(f"run {m['date']} on {m['host']}: {m['cpus']} cores, {m['cpu']}, load average at start "
+              f"{m['load_average'][0]}; command: {m['command']}")
+        print("settings: " + "; ".join(f"{k} {_fmt(v)}" for k, v in self.settings.items()))
         print(self.table())
         if json_path:
             Path(json_path).parent.mkdir(parents=True, exist_ok=True)

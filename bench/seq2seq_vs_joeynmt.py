@@ -7,7 +7,10 @@ settings of ``seq2seq_configs.py`` (a test keeps the two configurations in step 
 they deliberately differ). Each system is launched as a process with its own command line
 (``illustrated translate train`` / ``python -m joeynmt train CONFIG --skip-test``), validates once
 an epoch and keeps its best model by validation BLEU, then decodes test2016 with beam 5 in a second
-process (``illustrated translate evaluate`` / ``python -m joeynmt test``).
+process (``illustrated translate evaluate`` / ``python -m joeynmt test``). Both decode the same
+sentences in the same order and batches: ours sorts the test set by source length and cuts it into
+batches of 64; JoeyNMT is given the test set already in that order (``test_sorted``) and decodes
+it in batches of 64 sentences, its hypotheses put back into file order before scoring.
 
 Reported per system, epoch count and thread count:
 
@@ -33,16 +36,14 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq2seq_configs as C  # noqa: E402
-from runner import MULTI30K_SPLITS, Report, multi30k_lines, ratio  # noqa: E402
+from runner import MULTI30K_SPLITS, Report, multi30k_lines, ratio, run_measured  # noqa: E402
 
-def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
+def prepare(work: Path, limit: int | None = None, test_limit: int | None = None) -> tuple[Path, int]:
     """Tokenize and lowercase Multi30k once into plain files both systems read; returns the
     folder and the number of training pairs both keep (no side longer than 80 tokens)."""
     from illustrated.text import tokenize
@@ -52,37 +53,35 @@ def prepare(work: Path, limit: int | None = None) -> tuple[Path, int]:
     for name in MULTI30K_SPLITS:
         for lang in ("de", "en"):
             out = data / f"{name}.{lang}"
-            lines = [" ".join(tokenize(line, lowercase=True)) for line in multi30k_lines(name, lang, limit)]
+            raw = multi30k_lines(name, lang, limit)
+            raw = raw[:test_limit] if test_limit and name == "test" else raw
+            lines = [" ".join(tokenize(line, lowercase=True)) for line in raw]
             text = "\n".join(lines) + "\n"
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.write_text(text, encoding="utf-8")
+    # the test set in the order ours decodes it (Translator.translate: a stable sort by source
+    # length in tokens), as a file JoeyNMT decodes in that order, in the same batches of 64
+    test = {lang: (data / f"test.{lang}").read_text(encoding="utf-8").splitlines() for lang in ("de", "en")}
+    order = sorted(range(len(test["de"])), key=lambda i: len(test["de"][i].split()))
+    (data / "test_sorted.order").write_text(json.dumps(order))
+    for lang in ("de", "en"):
+        (data / f"test_sorted.{lang}").write_text("".join(test[lang][i] + "\n" for i in order), encoding="utf-8")
     pairs = zip((data / "train.de").read_text(encoding="utf-8").splitlines(),
                 (data / "train.en").read_text(encoding="utf-8").splitlines())
     kept = sum(1 for a, b in pairs if 0 < len(a.split()) <= 80 and len(b.split()) <= 80)
     return data, kept
 
 
-def references() -> list[str]:
-    return multi30k_lines("test", "en")
+def references(test_limit: int | None = None) -> list[str]:
+    return multi30k_lines("test", "en")[:test_limit]
 
 
 def timed(cmd: list[str], threads: int, log: Path) -> dict:
-    """Run ``cmd`` as a process with ``threads`` compute threads; wall seconds from launch to exit,
-    its CPU seconds (user + system, its waited-for children included) and its peak resident memory
-    (``wait4``). On a machine shared with other work, CPU seconds of one-thread runs change far less
-    than wall seconds."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-           "TQDM_DISABLE": "1"}
-    with open(log, "w", encoding="utf-8") as f:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-30:])
-        raise SystemExit(f"{' '.join(cmd[:4])} … failed (exit {code}); end of {log}:\n{tail}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+    """Run ``cmd`` as a process with ``threads`` compute threads (:func:`runner.run_measured`):
+    wall seconds from launch to exit, its CPU seconds (its waited-for children included) and the
+    peak resident memory of its process tree, measured alike for both systems. On a machine
+    shared with other work, CPU seconds of one-thread runs change far less than wall seconds."""
+    return run_measured(cmd, log, {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)})
 
 
 def _fresh(path: Path) -> Path:
@@ -120,9 +119,9 @@ def decode_ours(work: Path, model: str, data: Path, threads: int, beam: int) -> 
     run = timed([*our_exe(), "translate", "evaluate", model, "--test", str(data / "test"), "--beam", str(beam),
                  "--threads", str(threads), "-o", str(hyp)], threads, log)
     line = next(ln for ln in log.read_text().splitlines() if ln.startswith("{"))
+    hyps = hyp.read_text(encoding="utf-8").splitlines()
     return {"decode_process_s": run["wall_s"], "decode_cpu_s": run["cpu_s"],
-            "decode_s": 1000 / json.loads(line)["sentences_per_s"],
-            "hypotheses": hyp.read_text(encoding="utf-8").splitlines()}
+            "decode_s": len(hyps) / json.loads(line)["sentences_per_s"], "hypotheses": hyps}
 
 
 # ---- JoeyNMT -----------------------------------------------------------------------------------
@@ -157,13 +156,17 @@ def decode_joey(python: str, work: Path, trained: dict, threads: int) -> dict:
 
     model = Path(trained["model"])
     cfg = C.joey_test_config(trained["config"])
+    cfg["data"]["test"] = str(Path(cfg["data"]["test"]).with_name("test_sorted"))   # ours' order
     path = work / f"{model.name}.test.yaml"
     path.write_text(C.to_yaml(cfg), encoding="utf-8")
     (model / "test.log").unlink(missing_ok=True)
     run = timed([python, "-m", "joeynmt", "test", str(path), "-o", str(model / "hyp")], threads,
                 work / f"{model.name}.decode.log")
     took = _GENERATION.findall((model / "test.log").read_text(encoding="utf-8"))
-    hyps = (model / "hyp.test").read_text(encoding="utf-8").splitlines()
+    sorted_hyps = (model / "hyp.test").read_text(encoding="utf-8").splitlines()
+    hyps = [""] * len(sorted_hyps)        # back into file order
+    for pos, i in enumerate(json.loads((Path(cfg["data"]["test"]).parent / "test_sorted.order").read_text())):
+        hyps[i] = sorted_hyps[pos]
     return {"decode_process_s": run["wall_s"], "decode_cpu_s": run["cpu_s"], "decode_s": float(took[-1]),
             "hypotheses": [detokenize_words(h.split()) for h in hyps]}
 
@@ -246,15 +249,16 @@ def main() -> None:
                     help="Reuse the trained models and training figures of an earlier run in --work.")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N training pairs (smoke test).")
+    ap.add_argument("--test-limit", type=int, default=None, help="Decode only the first N test sentences (smoke test).")
     args = ap.parse_args()
     args.joey_set = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.joey_set)}
     epochs_list = [int(x) for x in args.epochs.split(",")]
     threads_list = [int(x) for x in args.threads.split(",")]
     systems = args.systems.split(",")
     args.work.mkdir(parents=True, exist_ok=True)
-    data, kept = prepare(args.work, args.limit)
+    data, kept = prepare(args.work, args.limit, args.test_limit)
     steps = math.ceil(kept / C.ours_config()["train"]["batch_size"])
-    refs = references()
+    refs = references(args.test_limit)
     joey_cfg = C.joey_config(data, args.work, epochs_list[0], steps, args.joey_workers)
     report = Report("seq2seq_vs_joeynmt", anchor="JoeyNMT 2.3.0", data="multi30k de→en, test2016",
                     train_pairs=kept, steps_per_epoch=steps, beam=args.beam,

@@ -1,7 +1,8 @@
 """The JoeyNMT comparison runs both systems with the same settings, except the listed ones.
 
-Reads ``bench/seq2seq_configs.py``; JoeyNMT itself is not needed (its configuration is compared as
-the dictionary the benchmark writes to YAML).
+Reads ``bench/seq2seq_configs.py``; most tests compare JoeyNMT's configuration as the dictionary the
+benchmark writes to YAML. One reads what JoeyNMT itself builds from it (model, optimizer, parsed
+settings) in JoeyNMT's own virtualenv, and is skipped where that is absent.
 """
 
 import json
@@ -119,9 +120,9 @@ def test_the_yaml_keeps_every_value_and_type():
     try:
         import yaml
     except ImportError:                     # read it with the PyYAML of JoeyNMT's environment, if given
-        python = os.environ.get("JOEYNMT_PYTHON")
-        if not python or not Path(python).exists():
-            pytest.skip("PyYAML is not installed here and JOEYNMT_PYTHON is not set")
+        python = os.environ.get("JOEYNMT_PYTHON") or str(Path(__file__).resolve().parents[1] / ".venv-joey/bin/python")
+        if not Path(python).exists():
+            pytest.skip("PyYAML is not installed here and JoeyNMT's virtualenv is absent")
         code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"
         out = subprocess.run([python, "-c", code], input=C.to_yaml(JOEY), capture_output=True, text=True, check=True)
         assert json.loads(out.stdout) == JOEY
@@ -151,3 +152,48 @@ def test_our_command_line_builds_exactly_the_benchmark_configuration(epochs):
     stated["model"] = {k: v for k, v in stated["model"].items() if k not in sizes}
     for part in ("data", "model", "train"):
         assert built[part] == stated[part], part
+
+
+def test_joeynmt_builds_the_same_model_and_optimisation_as_ours(tmp_path):
+    """Read from JoeyNMT itself (``joeynmt_transformer_driver.py inspect`` in its own virtualenv,
+    skipped when absent): the model it builds from the benchmark's configuration has our parameter
+    count less our output bias (the listed difference), and its parsed training settings are ours."""
+    from illustrated.seq2seq import Seq2Seq, Seq2SeqConfig, TrainConfig, Trainer
+
+    python = os.environ.get("JOEYNMT_PYTHON") or str(Path(__file__).resolve().parents[1] / ".venv-joey/bin/python")
+    if not Path(python).exists():
+        pytest.skip("JoeyNMT's virtualenv is absent (set JOEYNMT_PYTHON or make .venv-joey, see bench/README.md)")
+    data = tmp_path / "data"
+    data.mkdir()
+    words = [f"w{i}" for i in range(30)]
+    for split in ("train", "val", "test"):
+        for lang in ("de", "en"):
+            (data / f"{split}.{lang}").write_text("".join(" ".join(words[i:i + 5]) + "\n" for i in range(26)) * 2,
+                                                  encoding="utf-8")
+    cfg = tmp_path / "joey.yaml"
+    cfg.write_text(C.to_yaml(C.joey_config(data, tmp_path / "model", steps_per_epoch=8)), encoding="utf-8")
+    proc = subprocess.run([python, str(Path(__file__).resolve().parents[1] / "bench" / "joeynmt_transformer_driver.py"),
+                           "inspect", str(cfg)], capture_output=True, text=True, timeout=300)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("JOEY_RESOLVED ")), None)
+    assert proc.returncode == 0 and line, proc.stderr[-3000:]
+    theirs = json.loads(line[len("JOEY_RESOLVED "):])
+    src_v, tgt_v = theirs["vocab"]
+    model = Seq2Seq(Seq2SeqConfig(**{**OURS["model"], "src_vocab_size": src_v, "tgt_vocab_size": tgt_v}))
+    trainer = Trainer(model, TrainConfig(**OURS["train"]), tmp_path / "ours", progress=False)
+    group, m, t = trainer.optimizer.param_groups[0], OURS["model"], OURS["train"]
+    ours_params = sum(p.numel() for p in model.parameters())
+    assert ours_params - tgt_v == theirs["parameters"]           # our output layer's bias, and nothing else
+    assert theirs["output_bias"] is False and OURS["trainer"]["output_bias"]
+    assert (theirs["rnn"], theirs["decoder_rnn"]) == (m["rnn"], m["rnn"])
+    assert (theirs["hidden_dim"], theirs["decoder_hidden"], theirs["emb_dim"]) == (m["hidden_dim"],) * 2 + (m["emb_dim"],)
+    assert (theirs["layers"], theirs["bidirectional"], theirs["input_feeding"]) == \
+        (m["layers"], m["bidirectional"], m["input_feeding"])
+    assert theirs["attention"] == "BahdanauAttention" and m["attention"] == "bahdanau"
+    assert theirs["dropout"] == [m["dropout"]] * 3
+    assert theirs["optimizer"] == type(trainer.optimizer).__name__ == "Adam"
+    assert theirs["adam_betas"] == list(group["betas"]) and theirs["weight_decay"] == group["weight_decay"]
+    assert theirs["first_update_lr"] == group["lr"] == t["lr"]
+    assert theirs["clip_norm"] == t["clip"] and theirs["label_smoothing"] == t["label_smoothing"]
+    assert (theirs["batch_type"], theirs["batch_size"]) == ("sentence", t["batch_size"])
+    assert (theirs["epochs"], theirs["seed"], theirs["normalization"]) == (t["epochs"], t["seed"], "tokens")
+    assert theirs["schedule"] == "ExponentialLR" or "Exponential" in theirs["schedule"]

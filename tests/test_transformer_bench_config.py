@@ -47,7 +47,7 @@ def test_the_shared_settings_are_our_defaults(settings):
 def test_our_command_spells_out_every_shared_setting(settings):
     f = flags(bench.our_command(DATA, OUT, settings, threads=2))
     cli_name = {"src_lang": "src", "tgt_lang": "tgt"}
-    skip = {"beam", "alpha", "adam_betas", "adam_eps", "scale_embeddings"}    # decoding / dataclass defaults
+    skip = {"beam", "alpha", "test_batch", "adam_betas", "adam_eps", "scale_embeddings"}   # decoding / dataclass defaults
     for key, value in settings.items():
         if key in skip:
             continue
@@ -97,11 +97,107 @@ def test_joeynmt_is_configured_with_the_same_settings(settings):
     assert settings["clip"] == 0 and "clip_grad_norm" not in train and "clip_grad_val" not in train
     assert j["random_seed"] == settings["seed"] and j["fp16"] is False and j["use_cuda"] is False
     assert (test["beam_size"], test["beam_alpha"]) == (settings["beam"], settings["alpha"])
+    assert (test["batch_size"], test["batch_type"]) == (settings["test_batch"], "sentence")   # as ours: 64 sentences
     assert test["sacrebleu_cfg"] == {"tokenize": "13a", "lowercase": True}
 
 
 def test_the_deliberate_differences_are_listed():
     assert set(bench.DIFFERENCES) == {"batching", "initialisation", "label_smoothing", "averaging", "valid",
-                                      "input", "test_batches", "vocabulary_order"}
+                                      "input", "learning_rate_schedule", "max_output", "vocabulary_order"}
     for reason in bench.DIFFERENCES.values():
         assert len(reason) > 40
+
+
+# ---- the anchor's own resolved settings ---------------------------------------------------------
+# JoeyNMT is not a dependency of the tests (it pins other versions than ours): it lives in a
+# virtualenv of its own (bench/README.md), and these tests read it there in a subprocess, or skip.
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _joey_python() -> str:
+    import os
+
+    python = os.environ.get("JOEYNMT_PYTHON") or str(ROOT / ".venv-joey" / "bin" / "python")
+    if not Path(python).exists():
+        pytest.skip("JoeyNMT's virtualenv is absent (set JOEYNMT_PYTHON or make .venv-joey, see bench/README.md)")
+    return python
+
+
+TOKENS = [f"w{i}" for i in range(60)] + ["▁a", "▁b"]
+
+
+def joey_resolved(tmp: Path, s: dict) -> dict:
+    """What JoeyNMT itself builds from the benchmark's configuration: its parsed settings, model,
+    optimizer and scheduler (``joeynmt_transformer_driver.py inspect``), on a tiny data set."""
+    import json
+    import subprocess
+
+    python = _joey_python()
+    data = tmp / "data"
+    (data / "pieces").mkdir(parents=True)
+    (data / "joint.vocab").write_text("".join(t + "\n" for t in TOKENS), encoding="utf-8")
+    for split in ("train", "val", "test"):
+        for lang in ("de", "en"):
+            (data / "pieces" / f"{split}.{lang}").write_text("w1 w2 w3\nw4 w5\n" * 4, encoding="utf-8")
+    cfg = tmp / "joey.json"
+    cfg.write_text(json.dumps(bench.joey_config(data, tmp / "model", s)))
+    proc = subprocess.run([python, str(ROOT / "bench" / "joeynmt_transformer_driver.py"), "inspect", str(cfg)],
+                          capture_output=True, text=True, timeout=300)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("JOEY_RESOLVED ")), None)
+    assert proc.returncode == 0 and line, proc.stderr[-3000:]
+    return json.loads(line[len("JOEY_RESOLVED "):])
+
+
+def ours_resolved(s: dict, tmp: Path) -> dict:
+    """What our ``translate train`` builds from the benchmark's command line: the configs the
+    real command parses, the model they describe, and the trainer's optimizer and schedule."""
+    import torch
+    import typer.main
+
+    from illustrated.commands import translate
+    from illustrated.seq2seq import Trainer
+    from illustrated.seq2seq.archs import build_model
+
+    argv = bench.our_command(DATA, OUT, s, threads=1)
+    argv = argv[argv.index("train") + 1:]
+    options = typer.main.get_command(translate.app).commands["train"].make_context("train", argv).params
+    data, model_cfg, train = translate._train_configs(options["arch"], options)
+    n_vocab = 4 + len(TOKENS)                    # <pad> <unk> <s> </s>, then the shared pieces
+    model_cfg.src_vocab_size = model_cfg.tgt_vocab_size = n_vocab
+    model = build_model(model_cfg)
+    trainer = Trainer(model, train, tmp / "ours", progress=False)
+    group = trainer.optimizer.param_groups[0]
+    return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": [n_vocab, n_vocab],
+            "encoder_layers": model_cfg.encoder_layers, "decoder_layers": model_cfg.decoder_layers,
+            "d_model": model_cfg.d_model, "heads": model_cfg.heads, "ff_dim": model_cfg.ff_dim,
+            "norm": model_cfg.norm, "dropout": model_cfg.dropout, "attention_dropout": model_cfg.attention_dropout,
+            "scale_embeddings": model_cfg.scale_embeddings, "share_embeddings": model_cfg.share_embeddings,
+            "tie_output": model_cfg.tie_output, "label_smoothing": train.label_smoothing,
+            "optimizer": type(trainer.optimizer).__name__, "adam_betas": list(group["betas"]),
+            "adam_eps": group["eps"], "weight_decay": group["weight_decay"], "first_update_lr": group["lr"],
+            "warmup": train.warmup, "peak_lr": train.lr, "clip": bool(train.clip), "max_tokens": train.max_tokens,
+            "epochs": train.epochs, "seed": train.seed, "source_eos": data.source_eos,
+            "adam": isinstance(trainer.optimizer, torch.optim.Adam)}
+
+
+def test_joeynmt_builds_the_same_model_and_optimisation_as_ours(settings, tmp_path):
+    """Read from both systems themselves: the same parameter count and every shared setting
+    equal; where they differ, exactly the listed difference (the schedule's first update)."""
+    theirs = joey_resolved(tmp_path, settings)
+    ours = ours_resolved(settings, tmp_path)
+    assert theirs["vocab"] == ours["vocab"]
+    assert theirs["parameters"] == ours["parameters"]
+    same = ("encoder_layers", "decoder_layers", "d_model", "heads", "ff_dim", "norm", "dropout", "attention_dropout",
+            "scale_embeddings", "share_embeddings", "tie_output", "label_smoothing", "adam_betas", "adam_eps",
+            "weight_decay", "warmup", "peak_lr", "clip", "max_tokens", "epochs", "seed")
+    for key in same:
+        assert theirs[key] == pytest.approx(ours[key]), f"{key}: JoeyNMT {theirs[key]!r}, ours {ours[key]!r}"
+    assert theirs["activation"] == "ReLU" and theirs["output_bias"] is False
+    # AdamW without weight decay is Adam; token batches; loss per token; shuffled data
+    assert theirs["optimizer"] == "AdamW" and ours["adam"] and theirs["weight_decay"] == 0.0
+    assert (theirs["batch_type"], theirs["batch_multiplier"], theirs["normalization"]) == ("token", 1, "tokens")
+    assert theirs["schedule"] == "WarmupInverseSquareRootScheduler" and theirs["scheduler_step_at"] == "step"
+    # the listed schedule difference: JoeyNMT's first update at the peak rate, ours at step 1's
+    assert "learning_rate_schedule" in bench.DIFFERENCES
+    assert theirs["first_update_lr"] == pytest.approx(settings["lr"])
+    assert ours["first_update_lr"] == pytest.approx(settings["lr"] / settings["warmup"])

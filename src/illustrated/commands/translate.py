@@ -98,7 +98,7 @@ def train(
                                        "transformer.")] = None,
     epochs: Annotated[Optional[int], Opt(help="Passes over the training data.")] = None,
     batch_size: Annotated[Optional[int], Opt(help="Sentences per batch.")] = None,
-    max_tokens: Annotated[Optional[int], Opt(help="Token budget per batch (instead of --batch-size).")] = None,
+    max_tokens: Annotated[Optional[int], Opt(help="Tokens per batch, padding included (instead of --batch-size).")] = None,
     accumulate: Annotated[Optional[int], Opt(help="Batches per optimizer step (gradient accumulation).")] = None,
     emb_dim: EmbDim = None, hidden_dim: HiddenDim = None,
     layers: Annotated[Optional[int], Opt(help="Layers (transformer: of each stack).")] = None,

@@ -21,7 +21,9 @@ class TrainConfig(DictConfig):
     Attributes:
         epochs: passes over the training data.
         batch_size: sentences per batch (ignored when ``max_tokens`` is set).
-        max_tokens: token budget per batch instead of a sentence count.
+        max_tokens: token budget per batch instead of a sentence count, counted with padding: a batch
+            holds sentences of similar length while sentences × its longest side (source, or target
+            plus one) stays within the budget. The trainer and its log count real target tokens.
         accumulate: batches per optimizer step and process (gradient accumulation).
         lr: Adam learning rate (the peak rate for ``inverse_sqrt``).
         adam_betas, adam_eps: Adam's moment decay rates and epsilon.
