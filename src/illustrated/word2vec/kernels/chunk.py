@@ -63,6 +63,33 @@ def _context(sent, n, i, window, reduce, ctx) -> int:
 
 
 @numba.njit(inline="always", **JIT)
+def _crowded(ctx, n_ctx, block) -> bool:
+    """Whether a row occurs more than ``block`` times in ``ctx[:n_ctx]``, where CBOW caps what it
+    adds to the row (the general window). While ``n_ctx ≤ 2 · block`` only a row holding most of
+    the window can: one pass finds the candidate (Boyer–Moore majority vote), one counts it. A
+    wider window counts as crowded."""
+    if n_ctx <= block:
+        return False
+    if n_ctx > 2 * block:
+        return True
+    candidate = ctx[0]
+    votes = 0
+    for b in range(n_ctx):
+        if votes == 0:
+            candidate = ctx[b]
+            votes = 1
+        elif ctx[b] == candidate:
+            votes += 1
+        else:
+            votes -= 1
+    count = 0
+    for b in range(n_ctx):
+        if ctx[b] == candidate:
+            count += 1
+    return count > block
+
+
+@numba.njit(inline="always", **JIT)
 def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, code_lens, sg, hs,
               negative, window, shrink, share, budget, scratch, sigmoid, log_sigmoid, loss,
               check) -> tuple:
@@ -121,7 +148,7 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
                 part, seen, m, state = sg_window(
                     syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h, True, rate, block,
                     neu1e, grad, 0, noise, state, sigmoid, log_sigmoid)
-            elif scale != 1.0 or n_ctx > block:
+            elif scale != 1.0 or _crowded(ctx, n_ctx, block):
                 part, seen = cbow_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h,
                                          True, alpha, scale, block, marks, h, e, g, sigmoid,
                                          log_sigmoid)
@@ -144,7 +171,7 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
                     part, seen, m, state = sg_window(
                         syn0, syn1neg, ctx, n_ctx, targets, labels, n_t, False, rate, block,
                         neu1e, grad, negative, noise, state, sigmoid, log_sigmoid)
-            elif repeats or scale != 1.0 or n_ctx > block:
+            elif repeats or scale != 1.0 or _crowded(ctx, n_ctx, block):
                 part, seen = cbow_window(syn0, syn1neg, ctx, n_ctx, targets, labels, n_t,
                                          True, alpha, scale, block, marks, h, e, g, sigmoid,
                                          log_sigmoid)
