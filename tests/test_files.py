@@ -225,3 +225,35 @@ def test_an_unwritable_folder_is_named(tmp_path):
             check_writable(locked / "a.png", "attention plot", option="--plot-attention")
     finally:
         locked.chmod(0o700)
+
+
+def test_a_write_left_to_finish_in_a_thread_lands_whole_or_not_at_all(tmp_path, monkeypatch):
+    import errno
+
+    import numpy as np
+
+    from illustrated import files
+    from illustrated.errors import IllustratedError
+
+    path = tmp_path / "m.npz"
+    files.write_npz(path, {"a": np.zeros(3)})
+    before = path.read_bytes()
+    pending = files.write_npz(path, {"a": np.arange(5.0)}, {"n": 5}, wait=False)
+    assert isinstance(pending, files.Pending)
+    pending.wait()
+    arrays, meta = files.read_npz(path)
+    assert arrays["a"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and meta == {"n": 5}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+    def failing_fsync(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    before = path.read_bytes()
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)
+    pending = files.write_npz(path, {"a": np.ones(7)}, wait=False)
+    with pytest.raises(IllustratedError, match=r"m\.npz: cannot write: Input/output error; "
+                                                "the previous file is left as it was"):
+        pending.wait()
+    pending.wait()  # the error is raised once
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]

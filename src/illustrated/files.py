@@ -20,10 +20,11 @@ import json
 import lzma
 import os
 import tempfile
+import threading
 import tokenize
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal
 
@@ -35,8 +36,8 @@ except ImportError:  # not on Windows: stale temporary files are then not swept
     fcntl = None
 
 __all__ = ["open_binary", "check_readable", "check_writable", "existing_ancestor", "atomic_write",
-           "remove_stale_temporaries", "scratch_path", "fsync_folder",
-           "read_npz_arrays", "write_npz", "read_npz", "check_finite", "COMPRESSED"]
+           "Pending", "remove_stale_temporaries", "scratch_path", "fsync_folder",
+           "read_npz_arrays", "write_npz", "read_npz", "all_finite", "check_finite", "COMPRESSED"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 COMPRESSED = tuple(_OPENERS)
@@ -164,9 +165,33 @@ _STORAGE_ERRNOS = frozenset(getattr(errno, name) for name in (
     "ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO") if hasattr(errno, name))
 
 
+class Pending:
+    """The end of an atomic write still on its way to the disk: the ``fsync`` of the written
+    file, its rename into place and the ``fsync`` of its folder, run by a thread so that the
+    caller can go on meanwhile. :meth:`wait` returns once the file is in place and raises the
+    write's error if it failed; until then the previous file is still the one at the path."""
+
+    def __init__(self, finish: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(finish,), name="atomic-write")
+        self._thread.start()
+
+    def _run(self, finish: Callable[[], None]) -> None:
+        try:
+            finish()
+        except BaseException as e:  # raised by wait(), in the caller's thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
-                 encoding: str | None = None) -> Iterator[IO]:
+                 encoding: str | None = None, later: list[Pending] | None = None) -> Iterator[IO]:
     """Write ``path`` through a temporary sibling file renamed into place on success.
 
     ``path`` is always either the previous file, intact, or the new one, complete: the temporary
@@ -177,6 +202,8 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
     (``kill -9``) leaves its temporary file behind, but holds a lock on it while alive: the next
     write into the same folder removes every such file whose writer is gone.
     A ``.gz``, ``.bz2`` or ``.xz`` target is compressed (so :func:`open_binary` reads it back).
+    With ``later`` (a list), the ``with`` block ends once the bytes are written, and the flush to
+    the disk and the rename go on in a thread, appended to ``later`` as a :class:`Pending`.
     """
     p = Path(path)
     existed = p.exists()
@@ -186,6 +213,25 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
         raw, tmp = _locked_temporary(p)
     except OSError as e:
         raise _write_error(p, e, existed) from None
+
+    def finish() -> None:
+        try:
+            try:
+                raw.flush()
+                os.fsync(raw.fileno())
+                os.replace(tmp, p)
+                _fsync_folder(folder)
+            except OSError as e:
+                raise _write_error(p, e, existed) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()   # releases the lock, after the rename
+
+    handed_on = False
     try:
         try:
             target: IO = _compressor(raw, p.suffix.lower())
@@ -199,24 +245,26 @@ def atomic_write(path: str | os.PathLike, mode: Literal["w", "wb"] = "wb",
                     target.detach()   # closing it would close the file before its fsync
                 elif target is not raw:
                     target.close()    # a compressor or text over one: raw stays open
+            raw.flush()
         except OSError as e:
             if e.errno in _STORAGE_ERRNOS:
                 raise _write_error(p, e, existed) from None
             raise
-        try:
-            raw.flush()
-            os.fsync(raw.fileno())
-            os.replace(tmp, p)
-            _fsync_folder(folder)
-        except OSError as e:
-            raise _write_error(p, e, existed) from None
+        if later is None:
+            handed_on = True
+            finish()
+        else:
+            later.append(Pending(finish))
+            handed_on = True
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if not handed_on:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
     finally:
-        with contextlib.suppress(OSError):
-            raw.close()   # releases the lock, after the rename
+        if not handed_on:
+            with contextlib.suppress(OSError):
+                raw.close()
 
 
 def _write_error(path: Path, e: OSError, existed: bool) -> IllustratedError:
@@ -371,12 +419,14 @@ META = "meta"
 
 
 def write_npz(path: str | os.PathLike, arrays: Mapping[str, object],
-              meta: Mapping | None = None) -> None:
+              meta: Mapping | None = None, wait: bool = True) -> Pending | None:
     """Write named arrays, and optionally one JSON document, to an uncompressed ``.npz``.
 
     ``meta`` is stored as the UTF-8 bytes of its JSON (a ``uint8`` array named ``"meta"``), so
     the file holds no pickled object and loads with ``allow_pickle=False``. Entries carry a fixed
-    timestamp: equal arrays and metadata always give the same bytes. Written atomically.
+    timestamp: equal arrays and metadata always give the same bytes. Written atomically; with
+    ``wait=False`` the arrays are written (and may change) once this returns, but the flush to the
+    disk and the rename are left to a thread: the returned :class:`Pending` finishes them.
     """
     import numpy as np
 
@@ -386,12 +436,28 @@ def write_npz(path: str | os.PathLike, arrays: Mapping[str, object],
     if meta is not None:
         doc = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True)
         payload[META] = np.frombuffer(doc.encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path, "wb") as f:
+    later: list[Pending] = []
+    with atomic_write(path, "wb", later=None if wait else later) as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
             for name, array in payload.items():
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 with z.open(info, "w", force_zip64=True) as out:
-                    np.lib.format.write_array(out, array, allow_pickle=False)
+                    _write_array(out, array)
+    return later[0] if later else None
+
+
+def _write_array(out: IO[bytes], array) -> None:
+    """``numpy.lib.format.write_array`` into a zip entry, but a C-ordered array's bytes go to the
+    file as they are, without the 16 MiB copies numpy makes for a file object that is not a file
+    (the same bytes either way)."""
+    import numpy as np
+
+    fmt = np.lib.format
+    if not array.flags.c_contiguous or array.dtype.names is not None or array.ndim == 0:
+        fmt.write_array(out, array, allow_pickle=False)
+        return
+    fmt.write_array_header_1_0(out, fmt.header_data_from_array_1_0(array))
+    out.write(memoryview(array.reshape(-1)).cast("B"))
 
 
 def read_npz(path: str | os.PathLike, required: Iterable[str] = (), fmt: str | None = None,
@@ -422,6 +488,18 @@ def read_npz(path: str | os.PathLike, required: Iterable[str] = (), fmt: str | N
     return arrays, meta
 
 
+def all_finite(array) -> bool:
+    """Whether a float array holds no NaN or infinity, checked a slice of rows at a time (about
+    256k values), so a large matrix needs no boolean copy of itself."""
+    import numpy as np
+
+    a = np.asarray(array)
+    if a.ndim == 0 or a.size <= 1 << 18:
+        return bool(np.isfinite(a).all())
+    step = max(1, (1 << 18) // max(1, a[0].size))
+    return all(bool(np.isfinite(a[i:i + step]).all()) for i in range(0, len(a), step))
+
+
 def check_finite(array, where: str | os.PathLike, what: str = "vectors", action: str = "load",
                  keys=None) -> None:
     """Raise a :class:`FormatError` if ``array`` (float, any shape) holds NaN or infinity.
@@ -433,7 +511,7 @@ def check_finite(array, where: str | os.PathLike, what: str = "vectors", action:
     import numpy as np
 
     a = np.asarray(array)
-    if a.dtype.kind not in "fc" or a.size == 0 or np.isfinite(a).all():
+    if a.dtype.kind not in "fc" or a.size == 0 or all_finite(a):
         return
     rows = ~np.isfinite(a.reshape(len(a), -1)).all(axis=1) if a.ndim else np.array([True])
     bad = np.flatnonzero(rows)

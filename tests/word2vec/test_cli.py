@@ -65,6 +65,7 @@ def test_resume_continues_an_interrupted_run_exactly(trained, tmp_path):
     full = tmp_path / "full.npz"
     r = run("train", str(corpus), "-o", str(full), *(f"--{k.replace('_', '-')}={v}" for k, v in settings.items()))
     assert r.returncode == 0, r.stderr
+    printed = r.stdout
     part = tmp_path / "part.npz"
     Word2Vec(Word2VecConfig(**settings)).train(Corpus(corpus, tokenize=Tokenizer()), progress=False,
                                                epochs=2, checkpoint=part)
@@ -75,6 +76,8 @@ def test_resume_continues_an_interrupted_run_exactly(trained, tmp_path):
     resumed, uninterrupted = Word2Vec.load(part), Word2Vec.load(full)
     assert (resumed.epochs_done, resumed.epochs_total) == (4, 4)
     assert resumed.corpus_words == uninterrupted.corpus_words
+    # the model file is the checkpoint after the last epoch: it holds that epoch's loss
+    assert uninterrupted.last_loss is not None and f"loss {uninterrupted.last_loss:.4f}" in printed
     assert not np.allclose(resumed.wv.vectors, halfway.wv.vectors)
     np.testing.assert_array_equal(resumed.wv.vectors, uninterrupted.wv.vectors)
     np.testing.assert_array_equal(resumed.syn1neg, uninterrupted.syn1neg)

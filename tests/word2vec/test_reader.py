@@ -175,3 +175,32 @@ def test_the_compiled_reader_drops_a_utf8_bom(tmp_path):
     p = tmp_path / "c.txt"
     p.write_bytes(b"\xef\xbb\xbfthe cat\r\nthe dog\r\n")
     assert count_words(Corpus(p)) == ({"the": 2, "cat": 1, "dog": 1}, 4)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(PIECES), min_size=200, max_size=400), st.integers(16, 40))
+def test_counting_two_halves_at_once_matches_one_pass(tmp_path_factory, pieces, block):
+    """A plain file counted as two halves by two threads, then merged: the same tokens, counts
+    and first-seen order as one pass, wherever the middle falls."""
+    text = "".join(pieces) + "\n" + "".join(reversed(pieces))
+    if not text.split():
+        return
+    path = tmp_path_factory.mktemp("h") / "h.txt"
+    path.write_text(text, encoding="utf-8")
+    old = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
+    try:
+        assert reader._halves(path, path.stat().st_size) is not None
+        counts, total = reader.count_words(Corpus(path))
+    finally:
+        reader.BLOCK_BYTES = old
+    assert (list(counts.items()), total) == python_counts(Corpus(path))
+
+
+def test_bad_utf8_in_the_second_half_names_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 64)
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"good words here\n" * 60 + b"bad \xff byte\n" + b"more words\n" * 5)
+    assert reader._halves(path, path.stat().st_size) < 60 * 16
+    with pytest.raises(CorpusError, match="line 61: bytes are not valid utf-8"):
+        reader.count_words(Corpus(path))

@@ -115,9 +115,7 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
     seconds = time.perf_counter() - start
     if not world.main:
         return
-    if kind == "npz":
-        model.save(output)
-    else:
+    if kind != "npz":   # a .npz is the checkpoint written after the last epoch
         model.wv.save(output)
     loss = "n/a" if model.last_loss is None else f"{model.last_loss:.4f}"   # no pair trained
     echo(f"wrote {output}: {len(model.wv)} words × {model.config.dim}, "

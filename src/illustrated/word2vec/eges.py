@@ -201,11 +201,11 @@ class EgesWord2Vec(Word2Vec):
                                     f"finite ({self.settings()}); nothing was saved — lower alpha "
                                     "or the window")
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, wait: bool = True) -> files.Pending | None:
         """Write the resumable ``.npz`` (a checkpoint): what :meth:`Word2Vec.save` writes, plus
         the attribute rows, each item's attribute rows and the logits of its weights. The side
         information itself (which values an item has, its market) is the caller's, given again
-        to :meth:`load`."""
+        to :meth:`load`. ``wait=False``: as :meth:`Word2Vec.save`."""
         if self.wv is None:
             raise IllustratedError("cannot save a model that has no vocabulary yet")
         arrays = {"vectors": self.wv.vectors, "counts": self.wv.counts, "syn1neg": self.syn1neg,
@@ -215,8 +215,9 @@ class EgesWord2Vec(Word2Vec):
         state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
                  "epochs_total": self.epochs_total, "last_loss": self.last_loss,
                  "corpus": self.corpus_source}
-        write_npz(path, arrays, {"kind": "side-model", "keys": self.wv.keys, "values": self.values,
-                                 "config": self.config.to_dict(), "state": state})
+        return write_npz(path, arrays, {"kind": "side-model", "keys": self.wv.keys,
+                                        "values": self.values, "config": self.config.to_dict(),
+                                        "state": state}, wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike, side: SideInfo | None = None) -> "EgesWord2Vec":

@@ -351,14 +351,17 @@ def _check_unique(keys: list[str], p: Path) -> None:
 
 
 # ---- native npz -------------------------------------------------------------------------------
-def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """Write named arrays and a JSON document (``meta``) as a native word2vec file, atomically.
+def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict,
+              wait: bool = True) -> files.Pending | None:
+    """Write named arrays and a JSON document (``meta``) as a native word2vec file, atomically
+    (with ``wait=False``, its flush to the disk is left to the returned
+    :class:`~illustrated.files.Pending`, as :func:`illustrated.files.write_npz` explains).
 
     Float arrays with NaN or infinity are refused (the message names the first bad key).
     """
     for name, array in arrays.items():
         check_finite(array, path, f"'{name}'", "save", meta.get("keys"))
-    files.write_npz(path, arrays, {"format": MAGIC, "version": 1, **meta})
+    return files.write_npz(path, arrays, {"format": MAGIC, "version": 1, **meta}, wait=wait)
 
 
 def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:

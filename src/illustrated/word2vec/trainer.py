@@ -18,7 +18,7 @@ import numpy as np
 
 from ..distributed import World, current
 from ..errors import ConfigError, FormatError, IllustratedError, TrainingError
-from ..files import check_writable
+from ..files import Pending, all_finite, check_writable
 from ..text import Vocab
 from ..text.vocab import check_tokens
 from . import tables
@@ -169,6 +169,7 @@ class Word2Vec:
         run = self._run(local, world, (last - self.epochs_done) * self.corpus_words, log_path,
                         progress)
         first = self.epochs_done
+        pending = None   # the last checkpoint, on its way to the disk while the next epoch trains
         try:
             for epoch in range(self.epochs_done, last):
                 words = run.epoch(epoch, self.epochs_total)
@@ -186,9 +187,13 @@ class Word2Vec:
                 self.epochs_total += 1
                 self.last_loss = run.epoch_loss()  # the last checkpoint is the finished model
                 if checkpoint is not None:
-                    self.save(checkpoint)
+                    if pending is not None:
+                        pending.wait()
+                    pending = self.save(checkpoint, wait=False)
         finally:
             run.close()
+            if pending is not None:
+                pending.wait()
         self.last_loss = run.epoch_loss()
         self.wv.invalidate()
         return self
@@ -264,7 +269,7 @@ class Word2Vec:
     def _check_finite(self, epoch: int, where: str = "") -> None:
         """Raise :class:`TrainingError` if any weight is NaN or infinite (one pass over them)."""
         for name, w in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg), ("syn1", self.syn1)):
-            if w is not None and not np.isfinite(w).all():
+            if w is not None and not all_finite(w):
                 bad = int((~np.isfinite(w).all(axis=1)).sum())
                 raise TrainingError(f"training diverged in epoch {epoch + 1}{where}: {bad:,} rows of "
                                     f"{name} are not finite ({self.settings()}); nothing was saved — "
@@ -308,8 +313,11 @@ class Word2Vec:
             yield _pack(buf, lens, get)
 
     # ---- files ------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the resumable native ``.npz`` (vectors, output weights, counts, config, state)."""
+    def save(self, path: str | os.PathLike, wait: bool = True) -> Pending | None:
+        """Write the resumable native ``.npz`` (vectors, output weights, counts, config, state).
+
+        With ``wait=False`` the weights are written when this returns, but the file's flush to
+        the disk and its rename into place are left to the returned :class:`~..files.Pending`."""
         if self.wv is None:
             raise IllustratedError("cannot save a model that has no vocabulary yet")
         if format_of(path) != "npz":
@@ -323,8 +331,9 @@ class Word2Vec:
         state = {"corpus_words": self.corpus_words, "epochs_done": self.epochs_done,
                  "epochs_total": self.epochs_total, "last_loss": self.last_loss,
                  "corpus": self.corpus_source}
-        write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
-                                 "config": self.config.to_dict(), "state": state})
+        return write_npz(path, arrays, {"kind": "model", "keys": self.wv.keys,
+                                        "config": self.config.to_dict(), "state": state},
+                         wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Word2Vec":

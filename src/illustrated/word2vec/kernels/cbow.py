@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .compiled import JIT
+from .compiled import JIT, LEAF
 from .scores import damped, pair, sq, tail
 from .tiles import distinct_run
 
@@ -51,7 +51,7 @@ def _cbow_targets(syn1, targets, labels, t0, t1, alpha, h, neu1e, g, sigmoid,
     return loss, check
 
 
-@numba.njit(**JIT)
+@numba.njit(**LEAF)
 def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, general, alpha, scale, block,
                 marks, h, neu1e, g, sigmoid, log_sigmoid) -> tuple:
     """One CBOW step: the mean ``h`` of the context rows predicts the target rows.
@@ -93,7 +93,7 @@ def cbow_window(syn0, syn1, ctx, n_ctx, targets, labels, n_targets, general, alp
     return loss, check + h[0]
 
 
-@numba.njit(**JIT)
+@numba.njit(**LEAF)
 def _cbow_runs(syn1, targets, labels, n_targets, alpha, h, neu1e, g, sigmoid,
                log_sigmoid) -> tuple:
     """:func:`_cbow_targets` over the runs of ``targets`` in which no row occurs twice."""
@@ -110,7 +110,7 @@ def _cbow_runs(syn1, targets, labels, n_targets, alpha, h, neu1e, g, sigmoid,
     return loss, check
 
 
-@numba.njit(**JIT)
+@numba.njit(**LEAF)
 def _spread_error(syn0, ctx, n_ctx, neu1e, scale, block, marks) -> None:
     """Add ``scale · neu1e`` to the context rows, at most ``block`` times to a repeated row."""
     dim = syn0.shape[1]

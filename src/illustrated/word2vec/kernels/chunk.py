@@ -12,12 +12,13 @@ import numba
 import numpy as np
 
 from .cbow import cbow_window
-from .compiled import JIT, prefetch_row
+from .compiled import JIT, LEAF, prefetch_row
+from .loading import load_lean
 from .sampling import below, draw_negatives, lcg, reuse_negatives, uniform
 from .skipgram import sg_window
 from .tiles import MAX_TILE, block_size
 
-__all__ = ["train_chunk"]
+__all__ = ["train_cbow_chunk", "train_chunk", "train_sg_chunk"]
 
 
 @numba.njit(inline="always", **JIT)
@@ -59,6 +60,33 @@ def _context(sent, n, i, window, reduce, ctx) -> int:
             ctx[n_ctx] = sent[j]
             n_ctx += 1
     return n_ctx
+
+
+@numba.njit(inline="always", **JIT)
+def _crowded(ctx, n_ctx, block) -> bool:
+    """Whether a row occurs more than ``block`` times in ``ctx[:n_ctx]``, where CBOW caps what it
+    adds to the row (the general window). While ``n_ctx ≤ 2 · block`` only a row holding most of
+    the window can: one pass finds the candidate (Boyer–Moore majority vote), one counts it. A
+    wider window counts as crowded."""
+    if n_ctx <= block:
+        return False
+    if n_ctx > 2 * block:
+        return True
+    candidate = ctx[0]
+    votes = 0
+    for b in range(n_ctx):
+        if votes == 0:
+            candidate = ctx[b]
+            votes = 1
+        elif ctx[b] == candidate:
+            votes += 1
+        else:
+            votes -= 1
+    count = 0
+    for b in range(n_ctx):
+        if ctx[b] == candidate:
+            count += 1
+    return count > block
 
 
 @numba.njit(inline="always", **JIT)
@@ -120,7 +148,7 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
                 part, seen, m, state = sg_window(
                     syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h, True, rate, block,
                     neu1e, grad, 0, noise, state, sigmoid, log_sigmoid)
-            elif scale != 1.0 or n_ctx > block:
+            elif scale != 1.0 or _crowded(ctx, n_ctx, block):
                 part, seen = cbow_window(syn0, syn1, ctx, n_ctx, hs_targets, hs_labels, n_h,
                                          True, alpha, scale, block, marks, h, e, g, sigmoid,
                                          log_sigmoid)
@@ -143,7 +171,7 @@ def _sentence(sent, n, alpha, state, syn0, syn1neg, syn1, noise, codes, points, 
                     part, seen, m, state = sg_window(
                         syn0, syn1neg, ctx, n_ctx, targets, labels, n_t, False, rate, block,
                         neu1e, grad, negative, noise, state, sigmoid, log_sigmoid)
-            elif repeats or scale != 1.0 or n_ctx > block:
+            elif repeats or scale != 1.0 or _crowded(ctx, n_ctx, block):
                 part, seen = cbow_window(syn0, syn1neg, ctx, n_ctx, targets, labels, n_t,
                                          True, alpha, scale, block, marks, h, e, g, sigmoid,
                                          log_sigmoid)
@@ -165,6 +193,10 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
                 code_lens, sg, hs, negative, window, shrink, share, budget, alpha_start, alpha_end,
                 seed, sigmoid, log_sigmoid) -> tuple:
     """Train on one chunk of sentences; the driver of :func:`sg_window` / :func:`cbow_window`.
+
+    This one compiles every mode, chosen by ``sg`` at run time; :func:`train_sg_chunk` and
+    :func:`train_cbow_chunk` take the same arguments but compile one mode each, so a run loads
+    only the machine code it uses.
 
     Args:
         ids: int32 ``[n_tokens]``, the chunk's token ids, ``-1`` for unknown tokens.
@@ -188,6 +220,36 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
         and the sum of every score computed — not finite as soon as any trained row is not, so the
         driver can stop a run that diverged after one chunk instead of saving garbage.
     """
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(**JIT)
+def train_sg_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                   hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                   sigmoid, log_sigmoid) -> tuple:
+    """:func:`train_chunk` compiled for skip-gram alone (``sg`` is ignored)."""
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, True,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(**JIT)
+def train_cbow_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                     hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                     sigmoid, log_sigmoid) -> tuple:
+    """:func:`train_chunk` compiled for CBOW alone (``sg`` is ignored)."""
+    return _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, False,
+                  hs, negative, window, shrink, share, budget, alpha_start, alpha_end, seed,
+                  sigmoid, log_sigmoid)
+
+
+@numba.njit(inline="always", **JIT)
+def _chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg, hs,
+           negative, window, shrink, share, budget, alpha_start, alpha_end, seed, sigmoid,
+           log_sigmoid) -> tuple:
+    """:func:`train_chunk`'s scratch arrays, then its sentences (``sg`` may be a constant)."""
     dim = syn0.shape[1]
     n_tokens = ids.shape[0]
     n_out = max(negative + 1, codes.shape[1], 1)
@@ -208,6 +270,18 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
     hs_targets, hs_labels = np.empty(n_out, dtype=np.int32), np.empty(n_out, dtype=np.float32)
     scratch = (ctx, marks, neu1e, grad, h, e, g, targets, labels, next_targets, next_labels,
                hs_targets, hs_labels)
+    return _sentences(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg,
+                      hs, negative, window, shrink, share, budget, alpha_start, alpha_end, state,
+                      sent, scratch, sigmoid, log_sigmoid)
+
+
+@numba.njit(**LEAF)
+def _sentences(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points, code_lens, sg, hs,
+               negative, window, shrink, share, budget, alpha_start, alpha_end, state, sent,
+               scratch, sigmoid, log_sigmoid) -> tuple:
+    """The sentences of :func:`train_chunk`, given its scratch arrays: compiled without
+    reference counting, so the arrays handed to the inlined helpers cost nothing per word."""
+    n_tokens = ids.shape[0]
     words = pairs = loss_n = 0
     loss = check = 0.0
     for s in range(offsets.shape[0] - 1):
@@ -222,3 +296,6 @@ def train_chunk(ids, offsets, syn0, syn1neg, syn1, keep, noise, codes, points,
         pairs += p
         loss_n += m
     return words, pairs, loss, loss_n, check
+
+
+load_lean(train_chunk, train_sg_chunk, train_cbow_chunk)

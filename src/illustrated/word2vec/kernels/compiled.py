@@ -8,10 +8,13 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["JIT", "prefetch_row"]
+__all__ = ["JIT", "LEAF", "prefetch_row"]
 
 #: numba options of every kernel: no GIL (threads train side by side), cached on disk, fast maths.
 JIT = dict(nogil=True, cache=True, fastmath=True, error_model="numpy", boundscheck=False)
+#: A kernel that allocates nothing is compiled without reference counting: numba would count a
+#: reference (an atomic add and a call) for every array handed to an inlined helper, per word.
+LEAF = dict(JIT, _nrt=False)
 
 
 @intrinsic

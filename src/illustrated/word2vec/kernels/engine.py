@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .chunk import train_chunk
+from .chunk import train_cbow_chunk, train_sg_chunk
 from .scores import LOG_SIGMOID, SIGMOID
 
 __all__ = ["ChunkKernel", "ChunkStats", "WordKernel"]
@@ -106,7 +106,8 @@ class WordKernel(ChunkKernel):
 
     def train(self, ids: np.ndarray, offsets: np.ndarray, alpha_start: float, alpha_end: float,
               seed: int) -> ChunkStats:
-        return ChunkStats(*train_chunk(
+        train = train_sg_chunk if self.sg else train_cbow_chunk   # one mode's machine code
+        return ChunkStats(*train(
             ids, offsets, self.syn0, self.syn1neg, self.syn1, self.keep, self.noise, self.codes,
             self.points, self.code_lens, self.sg, self.hs, self.negative, self.window,
             self.shrink, self.share, self.budget, alpha_start, alpha_end, np.uint64(seed),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .compiled import JIT
+from .compiled import JIT, LEAF
 from .sampling import draw_negatives
 from .scores import damped, pair, sq, tail
 from .tiles import distinct_run
@@ -74,7 +74,7 @@ def sg_tile(syn0, syn1, ctx, first, last, targets, labels, t0, t1, alpha, neu1e,
     return loss, check
 
 
-@numba.njit(**JIT)
+@numba.njit(**LEAF)
 def sg_window(syn0, syn1, ctx, n_ctx, targets, labels, n_t, general, alpha, block, neu1e, grad,
               negative, noise, state, sigmoid, log_sigmoid) -> tuple:
     """One skip-gram window: the context rows ``syn0[ctx[:n_ctx]]`` against the output rows
