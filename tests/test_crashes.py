@@ -25,11 +25,14 @@ def _kill_twice_then_finish(train: tuple, out, load, rng: random.Random, epoch_s
     assert kill_when(while_saving(out.parent, over=out), *train), "finished before a second save"
     assert temporaries(out.parent)   # killed while writing: its temporary file is left...
     load(out)                        # ...and the file is the previous version or the new one, whole
-    kill_when(after_change(out, rng.uniform(0, epoch_s)), *train, "--resume")
+    if not kill_when(after_change(out, rng.uniform(0, epoch_s)), *train, "--resume"):
+        load(out)   # the resumption finished before its moment came: nothing left to resume
+        return
     if out.exists():
         load(out)
     r = run(*train, "--resume")
-    assert r.returncode == 0, r.stderr
+    # killed after its last write: the finished run is refused, as any finished run is
+    assert r.returncode == 0 or "has already been trained" in r.stderr, r.stderr
 
 
 def test_word2vec_killed_anywhere_resumes_to_the_same_file(tmp_path):
@@ -121,3 +124,35 @@ def test_translate_killed_anywhere_resumes_to_the_same_weights(tmp_path):
         for k, t in want["model"].items():
             assert torch.equal(got["model"][k], t), (name, k)
     assert np.array_equal(load_torch(out / "checkpoint.pt")["rng"], load_torch(tmp_path / "ref" / "checkpoint.pt")["rng"])
+
+
+def test_translate_resume_after_the_last_epoch_finishes_the_averaging(tmp_path):
+    """Killed between the last epoch's checkpoint and the averaging: ``--resume`` does only the
+    averaging (a finished run is refused)."""
+    import torch
+
+    from illustrated.seq2seq.folder import write_weights
+    from illustrated.seq2seq.toy import french_english, held_out
+    from illustrated.seq2seq.trainer import load_torch
+
+    pairs, valid = held_out(french_english()[:80], 10)
+    for split, rows in (("train", pairs), ("valid", valid)):
+        (tmp_path / f"{split}.fr").write_text("".join(f"{f}\n" for f, _ in rows), encoding="utf-8")
+        (tmp_path / f"{split}.en").write_text("".join(f"{e}\n" for _, e in rows), encoding="utf-8")
+    out = tmp_path / "run"
+    train = ("translate", "train", "--train", tmp_path / "train", "--valid", tmp_path / "valid",
+             "--src", "fr", "--tgt", "en", "--emb-dim", "8", "--hidden-dim", "16", "--epochs", "2",
+             "--average-last", "2", "--threads", "1", "-o", out)
+    assert run(*train).returncode == 0
+    want = load_torch(out / "averaged.pt")["model"]
+    r = run(*train, "--resume")
+    assert r.returncode == 1 and "has already been trained for 2 epochs" in r.stderr
+    ck = load_torch(out / "checkpoint.pt")
+    ck["finished"] = False   # as the checkpoint of the last epoch is before its averaging
+    write_weights(out / "checkpoint.pt", ck, True)
+    (out / "averaged.pt").unlink()
+    r = run(*train, "--resume")
+    assert r.returncode == 0 and "finishing the run" in r.stdout, r.stderr
+    got = load_torch(out / "averaged.pt")["model"]
+    assert all(torch.equal(got[k], t) for k, t in want.items())
+    assert load_torch(out / "checkpoint.pt")["finished"] is True

@@ -96,10 +96,11 @@ def train_translator(train_prefix: str | Path, valid_prefix: str | Path | None, 
                       translator.detokenize, data.lowercase, extra, progress, world)
     if resume:
         trainer.resume()
-        if trainer.epoch >= train_cfg.epochs:
+        if trainer.epoch >= train_cfg.epochs and trainer.finished:
             raise ConfigError(f"{out} has already been trained for {trainer.epoch} epochs; give --epochs "
                               f"above {trainer.epoch} to continue it")
-        say(f"resumed at epoch {trainer.epoch + 1}, step {trainer.step}")
+        say(f"resumed at epoch {trainer.epoch + 1}, step {trainer.step}" if trainer.epoch < train_cfg.epochs
+            else f"resumed after the last epoch ({trainer.epoch}): finishing the run")
     last = trainer.fit(train)
     return Translator.load(out), _summary(last, trainer)
 

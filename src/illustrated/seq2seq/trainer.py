@@ -74,6 +74,7 @@ class Trainer:
                                         patience=cfg.lr_patience, min_lr=cfg.min_lr)
         self.step = self.epoch = self.batch_in_epoch = self.bad_epochs = 0
         self.best = -math.inf
+        self.finished = False   # the last epoch's averaging done (checkpoint.pt says so)
         self.losses: list[float] = []   # every step's loss, for inspection
         self.train_seconds = 0.0        # time in training steps (this process), validation excluded
         self.train_tokens = 0           # target tokens trained on (all processes)
@@ -85,7 +86,8 @@ class Trainer:
         return {"model": self.raw.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "rng": rngs[0], "rng_ranks": rngs,
                 "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
-                "best": self.best, "bad_epochs": self.bad_epochs, "extra": json.dumps(self.extra)}
+                "best": self.best, "bad_epochs": self.bad_epochs, "finished": self.finished,
+                "extra": json.dumps(self.extra)}
 
     def save_checkpoint(self) -> Path:
         """Write ``checkpoint.pt`` (rank 0; every rank must call this, for the RNG states)."""
@@ -110,6 +112,7 @@ class Trainer:
         torch.set_rng_state(rngs[self.world.rank] if len(rngs) == self.world.size else ck["rng"])
         self.step, self.epoch, self.batch_in_epoch = ck["step"], ck["epoch"], ck["batch_in_epoch"]
         self.best, self.bad_epochs = ck["best"], ck["bad_epochs"]
+        self.finished = ck.get("finished", True) is not False   # older checkpoints: as before
 
     def _log(self, record: dict) -> None:
         if self.world.main:
@@ -174,6 +177,7 @@ class Trainer:
         started = time.perf_counter()
         per_step = cfg.accumulate * self.world.size
         while self.epoch < cfg.epochs:
+            self.finished = False
             epoch_start = t0 = time.perf_counter()    # making the batches counts as training time
             batches = self.epoch_batches(train, self.epoch)
             usable = len(batches) - len(batches) % per_step
@@ -223,6 +227,9 @@ class Trainer:
                 break
         if cfg.average_last:
             last = self.average() or last
+        if not self.finished:   # a run killed before this point redoes only the averaging
+            self.finished = True
+            self.save_checkpoint()
         return self._finish(last)
 
     def _finish(self, last: dict) -> dict:
