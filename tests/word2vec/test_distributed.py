@@ -146,3 +146,11 @@ def test_a_process_that_fails_stops_the_job_with_its_message(tmp_path, corpus):
     lines = corpus.read_text("utf-8").count("\n")
     assert f"error: {bad}: line {lines + 1}: bytes are not valid utf-8" in r.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_more_than_two_processes_are_warned_about_accuracy():
+    from illustrated.word2vec.shards import accuracy_warning
+
+    assert accuracy_warning(1) is None and accuracy_warning(2) is None
+    line = accuracy_warning(4)
+    assert line.startswith("warning: 4 processes") and "\n" not in line

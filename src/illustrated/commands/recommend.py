@@ -133,9 +133,12 @@ def train(
     from ..recommend.checkpoint import checkpoint_path
     from ..recommend.item2vec import train_item2vec
     from ..recommend.names import read_names
+    from ..word2vec.shards import accuracy_warning
 
     world = join_processes()
     say = echo if world.main else (lambda _: None)
+    if accuracy_warning(world.size):
+        say(accuracy_warning(world.size))
     check_writable(output, "model file", suffix=".npz")
     if world.main:
         remove_stale_temporaries(output.parent)   # of a run killed while saving

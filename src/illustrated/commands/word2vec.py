@@ -106,9 +106,11 @@ def _train(paths: list[Path], output: Path, world, resume: bool, log: Path | Non
             say(f"{output} does not exist yet: training a new model (nothing to resume)")
         model = Word2Vec(Word2VecConfig(**overrides))
     if world.size > 1:
-        from ..word2vec.shards import describe
+        from ..word2vec.shards import accuracy_warning, describe
 
         say(describe(stream, world))
+        if accuracy_warning(world.size):
+            say(accuracy_warning(world.size))
     start = time.perf_counter()
     model.train(stream, progress=True, log_path=log,
                 checkpoint=output if kind == "npz" else None, world=world)
