@@ -24,6 +24,18 @@ from torch import Tensor, nn
 __all__ = ["Dropout", "dropout"]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _draw(i, s):  # pragma: no cover - compiled
+    """Element ``i``'s 32-bit draw: murmur3's finalizer of ``i · φ + s`` (uint64 in, uint64 out)."""
+    low = np.uint64(0xFFFFFFFF)
+    h = (np.uint64(i) * np.uint64(0x9E3779B9) + s) & low
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & low
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & low
+    return h ^ (h >> np.uint64(16))
+
+
 @numba.njit(cache=True, nogil=True)
 def _forward_kernel(x, out, mask, threshold, scale, seed):  # pragma: no cover - compiled
     """``out = x · scale`` where a uniform 32-bit draw is at least ``threshold``, else 0;
@@ -31,17 +43,9 @@ def _forward_kernel(x, out, mask, threshold, scale, seed):  # pragma: no cover -
 
     Draw ``i`` is murmur3's 32-bit finalizer of ``i · φ + seed``: every element independent of
     the others, so the loop runs in SIMD lanes."""
-    n = x.shape[0]
     s = np.uint64(seed)
-    low = np.uint64(0xFFFFFFFF)
-    for i in range(n):
-        h = (np.uint64(i) * np.uint64(0x9E3779B9) + s) & low
-        h ^= h >> np.uint64(16)
-        h = (h * np.uint64(0x85EBCA6B)) & low
-        h ^= h >> np.uint64(13)
-        h = (h * np.uint64(0xC2B2AE35)) & low
-        h ^= h >> np.uint64(16)
-        keep = h >= threshold
+    for i in range(x.shape[0]):
+        keep = _draw(i, s) >= threshold
         mask[i] = keep
         out[i] = x[i] * (scale * np.float32(keep))
 
@@ -50,15 +54,8 @@ def _forward_kernel(x, out, mask, threshold, scale, seed):  # pragma: no cover -
 def _mask_kernel(mask, threshold, seed):  # pragma: no cover - compiled
     """``mask[i]`` = whether element ``i`` is kept: the draws of :func:`_forward_kernel`."""
     s = np.uint64(seed)
-    low = np.uint64(0xFFFFFFFF)
     for i in range(mask.shape[0]):
-        h = (np.uint64(i) * np.uint64(0x9E3779B9) + s) & low
-        h ^= h >> np.uint64(16)
-        h = (h * np.uint64(0x85EBCA6B)) & low
-        h ^= h >> np.uint64(13)
-        h = (h * np.uint64(0xC2B2AE35)) & low
-        h ^= h >> np.uint64(16)
-        mask[i] = h >= threshold
+        mask[i] = _draw(i, s) >= threshold
 
 
 @numba.njit(cache=True, nogil=True)
