@@ -13,11 +13,22 @@ import numba
 import numpy as np
 
 from .compiled import JIT, LEAF
+from .products import add_rows, add_rows3, dot, dot3
 from .sampling import draw_negatives
 from .scores import damped, pair, sq, tail
 from .tiles import distinct_run
 
 __all__ = ["sg_tile", "sg_window"]
+
+
+@numba.njit(inline="always", **JIT)
+def _score(f, label, alpha, syn0, c, syn1, t, sigmoid, log_sigmoid) -> tuple:
+    """``(gradient, loss)`` of the score ``f`` of ``syn0[c]`` against ``syn1[t]``."""
+    g, pair_loss, saturated = pair(f, label, alpha, sigmoid, log_sigmoid)
+    if saturated:
+        pair_loss += tail(f, label)
+        g = damped(g, alpha, sq(syn0, c) + sq(syn1, t))
+    return g, pair_loss
 
 
 @numba.njit(inline="always", **JIT)
@@ -28,10 +39,11 @@ def sg_tile(syn0, syn1, ctx, first, last, targets, labels, t0, t1, alpha, neu1e,
 
     Scores ``S = X Yᵀ`` for the tile's context rows X ``[last − first, dim]`` and target rows Y
     ``[t1 − t0, dim]``, gradients ``G = (labels − σ(S)) · alpha``, then ``X += G Y`` and
-    ``Y += Gᵀ X``, both from the values the scores saw. ``neu1e`` float32 ``[≥last − first, dim]``
-    and ``grad`` float32 ``[≥last − first, ≥t1 − t0]`` are scratch. Returns ``(loss, check)``:
-    the summed loss ``−log σ(±s)``, and the sum of each context row's score against the first
-    target (not finite once one of those rows is not).
+    ``Y += Gᵀ X``, both from the values the scores saw; each product three rows at a time
+    (:mod:`.rows`). ``neu1e`` float32 ``[≥last − first, dim]`` and ``grad`` float32
+    ``[≥last − first, ≥t1 − t0]`` are scratch. Returns ``(loss, check)``: the summed loss
+    ``−log σ(±s)``, and the sum of each context row's score against the first target (not finite
+    once one of those rows is not).
     """
     dim = syn0.shape[1]
     rows = last - first
@@ -39,34 +51,51 @@ def sg_tile(syn0, syn1, ctx, first, last, targets, labels, t0, t1, alpha, neu1e,
     check = 0.0
     for b in range(rows):  # G = labels − σ(X Yᵀ)
         c = ctx[first + b]
-        for k in range(t0, t1):
-            t = targets[k]
-            f = np.float32(0.0)
-            for d in range(dim):
-                f += syn0[c, d] * syn1[t, d]
-            if k == t0:
-                check += f
-            g, pair_loss, saturated = pair(f, labels[k], alpha, sigmoid, log_sigmoid)
-            if saturated:
-                pair_loss += tail(f, labels[k])
-                g = damped(g, alpha, sq(syn0, c) + sq(syn1, t))
-            grad[b, k - t0] = g
-            loss += pair_loss
+        k = t0
+        while k < t1:
+            if k + 3 <= t1:
+                ta, tb, tc = targets[k], targets[k + 1], targets[k + 2]
+                fa, fb, fc = dot3(syn0, c, syn1, ta, tb, tc)
+                ga, la = _score(fa, labels[k], alpha, syn0, c, syn1, ta, sigmoid, log_sigmoid)
+                gb, lb = _score(fb, labels[k + 1], alpha, syn0, c, syn1, tb, sigmoid, log_sigmoid)
+                gc, lc = _score(fc, labels[k + 2], alpha, syn0, c, syn1, tc, sigmoid, log_sigmoid)
+                grad[b, k - t0], grad[b, k + 1 - t0], grad[b, k + 2 - t0] = ga, gb, gc
+                loss += la + lb + lc
+                if k == t0:
+                    check += fa
+                k += 3
+            else:
+                t = targets[k]
+                f = dot(syn0, c, syn1, t)
+                g, pair_loss = _score(f, labels[k], alpha, syn0, c, syn1, t, sigmoid, log_sigmoid)
+                grad[b, k - t0] = g
+                loss += pair_loss
+                if k == t0:
+                    check += f
+                k += 1
     for b in range(rows):  # ΔX = G Y, with Y still unchanged
         for d in range(dim):
             neu1e[b, d] = 0.0
-        for k in range(t0, t1):
-            g = grad[b, k - t0]
-            t = targets[k]
-            for d in range(dim):
-                neu1e[b, d] += g * syn1[t, d]
+        k = t0
+        while k < t1:
+            if k + 3 <= t1:
+                add_rows3(neu1e, b, grad[b, k - t0], grad[b, k + 1 - t0], grad[b, k + 2 - t0],
+                          syn1, targets[k], targets[k + 1], targets[k + 2])
+                k += 3
+            else:
+                add_rows(neu1e, b, grad[b, k - t0], syn1, targets[k])
+                k += 1
     for k in range(t0, t1):  # Y += Gᵀ X, with X still unchanged
         t = targets[k]
-        for b in range(rows):
-            g = grad[b, k - t0]
-            c = ctx[first + b]
-            for d in range(dim):
-                syn1[t, d] += g * syn0[c, d]
+        b = 0
+        while b < rows:
+            if b + 3 <= rows:
+                add_rows3(syn1, t, grad[b, k - t0], grad[b + 1, k - t0], grad[b + 2, k - t0],
+                          syn0, ctx[first + b], ctx[first + b + 1], ctx[first + b + 2])
+                b += 3
+            else:
+                add_rows(syn1, t, grad[b, k - t0], syn0, ctx[first + b])
+                b += 1
     for b in range(rows):
         c = ctx[first + b]
         for d in range(dim):
