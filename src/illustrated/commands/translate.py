@@ -210,6 +210,7 @@ def _run_training(train_prefix: str, valid_prefix: str | None, output: Path, dat
     """Train on this process's share (one of ``torchrun``'s, or alone); the main process reports."""
     from ..seq2seq import train_translator
     from ..distributed import setup, teardown
+    from ..seq2seq.allocator import keep_freed_memory
 
     if cfg.precision == "bf16":
         # bfloat16 matmuls go through oneDNN, whose cache of compiled primitives (one per batch
@@ -217,6 +218,7 @@ def _run_training(train_prefix: str, valid_prefix: str | None, output: Path, dat
         # without it a 120-step run peaks at 2.4 GB instead of 3.4 at the same speed. Read by
         # oneDNN at its first use, which is in the first training step.
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
+    keep_freed_memory()
     world = setup()
     try:
         start = time.perf_counter()
