@@ -11,6 +11,7 @@ kept there, the pages stay mapped and the next step reuses them.
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 #: glibc's ``mallopt`` parameter numbers (malloc.h)
@@ -20,14 +21,18 @@ M_MMAP_MAX = -4
 #: freed heap memory glibc may keep before giving it back to the system (bytes)
 TRIM_THRESHOLD = 1 << 30
 
+#: glibc's own environment settings: any of them set means the user chose, and is left alone
+GLIBC_VARIABLES = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+
 
 def keep_freed_memory() -> bool:
     """Serve large allocations from the heap and keep up to 1 GiB of freed memory mapped.
 
     Affects only allocations made afterwards, in this process. A no-op returning ``False`` where
-    the C library is not glibc (macOS, musl, Windows); ``True`` when both settings took.
+    the C library is not glibc (macOS, musl, Windows) or where one of glibc's own malloc variables
+    is set (``MALLOC_MMAP_MAX_=65536`` restores glibc's defaults); ``True`` when both settings took.
     """
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or any(name in os.environ for name in GLIBC_VARIABLES):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
