@@ -40,7 +40,7 @@ def sg_tile(syn0, syn1, ctx, first, last, targets, labels, t0, t1, alpha, neu1e,
     Scores ``S = X Yᵀ`` for the tile's context rows X ``[last − first, dim]`` and target rows Y
     ``[t1 − t0, dim]``, gradients ``G = (labels − σ(S)) · alpha``, then ``X += G Y`` and
     ``Y += Gᵀ X``, both from the values the scores saw; each product three rows at a time
-    (:mod:`.rows`). ``neu1e`` float32 ``[≥last − first, dim]`` and ``grad`` float32
+    (:mod:`.products`). ``neu1e`` float32 ``[≥last − first, dim]`` and ``grad`` float32
     ``[≥last − first, ≥t1 − t0]`` are scratch. Returns ``(loss, check)``: the summed loss
     ``−log σ(±s)``, and the sum of each context row's score against the first target (not finite
     once one of those rows is not).
